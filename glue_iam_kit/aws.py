@@ -1,0 +1,311 @@
+"""The boto3 edge: the one module that imports boto3/botocore. Used by the ``aws`` and ``sandbox`` targets.
+
+Every call goes through one client factory that
+- counts calls per operation (the cost of an investigation, shown at the end of a run);
+- refuses mutating operations unless the caller opted in with :meth:`AwsTarget.writable` (read-only by default);
+- retries with botocore's standard (or adaptive) mode;
+- turns AWS errors into the kit's clear errors: NotFoundError, CouldNotCheck (the investigator's own
+  AccessDenied, throttling after retries, unreachable endpoint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from .errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
+from .policy import load_document
+
+# Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")
+_NOT_FOUND = {"NoSuchEntity", "NoSuchEntityException", "EntityNotFoundException", "PolicyNotFoundException",
+              "ResourceNotFoundException"}
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
+                  "AccessDeniedForDependencyException"}
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+              "Rate exceeded"}
+
+
+def is_read_only(operation: str) -> bool:
+    """True for operations that only read (``GetRole``, ``ListGroupsForUser``, ``SimulatePrincipalPolicy``)."""
+    return operation.startswith(READ_ONLY_PREFIXES)
+
+
+def make_session(
+    profile: str | None = None,
+    region: str | None = None,
+    credentials: tuple[str, str, str | None] | None = None,
+) -> boto3.Session:
+    """A boto3 Session; a missing profile is a clear :class:`KitError`, never a traceback."""
+    try:
+        if credentials is not None:
+            key, secret, token = credentials
+            return boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                                 region_name=region)
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound:
+        raise KitError(f"AWS profile {profile!r} not found in the AWS config files") from None
+
+
+def _describe(exc: Exception, service: str, operation: str) -> Exception:
+    """Map a botocore exception to the kit's error for *service*:*operation*."""
+    action = f"{service}:{operation}"
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        code, message = str(err.get("Code", "")), str(err.get("Message", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _NOT_FOUND:
+            return NotFoundError("entity", message or code)
+        if code in _ACCESS_DENIED:
+            return CouldNotCheck(f"AccessDenied on {action} — grant it or use a snapshot", action)
+        if code in _THROTTLED:
+            return CouldNotCheck(f"throttled on {action} ({code}); retries exhausted — try again later", action)
+        if status and int(status) >= 500:
+            return CouldNotCheck(f"{action} failed on the AWS side (HTTP {status} {code}); retries exhausted",
+                                 action)
+        return CouldNotCheck(f"{action} failed: {code}: {message}", action)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+        return KitError("no AWS credentials found: pass --profile, or use --sandbox or --snapshot")
+    if isinstance(exc, botocore.exceptions.NoRegionError):
+        return KitError("no AWS region: pass --region")
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
+        return CouldNotCheck(f"{action}: could not reach the endpoint ({exc}); retries exhausted", action)
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return CouldNotCheck(f"{action}: {exc}", action)
+    if isinstance(exc, NotImplementedError):
+        return CouldNotCheck(f"{action} is not implemented by this target", action)
+    return exc
+
+
+class AwsTarget:
+    """A target backed by a boto3 Session: a real account (``aws``) or moto (``sandbox``)."""
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        kind: str = "aws",
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        retry_mode: str = "standard",
+        max_attempts: int = 5,
+        profile: str | None = None,
+    ) -> None:
+        self.session = session
+        self.kind = kind
+        self.profile = profile
+        self.region = region or session.region_name
+        self.endpoint_url = endpoint_url
+        self.calls: Counter[str] = Counter()
+        self.operations: list[str] = []  # every operation in order, for the read-only proof
+        self._writable = False
+        self._clients: dict[str, Any] = {}
+        self._config = botocore.config.Config(
+            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            user_agent_extra="glue-iam-kit",
+            connect_timeout=10,
+            read_timeout=30,
+        )
+        self._closers: list[Callable[[], None]] = []
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A cached client with the call counter and the read-only guard attached."""
+        if service not in self._clients:
+            client = self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                         config=self._config)
+            client.meta.events.register("before-call", self._before_call)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        op = f"{model.service_model.service_name}:{model.name}"
+        if not is_read_only(model.name) and not self._writable:
+            raise MutatingCallBlocked(
+                f"refused {op}: the investigation is read-only; applying a fix needs an explicit opt-in"
+            )
+        self.calls[op] += 1
+        self.operations.append(op)
+
+    @contextlib.contextmanager
+    def writable(self) -> Iterator[None]:
+        """Allow mutating calls inside this block only (``apply_fix``)."""
+        self._writable = True
+        try:
+            yield
+        finally:
+            self._writable = False
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """One API call (``operation`` in snake_case), errors mapped to the kit's."""
+        try:
+            return getattr(self.client(service), operation)(**params)
+        except MutatingCallBlocked:
+            raise
+        except Exception as exc:
+            mapped = _describe(exc, service, _camel(operation))
+            if mapped is exc:
+                raise
+            raise mapped from None
+
+    def paginate(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        """All items of a paginated list call."""
+        client = self.client(service)
+        try:
+            items: list[Any] = []
+            for page in client.get_paginator(operation).paginate(**params):
+                items.extend(page.get(key, []))
+            return items
+        except Exception as exc:
+            mapped = _describe(exc, service, _camel(operation))
+            if mapped is exc:
+                raise
+            raise mapped from None
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            closer()
+        self._closers.clear()
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
+    def __enter__(self) -> AwsTarget:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads: the one interface all targets share -----------------------------------------------------
+    def caller_identity(self) -> dict[str, str]:
+        r = self.call("sts", "get_caller_identity")
+        return {"Account": r["Account"], "Arn": r["Arn"], "UserId": r["UserId"]}
+
+    def get_user(self, name: str) -> dict[str, Any]:
+        try:
+            return self.call("iam", "get_user", UserName=name)["User"]
+        except NotFoundError:
+            raise NotFoundError("user", name, self.where) from None
+
+    def list_attached_user_policies(self, name: str) -> list[dict[str, str]]:
+        return self.paginate("iam", "list_attached_user_policies", "AttachedPolicies", UserName=name)
+
+    def list_user_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        names = self.paginate("iam", "list_user_policies", "PolicyNames", UserName=name)
+        return [(n, load_document(self.call("iam", "get_user_policy", UserName=name, PolicyName=n)["PolicyDocument"],
+                                  n)) for n in names]
+
+    def list_groups_for_user(self, name: str) -> list[dict[str, Any]]:
+        return self.paginate("iam", "list_groups_for_user", "Groups", UserName=name)
+
+    def list_attached_group_policies(self, name: str) -> list[dict[str, str]]:
+        return self.paginate("iam", "list_attached_group_policies", "AttachedPolicies", GroupName=name)
+
+    def list_group_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        names = self.paginate("iam", "list_group_policies", "PolicyNames", GroupName=name)
+        return [(n, load_document(self.call("iam", "get_group_policy", GroupName=name, PolicyName=n)["PolicyDocument"],
+                                  n)) for n in names]
+
+    def get_managed_policy(self, arn: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(policy metadata, default-version document)."""
+        meta = self.call("iam", "get_policy", PolicyArn=arn)["Policy"]
+        version = self.call("iam", "get_policy_version", PolicyArn=arn, VersionId=meta["DefaultVersionId"])
+        return meta, load_document(version["PolicyVersion"]["Document"], meta.get("PolicyName", arn))
+
+    def get_role(self, name: str) -> dict[str, Any]:
+        try:
+            role = self.call("iam", "get_role", RoleName=name)["Role"]
+        except NotFoundError:
+            raise NotFoundError("role", name, self.where) from None
+        if "AssumeRolePolicyDocument" in role:
+            role["AssumeRolePolicyDocument"] = load_document(role["AssumeRolePolicyDocument"], f"{name} trust policy")
+        return role
+
+    def list_attached_role_policies(self, name: str) -> list[dict[str, str]]:
+        return self.paginate("iam", "list_attached_role_policies", "AttachedPolicies", RoleName=name)
+
+    def list_role_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        names = self.paginate("iam", "list_role_policies", "PolicyNames", RoleName=name)
+        return [(n, load_document(self.call("iam", "get_role_policy", RoleName=name, PolicyName=n)["PolicyDocument"],
+                                  n)) for n in names]
+
+    def get_job(self, name: str) -> dict[str, Any]:
+        try:
+            return self.call("glue", "get_job", JobName=name)["Job"]
+        except NotFoundError:
+            raise NotFoundError("Glue job", name, self.where) from None
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        return self.paginate("glue", "get_jobs", "Jobs")
+
+    def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
+        """SCP levels that apply to the account, root first, account last; [] when not in an organization."""
+        try:
+            org = self.call("organizations", "describe_organization")["Organization"]
+        except CouldNotCheck as exc:
+            if "AWSOrganizationsNotInUseException" in str(exc):
+                return []
+            raise
+        account = self.caller_identity()["Account"]
+        if org.get("MasterAccountId") == account:
+            return []  # SCPs never restrict the management account
+        chain, child = [account], account
+        while True:
+            parents = self.call("organizations", "list_parents", ChildId=child)["Parents"]
+            if not parents:
+                break
+            chain.append(parents[0]["Id"])
+            if parents[0]["Type"] == "ROOT":
+                break
+            child = parents[0]["Id"]
+        levels = []
+        for target_id in reversed(chain):
+            summaries = self.paginate("organizations", "list_policies_for_target", "Policies", TargetId=target_id,
+                                      Filter="SERVICE_CONTROL_POLICY")
+            level = []
+            for s in summaries:
+                content = self.call("organizations", "describe_policy", PolicyId=s["Id"])["Policy"]["Content"]
+                level.append((s.get("Name", s["Id"]), load_document(content, s.get("Name", s["Id"]))))
+            levels.append(level)
+        return levels
+
+    def authorization_details(self) -> dict[str, list[Any]]:
+        """``get-account-authorization-details``, all pages merged."""
+        merged: dict[str, list[Any]] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
+                                         "Policies": []}
+        client = self.client("iam")
+        try:
+            for page in client.get_paginator("get_account_authorization_details").paginate():
+                for key in merged:
+                    merged[key].extend(page.get(key, []))
+        except Exception as exc:
+            mapped = _describe(exc, "iam", "GetAccountAuthorizationDetails")
+            if mapped is exc:
+                raise
+            raise mapped from None
+        return merged
+
+    def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
+        """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""
+        return self.paginate("iam", "simulate_principal_policy", "EvaluationResults", **params)
+
+    # -- writes: only inside writable() ----------------------------------------------------------------
+    def put_inline_policy(self, principal_type: str, principal: str, policy_name: str, document: str) -> None:
+        """Put an inline policy on a user, group or role (``apply_fix`` only)."""
+        op = {"user": ("put_user_policy", "UserName"), "group": ("put_group_policy", "GroupName"),
+              "role": ("put_role_policy", "RoleName")}[principal_type]
+        self.call("iam", op[0], **{op[1]: principal, "PolicyName": policy_name, "PolicyDocument": document})
+
+    @property
+    def where(self) -> str:
+        return f"the {self.kind} target"
+
+
+def _camel(snake: str) -> str:
+    return "".join(part.title() for part in snake.split("_"))
