@@ -187,7 +187,8 @@ def evaluate_condition(
         else:
             matched = op.negated
             why = "a negated operator holds when the key is absent" if matched else "the key must be present"
-        return ConditionTrace(op.text, key, policy_values, req_values, matched, f"{key} is absent from the request: {why}")
+        reason = f"{key} is absent from the request: {why}"
+        return ConditionTrace(op.text, key, policy_values, req_values, matched, reason)
 
     family = op.family
     assert family is not None

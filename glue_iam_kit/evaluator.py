@@ -159,7 +159,7 @@ def _similarity(t: StatementTrace, resource: str) -> int:
     for p in t.statement.resources or ():
         text = p.raw.split("*", 1)[0].split("?", 1)[0]
         n = 0
-        for a, b in zip(text, resource):
+        for a, b in zip(text, resource, strict=False):
             if a != b:
                 break
             n += 1

@@ -172,4 +172,4 @@ def arn_like(pattern: str, value: str, lookup: Lookup | None = None) -> bool:
     v_parts = value.split(":", 5)
     if len(p_parts) != 6 or len(v_parts) != 6:
         return False
-    return all(compile_pattern(p, STRING, variables=False).matches(v) for p, v in zip(p_parts, v_parts))
+    return all(compile_pattern(p, STRING, variables=False).matches(v) for p, v in zip(p_parts, v_parts, strict=True))

@@ -114,7 +114,8 @@ def load_document(document: Any, name: str = "policy") -> dict[str, Any]:
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PolicyError(f"policy {name!r}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise PolicyError(f"policy {name!r}: not valid JSON ({exc.msg} at {where})") from None
     if not isinstance(loaded, dict):
         raise PolicyError(f"policy {name!r}: expected a JSON object, got {type(loaded).__name__}")
     return loaded

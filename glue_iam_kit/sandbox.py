@@ -84,10 +84,13 @@ def render_scenario(name: str, **overrides: str | None) -> dict[str, Any]:
     return rendered
 
 
-def seed(session: Any, scenario: dict[str, Any]) -> None:
-    """Create everything *scenario* declares through *session* (a moto-backed boto3 Session)."""
-    iam = session.client("iam")
-    glue = session.client("glue")
+def seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None = None) -> None:
+    """Create everything *scenario* declares through *session* (a moto-backed boto3 Session).
+
+    *endpoint_url* points the clients at a moto server instead of the in-process mock (tests of the aws target).
+    """
+    iam = session.client("iam", endpoint_url=endpoint_url)
+    glue = session.client("glue", endpoint_url=endpoint_url)
     for p in scenario.get("managed_policies", []):
         iam.create_policy(PolicyName=p["name"], Path=p.get("path", "/"), PolicyDocument=json.dumps(p["document"]))
     account = scenario["parameters"]["account_id"]
@@ -133,12 +136,18 @@ def _account_header(account_id: str):
     return add
 
 
+_open_sandboxes: list[str] = []  # moto's state is per process: one sandbox at a time
+
+
 def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
     """Start moto in process, seed *scenario* and return an :class:`~glue_iam_kit.aws.AwsTarget` on it.
 
-    Close the target (or use it as a context manager) to stop moto.
+    Close the target (or use it as a context manager) to stop moto. moto keeps one state per process, so only
+    one sandbox can be open at a time.
     """
     rendered = render_scenario(scenario, **overrides)
+    if _open_sandboxes:
+        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
     from moto import mock_aws
 
     from .aws import AwsTarget, make_session
@@ -157,5 +166,11 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
         raise
     target = AwsTarget(session, kind="sandbox", region=params["region"])
     target.scenario = rendered  # type: ignore[attr-defined]
-    target.on_close(mock.stop)
+    _open_sandboxes.append(scenario)
+
+    def stop() -> None:
+        mock.stop()
+        _open_sandboxes.remove(scenario)
+
+    target.on_close(stop)
     return target

@@ -1,0 +1,273 @@
+"""``glue-iam-kit``: a thin CLI that only turns arguments into library calls.
+
+Imports are lazy (per command) so that ``simulate`` and ``--help`` start fast. Errors the kit understands
+are printed as one line (``glue-iam-kit: error: ...``) with exit status 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EPILOG = """\
+targets (pick one; the sandbox is the default):
+  --sandbox SCENARIO          moto in process, seeded from a built-in scenario (see `glue-iam-kit scenarios`)
+  --profile P --region R      a real AWS account, read-only (see required permissions in the README)
+  --snapshot FILE             offline, from `glue-iam-kit snapshot --out FILE` or
+                              `aws iam get-account-authorization-details` output
+"""
+
+
+def _add_target_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("target")
+    g.add_argument("--sandbox", metavar="SCENARIO", help="sandbox scenario (default: seed-incident)")
+    g.add_argument("--profile", help="AWS profile of a real account (the aws target)")
+    g.add_argument("--region", help="AWS region (aws target; overrides the sandbox scenario's region)")
+    g.add_argument("--endpoint-url", help="custom AWS endpoint, e.g. a local moto server (aws target)")
+    g.add_argument("--snapshot", metavar="FILE", help="snapshot file (the snapshot target)")
+    s = p.add_argument_group("sandbox names (fill the scenario's parameters)")
+    s.add_argument("--account-id", help="sandbox account id (twelve digits)")
+    s.add_argument("--glue-group", help="sandbox group that carries AWSGlueConsoleFullAccess")
+    s.add_argument("--dev-group", help="sandbox developers group (MFA policy)")
+
+
+def _add_subject_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help="IAM user name or ARN (sandbox: also names the built user)")
+    p.add_argument("--role", help="the job's runtime role, name or ARN (sandbox: also names the built role)")
+    p.add_argument("--job", help="Glue job name (sandbox: also names the built job)")
+
+
+def _target_kind(args: argparse.Namespace) -> str:
+    chosen = [k for k, v in (("sandbox", args.sandbox), ("snapshot", args.snapshot),
+                             ("aws", args.profile or args.endpoint_url)) if v]
+    if len(chosen) > 1:
+        raise SystemExit(f"glue-iam-kit: error: choose one target, not {' and '.join(chosen)}")
+    return chosen[0] if chosen else "sandbox"
+
+
+def open_from_args(args: argparse.Namespace) -> Any:
+    """Open the target the arguments name (the sandbox by default)."""
+    from .targets import open_target
+
+    kind = _target_kind(args)
+    if kind == "sandbox":
+        params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
+        params = {k: (v.rsplit("/", 1)[-1] if isinstance(v, str) and v.startswith("arn:") else v)
+                  for k, v in params.items()}
+        return open_target("sandbox", scenario=args.sandbox or "seed-incident", region=args.region, **params)
+    if kind == "snapshot":
+        return open_target("snapshot", snapshot_path=args.snapshot)
+    return open_target("aws", profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
+
+
+def _print_frame(title: str, frame: Any) -> None:
+    import pandas as pd
+
+    print(f"\n## {title}")
+    if frame.empty:
+        print("(none)")
+        return
+    with pd.option_context("display.max_colwidth", 90, "display.width", 200, "display.max_columns", 20):
+        print(frame.to_string(index=False))
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from .sandbox import list_scenarios
+
+    for s in list_scenarios():
+        print(f"{s['name']:<24} {s['description']}")
+        if args.verbose:
+            print(f"{'':<24} cause: {s['root_cause']}")
+            print(f"{'':<24} verdicts: {', '.join(s['expected_verdicts'])}")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    args.sandbox = args.scenario
+    with open_from_args(args) as target:
+        scenario = target.scenario
+        print(f"sandbox {scenario['name']}: {scenario['description']}")
+        print(f"account {scenario['parameters']['account_id']}, region {target.region}")
+        auth = target.authorization_details()
+        for u in auth["UserDetailList"]:
+            print(f"  user  {u['Arn']}  groups: {', '.join(u.get('GroupList', [])) or '-'}")
+        for g in auth["GroupDetailList"]:
+            pols = [p["PolicyName"] for p in g.get("AttachedManagedPolicies", [])] + \
+                   [p["PolicyName"] + " (inline)" for p in g.get("GroupPolicyList", [])]
+            print(f"  group {g['Arn']}  policies: {', '.join(pols) or '-'}")
+        for r in auth["RoleDetailList"]:
+            print(f"  role  {r['Arn']}")
+        for j in target.list_jobs():
+            print(f"  job   {j['Name']}  role: {j['Role']}")
+        if scenario.get("error_text"):
+            print("error text:\n  " + scenario["error_text"].replace("\n", "\n  "))
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from .snapshot import build_snapshot, write_json_atomic
+
+    with open_from_args(args) as target:
+        data = build_snapshot(target)
+    write_json_atomic(args.out, data)
+    auth = data["AuthorizationDetails"]
+    print(f"wrote {args.out}: {len(auth['UserDetailList'])} users, {len(auth['GroupDetailList'])} groups, "
+          f"{len(auth['RoleDetailList'])} roles, {len(auth['Policies'])} managed policies, "
+          f"{len(data.get('Jobs', []))} jobs")
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """Collect and print the evidence of each step (no verdict)."""
+    from . import collectors as c
+    from .errors import CouldNotCheck, NotFoundError
+
+    with open_from_args(args) as target:
+        params = getattr(target, "scenario", {}).get("parameters", {})
+        user = args.user or params.get("user")
+        role = args.role or params.get("role")
+        job = args.job or params.get("job")
+        if not user:
+            raise SystemExit("glue-iam-kit: error: --user is required for this target")
+        steps = [
+            ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target, params.get("account_id"))),
+            (f"2. user {user}: attached and inline policies", lambda: c.fetch_user_policies(target, user)),
+            (f"3. user {user}: groups and their policies", lambda: c.fetch_user_groups(target, user)),
+            (f"4. role {role}: trust policy", (lambda: c.fetch_role(target, role)) if role else None),
+            (f"5. Glue job {job}", (lambda: c.fetch_job(target, job)) if job else None),
+            ("service control policies", lambda: c.fetch_service_control_policies(target)),
+            (f"identity statements that apply to {user}", lambda: c.fetch_identity_statements(target, user)),
+        ]
+        for title, step in steps:
+            if step is None:
+                print(f"\n## {title}\ncould not check: not given")
+                continue
+            try:
+                _print_frame(title, step())
+            except (CouldNotCheck, NotFoundError) as exc:
+                print(f"\n## {title}\ncould not check: {exc}")
+        _print_frame("AWS calls made", c.render_call_tally(target))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import simulate_lines
+
+    try:
+        fh = sys.stdin if args.cases == "-" else open(args.cases, encoding="utf-8")
+    except OSError as exc:
+        print(f"glue-iam-kit: error: cannot read cases file {args.cases!r}: {exc.strerror}", file=sys.stderr)
+        return 1
+    write = sys.stdout.write
+    with fh:
+        for out, decisions in simulate_lines(fh):
+            if args.explain:
+                from .trace import render_trace_text
+
+                print(f"# case {out.get('id')}")
+                if "error" in out:
+                    print(f"error: {out['error']}")
+                for d in decisions:
+                    print(render_trace_text(d))
+                print()
+            else:
+                write(json.dumps(out, separators=(",", ":")) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glue-iam-kit",
+        description="Investigate AWS Glue iam:PassRole AccessDenied failures: collect the evidence, explain the "
+                    "decision, propose the least-privilege fix. Read-only unless told otherwise.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("scenarios", help="list the built-in sandbox scenarios",
+                       description="List the built-in sandbox scenarios: each is a data file under "
+                                   "glue_iam_kit/scenarios/ with a one-line description, its root cause and the "
+                                   "verdicts the investigation must reach. Build one with `glue-iam-kit sandbox "
+                                   "--scenario NAME`, investigate it with `--sandbox NAME`.")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print each root cause and verdicts")
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("sandbox", help="build a sandbox scenario and show what was built",
+                       description="Build a sandbox scenario (moto, in process) and print its users, groups, roles, "
+                                   "jobs and error text. Every name is a parameter with a default.")
+    p.add_argument("--scenario", default="seed-incident", help="scenario name (default: seed-incident)")
+    _add_target_args(p)
+    _add_subject_args(p)
+    p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("snapshot", help="write a snapshot file from any target (read-only)",
+                       description="Read users, groups, roles, policies, Glue jobs and SCPs from a target and write "
+                                   "one JSON file, so an investigation can be replayed offline without credentials.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, metavar="FILE", help="snapshot file to write")
+    _add_target_args(p)
+    _add_subject_args(p)
+    p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("evidence", help="collect and print the evidence of each step (no verdict)",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target_args(p)
+    _add_subject_args(p)
+    p.set_defaults(func=cmd_evidence)
+
+    p = sub.add_parser("demo", help="the seed incident on the sandbox (what `make demo` runs)",
+                       description="Investigate the seed incident on the sandbox: a developer with "
+                                   "AWSGlueConsoleFullAccess cannot save a Glue job whose runtime role has a custom "
+                                   "name. Needs no AWS account and no credentials; nothing leaves this machine.")
+    p.add_argument("--out", default="reports/seed-incident", help="report folder (default: reports/seed-incident)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "simulate", help="evaluate simulate-custom-policy style cases (JSON Lines) with the local evaluator",
+        description="Read JSON Lines cases modelled on `aws iam simulate-custom-policy` (PolicyInputList, "
+                    "PermissionsBoundaryPolicyInputList, ServiceControlPolicies, ResourcePolicy, ResourceOwner, "
+                    "CallerArn, ActionNames, ResourceArns, ContextEntries) and print one JSON line per case, shaped "
+                    "like the AWS response. A bad line gives {\"id\", \"error\"}; the others go on.")
+    p.add_argument("--cases", required=True, metavar="FILE.jsonl", help="cases file, or - for standard input")
+    p.add_argument("--explain", action="store_true", help="print the trace for people instead of JSON")
+    p.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    ns = argparse.Namespace(sandbox="seed-incident", snapshot=None, profile=None, endpoint_url=None, region=None,
+                            user=None, role=None, job=None, account_id=None, glue_group=None, dev_group=None)
+    return cmd_evidence(ns)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from .errors import KitError
+
+    try:
+        return args.func(args)
+    except KitError as exc:
+        print(f"glue-iam-kit: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("glue-iam-kit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""The snapshot target: offline, from one JSON file; and the writer that makes one from any target.
+
+Format ``glue-iam-kit/snapshot@1`` (documented in the README)::
+
+    {"format": "glue-iam-kit/snapshot@1",
+     "CallerIdentity": {...}, "Region": "...",
+     "AuthorizationDetails": {...},            # as `aws iam get-account-authorization-details`
+     "Jobs": [{"Name": ..., "Role": ...}],     # each the "Job" of `aws glue get-job`
+     "ServiceControlPolicies": [[doc, ...]]}   # optional: levels, root first, account last
+
+A bare ``get-account-authorization-details`` output is accepted too: the account and job steps then say
+``could not check``. Documents may be objects or URL-encoded JSON strings; ``Policies`` entries may lack
+``PolicyName``/``PolicyId`` (moto omits them), so names are derived from ARNs. No optional field is relied on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from typing import Any
+
+from .arns import parse_arn
+from .errors import ArnError, CouldNotCheck, KitError, NotFoundError
+from .policy import load_document
+
+FORMAT = "glue-iam-kit/snapshot@1"
+_AUTH_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def read_snapshot(path: str) -> dict[str, Any]:
+    """Read and check a snapshot file; a missing, truncated or invalid file is a clear :class:`KitError`."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise KitError(f"snapshot {path!r} not found") from None
+    except IsADirectoryError:
+        raise KitError(f"snapshot {path!r} is a directory, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise KitError(f"snapshot {path!r} is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise KitError(f"snapshot {path!r} is not valid JSON (truncated?): {exc.msg} at line {exc.lineno}") from None
+    return normalise_snapshot(data, path)
+
+
+def normalise_snapshot(data: Any, name: str = "snapshot") -> dict[str, Any]:
+    """Accept the kit's format or a bare get-account-authorization-details output; return the kit's format."""
+    if not isinstance(data, dict):
+        raise KitError(f"{name}: expected a JSON object")
+    if data.get("format") not in (None, FORMAT):
+        raise KitError(f"{name}: unknown format {data.get('format')!r}; expected {FORMAT}")
+    if "AuthorizationDetails" in data:
+        auth = data["AuthorizationDetails"]
+    elif any(k in data for k in _AUTH_KEYS):
+        auth = {k: data.get(k, []) for k in _AUTH_KEYS}
+        data = {"format": FORMAT, "AuthorizationDetails": auth}
+    else:
+        raise KitError(f"{name}: neither a glue-iam-kit snapshot nor get-account-authorization-details output")
+    if not isinstance(auth, dict):
+        raise KitError(f"{name}: AuthorizationDetails must be an object")
+    for key in _AUTH_KEYS:
+        if not isinstance(auth.get(key, []), list):
+            raise KitError(f"{name}: AuthorizationDetails.{key} must be a list")
+    return data
+
+
+def _policy_name(entry: dict[str, Any]) -> str:
+    return entry.get("PolicyName") or entry.get("Arn", "").rsplit("/", 1)[-1]
+
+
+class SnapshotTarget:
+    """Answers the same reads as :class:`~glue_iam_kit.aws.AwsTarget` from a snapshot, without AWS."""
+
+    kind = "snapshot"
+
+    def __init__(self, data: dict[str, Any], path: str | None = None) -> None:
+        self.data = normalise_snapshot(data, path or "snapshot")
+        self.path = path
+        self.profile = None
+        self.region = self.data.get("Region")
+        self.calls: Counter[str] = Counter()  # a snapshot costs no AWS calls
+        self.operations: list[str] = []
+        auth = self.data["AuthorizationDetails"]
+        self._users = {u.get("UserName"): u for u in auth.get("UserDetailList", [])}
+        self._groups = {g.get("GroupName"): g for g in auth.get("GroupDetailList", [])}
+        self._roles = {r.get("RoleName"): r for r in auth.get("RoleDetailList", [])}
+        self._policies = {p.get("Arn"): p for p in auth.get("Policies", []) if p.get("Arn")}
+        self._jobs = {j.get("Name"): j for j in self.data.get("Jobs", []) or [] if isinstance(j, dict)}
+
+    @classmethod
+    def from_file(cls, path: str) -> SnapshotTarget:
+        return cls(read_snapshot(path), path)
+
+    @property
+    def where(self) -> str:
+        return f"snapshot {self.path}" if self.path else "the snapshot"
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> SnapshotTarget:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def caller_identity(self) -> dict[str, str]:
+        ident = self.data.get("CallerIdentity")
+        if not ident:
+            raise CouldNotCheck(f"{self.where} has no CallerIdentity (a bare authorization-details file)")
+        return {"Account": ident.get("Account", ""), "Arn": ident.get("Arn", ""), "UserId": ident.get("UserId", "")}
+
+    def get_user(self, name: str) -> dict[str, Any]:
+        if name not in self._users:
+            raise NotFoundError("user", name, self.where)
+        return self._users[name]
+
+    def list_attached_user_policies(self, name: str) -> list[dict[str, str]]:
+        return list(self.get_user(name).get("AttachedManagedPolicies", []))
+
+    def list_user_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(p["PolicyName"], load_document(p["PolicyDocument"], p["PolicyName"]))
+                for p in self.get_user(name).get("UserPolicyList", [])]
+
+    def list_groups_for_user(self, name: str) -> list[dict[str, Any]]:
+        out = []
+        for gname in self.get_user(name).get("GroupList", []):
+            g = self._groups.get(gname)
+            out.append(g if g is not None else {"GroupName": gname})
+        return out
+
+    def _group(self, name: str) -> dict[str, Any]:
+        if name not in self._groups:
+            raise CouldNotCheck(f"group {name!r} is not in {self.where}")
+        return self._groups[name]
+
+    def list_attached_group_policies(self, name: str) -> list[dict[str, str]]:
+        return list(self._group(name).get("AttachedManagedPolicies", []))
+
+    def list_group_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(p["PolicyName"], load_document(p["PolicyDocument"], p["PolicyName"]))
+                for p in self._group(name).get("GroupPolicyList", [])]
+
+    def get_managed_policy(self, arn: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        entry = self._policies.get(arn)
+        if entry is None:
+            raise CouldNotCheck(f"managed policy {arn} is not in {self.where}")
+        versions = entry.get("PolicyVersionList", [])
+        default = next((v for v in versions if v.get("IsDefaultVersion")), None)
+        if default is None:
+            default = next((v for v in versions if v.get("VersionId") == entry.get("DefaultVersionId")), None)
+        if default is None or "Document" not in default:
+            raise CouldNotCheck(f"managed policy {arn} has no default version document in {self.where}")
+        meta = dict(entry)
+        meta.setdefault("PolicyName", _policy_name(entry))
+        return meta, load_document(default["Document"], meta["PolicyName"])
+
+    def get_role(self, name: str) -> dict[str, Any]:
+        if name not in self._roles:
+            raise NotFoundError("role", name, self.where)
+        role = dict(self._roles[name])
+        if "AssumeRolePolicyDocument" in role:
+            role["AssumeRolePolicyDocument"] = load_document(role["AssumeRolePolicyDocument"], f"{name} trust policy")
+        return role
+
+    def list_attached_role_policies(self, name: str) -> list[dict[str, str]]:
+        return list(self.get_role(name).get("AttachedManagedPolicies", []))
+
+    def list_role_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(p["PolicyName"], load_document(p["PolicyDocument"], p["PolicyName"]))
+                for p in self.get_role(name).get("RolePolicyList", [])]
+
+    def get_job(self, name: str) -> dict[str, Any]:
+        if "Jobs" not in self.data:
+            raise CouldNotCheck(f"{self.where} has no Jobs (a bare authorization-details file)")
+        if name not in self._jobs:
+            raise NotFoundError("Glue job", name, self.where)
+        return self._jobs[name]
+
+    def list_jobs(self) -> list[dict[str, Any]]:
+        return list(self._jobs.values())
+
+    def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
+        levels = self.data.get("ServiceControlPolicies")
+        if levels is None:
+            if "CallerIdentity" not in self.data:
+                raise CouldNotCheck(f"{self.where} records no service control policies")
+            return []
+        out = []
+        for n, level in enumerate(levels, start=1):
+            out.append([(f"SCP level {n} #{i}", load_document(doc, f"SCP level {n} #{i}"))
+                        for i, doc in enumerate(level, start=1)])
+        return out
+
+    def authorization_details(self) -> dict[str, list[Any]]:
+        return {k: list(self.data["AuthorizationDetails"].get(k, [])) for k in _AUTH_KEYS}
+
+    def simulate_principal_policy(self, **_: Any) -> list[dict[str, Any]]:
+        raise CouldNotCheck("a snapshot has no AWS policy simulator; the local evaluator decides")
+
+
+def _referenced_policy_arns(auth: dict[str, list[Any]]) -> set[str]:
+    arns: set[str] = set()
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
+        for entity in auth.get(key, []):
+            arns.update(p["PolicyArn"] for p in entity.get("AttachedManagedPolicies", []))
+            boundary = entity.get("PermissionsBoundary") or {}
+            if boundary.get("PermissionsBoundaryArn"):
+                arns.add(boundary["PermissionsBoundaryArn"])
+    return arns
+
+
+def build_snapshot(target: Any) -> dict[str, Any]:
+    """Read everything a snapshot holds from *target* (any target). Read-only."""
+    auth = target.authorization_details()
+    used = _referenced_policy_arns(auth)
+    # Keep customer-managed policies and the AWS managed ones in use: not the 1,000+ that exist.
+    auth["Policies"] = [p for p in auth["Policies"]
+                        if p.get("Arn") in used or not p.get("Arn", "").startswith("arn:aws:iam::aws:")]
+    data: dict[str, Any] = {"format": FORMAT}
+    try:
+        data["CallerIdentity"] = target.caller_identity()
+    except CouldNotCheck:
+        pass
+    data["Region"] = target.region
+    data["AuthorizationDetails"] = auth
+    try:
+        data["Jobs"] = target.list_jobs()
+    except CouldNotCheck:
+        pass
+    try:
+        data["ServiceControlPolicies"] = [[doc for _, doc in level] for level in target.service_control_policies()]
+    except CouldNotCheck:
+        pass
+    return data
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    """Write JSON to *path* through a temporary file and a rename: never a half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, default=str, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def role_arn_in(target: Any, role_ref: str) -> str:
+    """Resolve a job's Role (a name or an ARN) to an ARN using the target's account."""
+    if role_ref.startswith("arn:"):
+        try:
+            parse_arn(role_ref)
+        except ArnError as exc:
+            raise KitError(str(exc)) from None
+        return role_ref
+    return target.get_role(role_ref)["Arn"]

@@ -1,0 +1,91 @@
+"""Shared fixtures: a sandbox target, a loopback moto server for the aws target, fake credentials only."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+# Tests never reach AWS: fake credentials, and every endpoint is moto (in process or on 127.0.0.1).
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_PROFILE", None)
+os.environ.pop("AWS_SESSION_TOKEN", None)
+os.environ["AWS_DEFAULT_REGION"] = "ap-northeast-1"
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+# moto server's default account (no x-moto-account-id header on the aws target)
+SERVER_ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh seed-incident sandbox (for tests that change it)."""
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox():
+    """One seed-incident sandbox per module, for read-only tests (building one costs about a second)."""
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as target:
+        yield target
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server on 127.0.0.1, with AWS managed policies loaded, in its own process.
+
+    Not moto's ThreadedMotoServer: in this process it would share moto's global backends with the sandbox's
+    in-process mock, so resetting one would wipe the other.
+    """
+    port = _free_port()
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the loopback moto server did not start") from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def aws_target(moto_server):
+    """The aws target's exact code path, pointed at the loopback moto server, seeded with seed-incident."""
+    from glue_iam_kit.aws import AwsTarget, make_session
+    from glue_iam_kit.sandbox import FAKE_CREDENTIALS, render_scenario, seed
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")).read()
+    scenario = render_scenario("seed-incident", account_id=SERVER_ACCOUNT)
+    seed(make_session(region="ap-northeast-1", credentials=FAKE_CREDENTIALS), scenario, endpoint_url=moto_server)
+    target = AwsTarget(make_session(region="ap-northeast-1", credentials=FAKE_CREDENTIALS), kind="aws",
+                       endpoint_url=moto_server)
+    target.scenario = scenario
+    yield target
+    target.close()

@@ -1,0 +1,90 @@
+"""The CLI: clear one-line errors, never a traceback; --help that explains; the console script works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from glue_iam_kit.cli import main
+
+BIN = Path(sys.executable).parent
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_scenarios(capsys):
+    code, out, _ = run(["scenarios", "-v"], capsys)
+    assert code == 0 and "seed-incident" in out and "explicit-deny" in out
+
+
+def test_sandbox_shows_what_was_built(capsys):
+    code, out, _ = run(["sandbox", "--scenario", "seed-incident", "--user", "alice", "--role", "etl-runtime",
+                        "--job", "nightly", "--account-id", "123456789012"], capsys)
+    assert code == 0
+    assert "arn:aws:iam::123456789012:user/alice" in out
+    assert "arn:aws:iam::123456789012:role/etl-runtime" in out
+    assert "nightly  role: etl-runtime" in out
+    assert "is not authorized to perform: iam:PassRole" in out
+
+
+def test_snapshot_then_evidence_offline(tmp_path, capsys):
+    snap = tmp_path / "snap.json"
+    code, out, _ = run(["snapshot", "--out", str(snap)], capsys)
+    assert code == 0 and "wrote" in out
+    data = json.loads(snap.read_text())
+    assert data["format"] == "glue-iam-kit/snapshot@1" and data["Jobs"][0]["Name"] == "nightly-sales-etl"
+    code, out, _ = run(["evidence", "--snapshot", str(snap), "--user", "dev-user", "--role", "etl-runtime-role",
+                        "--job", "nightly-sales-etl"], capsys)
+    assert code == 0
+    assert "AWSGlueConsoleFullAccess" in out and "glue.amazonaws.com" in out
+    assert "could not check" not in out
+
+
+def test_evidence_names_what_was_not_found(tmp_path, capsys):
+    snap = tmp_path / "snap.json"
+    run(["snapshot", "--out", str(snap)], capsys)
+    code, out, _ = run(["evidence", "--snapshot", str(snap), "--user", "ghost", "--role", "nobody",
+                        "--job", "never"], capsys)
+    assert code == 0
+    assert "could not check: user 'ghost' not found" in out
+    assert "could not check: role 'nobody' not found" in out
+    assert "could not check: Glue job 'never' not found" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["evidence", "--snapshot", "/nonexistent/snap.json", "--user", "u"], "'/nonexistent/snap.json' not found"),
+    (["sandbox", "--scenario", "nope"], "scenario 'nope' not found"),
+    (["sandbox", "--account-id", "42"], "twelve digits"),
+    (["simulate", "--cases", "/nonexistent/cases.jsonl"], "cannot read cases file"),
+])
+def test_errors_are_one_clear_line(argv, message, capsys):
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_choosing_two_targets_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evidence", "--sandbox", "seed-incident", "--snapshot", "x.json"])
+    assert "choose one target" in str(exc.value)
+
+
+@pytest.mark.parametrize("command", ["scenarios", "sandbox", "snapshot", "evidence", "simulate", "demo"])
+def test_help_explains(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert len(capsys.readouterr().out) > 200
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([str(BIN / "glue-iam-kit"), "--help"], capture_output=True, text=True, check=True).stdout
+    assert "iam:PassRole" in out and "--snapshot FILE" in out
