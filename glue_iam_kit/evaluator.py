@@ -184,8 +184,8 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
     scp = [t for level in levels for t in level]
     statements = tuple(scp + resource + identity + boundary)
 
-    missing = sorted({k for t in statements if t.action_matched and t.resource_matched for k in t.missing_keys},
-                     key=str.lower)
+    # Keys that statements about this action test but the request lacks (including variables in Resource).
+    missing = sorted({k for t in statements if t.action_matched for k in t.missing_keys}, key=str.lower)
     boundary_ok = bool(_allows(boundary)) if policies.boundary else None
     scp_ok = all(_allows(level) for level in levels) if levels else None
     common = dict(statements=statements, missing_context=tuple(missing), allowed_by_boundary=boundary_ok,
