@@ -126,14 +126,28 @@ def parse_operator(text: str) -> Operator:
 
 @dataclass(frozen=True, slots=True)
 class ConditionTrace:
-    """How one (operator, key) pair fared: the values compared and why it held or not."""
+    """How one (operator, key) pair fared: the values compared and why it held or not.
+
+    ``why`` is a constant phrase; :attr:`reason` composes the sentence only when someone reads it (most traces
+    are never rendered, and formatting costs more than evaluating).
+    """
 
     operator: str
     key: str
     policy_values: tuple[str, ...]
     request_values: tuple[str, ...] | None  # None: the key is absent from the request
     matched: bool
-    reason: str
+    why: str
+
+    @property
+    def reason(self) -> str:
+        if self.why == "null":
+            state = "absent" if self.request_values is None or not self.request_values else "present"
+            return f"{self.key} is {state}; Null {_fmt(self.policy_values)} {'holds' if self.matched else 'fails'}"
+        if self.request_values is None:
+            return f"{self.key} is absent from the request: {self.why}"
+        verb = "matches" if self.matched else "does not match"
+        return f"{self.key}: {self.why} {_fmt(self.request_values)} {verb} {self.operator} {_fmt(self.policy_values)}"
 
 
 def _fmt(values: tuple[str, ...]) -> str:
@@ -173,9 +187,7 @@ def evaluate_condition(
     if op.is_null:
         wants_absent = any(parse_bool(v) for v in policy_values)
         matched = (not present) == wants_absent
-        state = "absent" if not present else "present"
-        return ConditionTrace(op.text, key, policy_values, req_values, matched,
-                              f"{key} is {state}; Null {_fmt(policy_values)} {'holds' if matched else 'fails'}")
+        return ConditionTrace(op.text, key, policy_values, req_values, matched, "null")
 
     if not present:
         if op.set_op == "ForAllValues":
@@ -187,8 +199,7 @@ def evaluate_condition(
         else:
             matched = op.negated
             why = "a negated operator holds when the key is absent" if matched else "the key must be present"
-        reason = f"{key} is absent from the request: {why}"
-        return ConditionTrace(op.text, key, policy_values, req_values, matched, reason)
+        return ConditionTrace(op.text, key, policy_values, None, matched, why)
 
     family = op.family
     assert family is not None
@@ -222,8 +233,4 @@ def evaluate_condition(
         hit = any(positive(r) for r in req_values)
         matched = hit != op.negated
         quant = "the request value"
-    verb = "matches" if matched else "does not match"
-    return ConditionTrace(
-        op.text, key, policy_values, req_values, matched,
-        f"{key}: {quant} {_fmt(req_values)} {verb} {op.text} {_fmt(policy_values)}",
-    )
+    return ConditionTrace(op.text, key, policy_values, req_values, matched, quant)

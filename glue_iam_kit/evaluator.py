@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .arns import parse_arn
 from .conditions import evaluate_condition
@@ -60,6 +61,7 @@ class PolicySet:
         return replace(self, identity=self.identity + tuple(policies))
 
 
+@lru_cache(maxsize=4096)
 def _account_of(arn_text: str | None) -> str | None:
     if not arn_text:
         return None
@@ -95,21 +97,25 @@ def _principal_match(p: Principal, not_principal: bool, request: Request) -> tup
     return False, False, f"principal {caller} is not named in Principal"
 
 
-def evaluate_statement(st: Statement, policy: Policy, request: Request) -> StatementTrace:
-    """Evaluate one statement: action, then (only when the action matched) resource, principal, conditions."""
-    action = request.action
+def _action_hit(st: Statement, action_lower: str, service: str) -> bool:
     services = st.action_services
-    if services is not None and action.split(":", 1)[0].lower() not in services:
-        hit = False
-    else:
-        hit = any(p.matches(action) for p in st.actions)
-    if hit == st.not_action:
-        return StatementTrace(policy.source, st, action, False)
+    if services is not None and service not in services:
+        return False
+    return action_lower in st.action_exact or any(p.regex.fullmatch(action_lower) for p in st.action_wild)
+
+
+def evaluate_statement(st: Statement, policy: Policy, request: Request, action_lower: str | None = None,
+                       service: str | None = None) -> StatementTrace:
+    """Evaluate one statement: action, then (only when the action matched) resource, principal, conditions."""
+    if action_lower is None:
+        action_lower = request.action.lower()
+        service = action_lower.split(":", 1)[0]
+    if _action_hit(st, action_lower, service or "") == st.not_action:
+        return StatementTrace(policy.source, st, request.action, False)
 
     lookup = request.context.single
-    missing: list[str] = []
-    resource_matched: bool | None = True
-    resource_reason = "no Resource element: the policy's own resource"
+    unresolved: list[str] = []
+    resource_matched = True
     if st.resources is not None:
         hit = False
         for pattern in st.resources:
@@ -118,39 +124,35 @@ def evaluate_statement(st: Statement, policy: Policy, request: Request) -> State
                     hit = True
                     break
             except Unresolved as exc:
-                missing.append(exc.key)
+                unresolved.append(exc.key)
         resource_matched = hit != st.not_resource
-        patterns = ", ".join(p.raw for p in st.resources)
-        if st.not_resource:
-            resource_reason = f"resource {request.resource} {'is' if hit else 'is not'} in NotResource [{patterns}]"
-        else:
-            resource_reason = f"resource {request.resource} {'matches' if hit else 'does not match'} [{patterns}]"
-        if missing:
-            resource_reason += f" (no value for {', '.join('${' + k + '}' for k in missing)})"
 
     principal_matched: bool | None = None
     principal_reason = ""
     if st.principal is not None and policy.source.kind == "resource":
         principal_matched, _, principal_reason = _principal_match(st.principal, st.not_principal, request)
 
-    conditions = []
-    for c in st.conditions:
-        trace = evaluate_condition(c.op, c.key, c.values, c.parsed, request.context)
-        if trace.request_values is None:
-            missing.append(c.key)
-        conditions.append(trace)
-    return StatementTrace(
-        policy.source, st, action, True, resource_matched, resource_reason, principal_matched, principal_reason,
-        tuple(conditions), tuple(missing),
-    )
+    conditions = tuple(evaluate_condition(c.op, c.key, c.values, c.parsed, request.context) for c in st.conditions)
+    missing = tuple(unresolved) + tuple(c.key for c in conditions if c.request_values is None)
+    matched = resource_matched and principal_matched is not False and all(c.matched for c in conditions)
+    return StatementTrace(policy.source, st, request.action, True, matched, request.resource, resource_matched,
+                          tuple(unresolved), principal_matched, principal_reason, conditions, missing)
 
 
 def _run(policies: Iterable[Policy], request: Request) -> list[StatementTrace]:
-    return [evaluate_statement(st, pol, request) for pol in policies for st in pol.statements]
+    """Evaluate the statements whose action matches; the others are only listed later, on demand."""
+    action_lower = request.action.lower()
+    service = action_lower.split(":", 1)[0]
+    out = []
+    for pol in policies:
+        for st in pol.statements:
+            if _action_hit(st, action_lower, service) != st.not_action:
+                out.append(evaluate_statement(st, pol, request, action_lower, service))
+    return out
 
 
 def _allows(traces: Iterable[StatementTrace]) -> list[StatementTrace]:
-    return [t for t in traces if t.effect == "Allow" and t.matched]
+    return [t for t in traces if t.matched and t.statement.effect == "Allow"]
 
 
 def _similarity(t: StatementTrace, resource: str) -> int:
@@ -188,10 +190,10 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
     missing = sorted({k for t in statements if t.action_matched for k in t.missing_keys}, key=str.lower)
     boundary_ok = bool(_allows(boundary)) if policies.boundary else None
     scp_ok = all(_allows(level) for level in levels) if levels else None
-    common = dict(statements=statements, missing_context=tuple(missing), allowed_by_boundary=boundary_ok,
-                  allowed_by_organizations=scp_ok, notes=policies.notes)
+    common = dict(evaluated=statements, missing_context=tuple(missing), allowed_by_boundary=boundary_ok,
+                  allowed_by_organizations=scp_ok, notes=policies.notes, policies=policies)
 
-    denies = [t for t in statements if t.effect == "Deny" and t.matched]
+    denies = [t for t in statements if t.matched and t.statement.effect == "Deny"]
     if denies:
         return Decision(request.action, request.resource, EXPLICIT_DENY, denies[0].source.kind, tuple(denies),
                         **common)

@@ -79,6 +79,8 @@ class Statement:
     # Lower-cased services named by the actions, to skip most statements cheaply; None when a pattern
     # puts a wildcard in the service part (``*``, ``s*:Get*``).
     action_services: frozenset[str] | None
+    action_exact: frozenset[str]  # lower-cased patterns without wildcards
+    action_wild: tuple[Pattern, ...]  # patterns with wildcards
     resources: tuple[Pattern, ...] | None
     not_resource: bool
     conditions: tuple[Condition, ...]
@@ -217,6 +219,8 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
         actions=tuple(compile_pattern(a, ACTION, variables=False) for a in actions),
         not_action=not_action,
         action_services=_services(actions),
+        action_exact=frozenset(a.lower() for a in actions if "*" not in a and "?" not in a),
+        action_wild=tuple(compile_pattern(a, ACTION, variables=False) for a in actions if "*" in a or "?" in a),
         resources=resources,
         not_resource=has_not_res,
         conditions=tuple(conditions),
@@ -226,14 +230,29 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
     )
 
 
+# Compiled statements by document content: the same policy (a managed policy attached to many principals, the
+# same document on every line of a cases file) is compiled once. Bounded, so a long run cannot grow it forever.
+_COMPILED: dict[tuple[str, str], tuple[Statement, ...]] = {}
+_COMPILED_MAX = 4096
+
+
 def parse_policy(document: Any, source: PolicySource | str) -> Policy:
     """Load, validate and compile *document*; *source* says where it came from (or just its name)."""
     if isinstance(source, str):
         source = PolicySource(source, "custom")
     doc = load_document(document, source.name)
-    statements = doc.get("Statement")
-    if statements is None:
-        raise PolicyError(f"policy {source.name!r}: has no Statement")
-    items = as_list(statements)
-    compiled = tuple(_statement(raw, i, source.name, source.kind) for i, raw in enumerate(items))
+    try:
+        key = (json.dumps(doc, sort_keys=True), source.kind)
+    except (TypeError, ValueError):
+        key = None
+    compiled = _COMPILED.get(key) if key else None
+    if compiled is None:
+        statements = doc.get("Statement")
+        if statements is None:
+            raise PolicyError(f"policy {source.name!r}: has no Statement")
+        compiled = tuple(_statement(raw, i, source.name, source.kind) for i, raw in enumerate(as_list(statements)))
+        if key:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
     return Policy(source, compiled, doc)

@@ -27,8 +27,10 @@ class StatementTrace:
     statement: Statement
     action: str
     action_matched: bool
+    matched: bool = False  # action, resource, principal and every condition matched
+    resource: str = ""
     resource_matched: bool | None = None  # None: not evaluated (the action did not match)
-    resource_reason: str = ""
+    unresolved: tuple[str, ...] = ()  # policy variables in Resource without a value
     principal_matched: bool | None = None  # resource-based policies only
     principal_reason: str = ""
     conditions: tuple[ConditionTrace, ...] = ()
@@ -57,13 +59,19 @@ class StatementTrace:
                 else f"action {self.action} does not match [{patterns}]")
 
     @property
-    def matched(self) -> bool:
-        return (
-            self.action_matched
-            and self.resource_matched is not False
-            and self.principal_matched is not False
-            and all(c.matched for c in self.conditions)
-        )
+    def resource_reason(self) -> str:
+        st = self.statement
+        if st.resources is None:
+            return "no Resource element: the policy's own resource"
+        patterns = ", ".join(p.raw for p in st.resources)
+        hit = self.resource_matched != st.not_resource
+        if st.not_resource:
+            text = f"resource {self.resource} {'is' if hit else 'is not'} in NotResource [{patterns}]"
+        else:
+            text = f"resource {self.resource} {'matches' if hit else 'does not match'} [{patterns}]"
+        if self.unresolved:
+            text += f" (no value for {', '.join('${' + k + '}' for k in self.unresolved)})"
+        return text
 
     @property
     def label(self) -> str:
@@ -98,16 +106,33 @@ class Decision:
     decision: str  # allowed | explicitDeny | implicitDeny
     blocked_by: str | None  # identity | boundary | scp | resource (None when allowed)
     deciding: tuple[StatementTrace, ...]  # the matched denies, or the allows that granted
-    statements: tuple[StatementTrace, ...]
+    evaluated: tuple[StatementTrace, ...]  # the statements whose action matched, fully evaluated
     nearest_allows: tuple[StatementTrace, ...] = ()
     missing_context: tuple[str, ...] = ()
     allowed_by_boundary: bool | None = None  # None: no boundary in play
     allowed_by_organizations: bool | None = None  # None: no SCPs in play
     notes: tuple[str, ...] = field(default=())
+    policies: Any = field(default=None, repr=False, compare=False)  # the PolicySet, for the full listing
 
     @property
     def allowed(self) -> bool:
         return self.decision == ALLOWED
+
+    @property
+    def statements(self) -> tuple[StatementTrace, ...]:
+        """Every statement of every policy consulted, in evaluation order (SCPs, resource, identity, boundary).
+
+        Statements whose action did not match are listed without further evaluation; they are built here, on
+        demand, because most decisions are never listed in full.
+        """
+        ps = self.policies
+        if ps is None:
+            return self.evaluated
+        ordered = [p for level in ps.scp_levels for p in level]
+        ordered += ([ps.resource] if ps.resource is not None else []) + list(ps.identity) + list(ps.boundary)
+        by_statement = {id(t.statement): t for t in self.evaluated}
+        return tuple(by_statement.get(id(st)) or StatementTrace(pol.source, st, self.action, False)
+                     for pol in ordered for st in pol.statements)
 
     def __bool__(self) -> bool:  # pragma: no cover - guard against "if decision:" mistakes
         raise TypeError("a Decision is not a bool: use decision.allowed or decision.decision")
