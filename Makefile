@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/glue-iam-kit demo --out reports/seed-incident
+	$(BIN)/glue-iam-kit investigate --sandbox seed-incident --out reports/seed-incident
 
 test: $(STAMP)
 	$(BIN)/ruff check glue_iam_kit tests benchmarks

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 
 from .errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
 from .policy import load_document
@@ -78,6 +79,10 @@ def _describe(exc: Exception, service: str, operation: str) -> Exception:
         return CouldNotCheck(f"{action}: could not reach the endpoint ({exc}); retries exhausted", action)
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return CouldNotCheck(f"{action}: {exc}", action)
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        # e.g. an endpoint that does not implement the operation answering with an HTML error page
+        return CouldNotCheck(f"{action}: the endpoint's answer is not an AWS response (not implemented there?)",
+                             action)
     if isinstance(exc, NotImplementedError):
         return CouldNotCheck(f"{action} is not implemented by this target", action)
     return exc

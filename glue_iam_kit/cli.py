@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -152,6 +153,48 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_error_text(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        from .errors import KitError
+
+        raise KitError(f"cannot read the error text file {path!r}: {exc.strerror}") from None
+
+
+def cmd_investigate(args: argparse.Namespace) -> int:
+    from .execute import run_investigation
+
+    kind = _target_kind(args)
+    if args.apply_fix and kind == "snapshot":
+        raise SystemExit("glue-iam-kit: error: --apply-fix never applies to a snapshot")
+    params = {"target": kind, "scenario": args.sandbox or "seed-incident", "profile": args.profile or "",
+              "region": args.region or "", "snapshot_path": os.path.abspath(args.snapshot) if args.snapshot else "",
+              "user": args.user or "", "job": args.job or "", "role": args.role or "", "service": args.service,
+              "error_text": _read_error_text(args.error_text), "apply_fix": bool(args.apply_fix),
+              "account_id": args.account_id or "", "endpoint_url": args.endpoint_url or "",
+              "scenario_params": {k: v for k, v in (("glue_group", args.glue_group), ("dev_group", args.dev_group))
+                                  if v}}
+    if not args.quiet:
+        print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
+              + " ...", file=sys.stderr)
+    result = run_investigation(params, args.out, progress=not args.quiet)
+    print("verdict:")
+    for v in result["verdicts"] or ["(none reached)"]:
+        print(f"  {v}")
+    print("wrote:")
+    notes = {"investigation.ipynb": "not anonymised: for the investigator only", "report.html": "anonymised",
+             "report.md": "anonymised", "findings.json": "anonymised"}
+    for name, path in result["paths"].items():
+        print(f"  {path}  ({notes[name]})")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_lines
 
@@ -218,6 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_subject_args(p)
     p.set_defaults(func=cmd_evidence)
 
+    p = sub.add_parser(
+        "investigate", help="run the whole investigation and write the anonymised incident report",
+        description="Run notebooks/01_investigate_passrole.ipynb with papermill on a target and write into --out: "
+                    "investigation.ipynb (executed, not anonymised: for the investigator only), report.html and "
+                    "report.md (anonymised incident write-ups) and findings.json (anonymised, machine-readable). "
+                    "Exit 0 when a verdict was reached, whatever it is; 1 when the investigation could not run. "
+                    "Read-only unless --apply-fix.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target_args(p)
+    _add_subject_args(p)
+    p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
+    p.add_argument("--service", default="glue.amazonaws.com", help="service the role is passed to "
+                                                                   "(default: glue.amazonaws.com)")
+    p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
+                                                            "(never on a snapshot)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the four files")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_investigate)
+
     p = sub.add_parser("demo", help="the seed incident on the sandbox (what `make demo` runs)",
                        description="Investigate the seed incident on the sandbox: a developer with "
                                    "AWSGlueConsoleFullAccess cannot save a Glue job whose runtime role has a custom "
@@ -239,8 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     ns = argparse.Namespace(sandbox="seed-incident", snapshot=None, profile=None, endpoint_url=None, region=None,
-                            user=None, role=None, job=None, account_id=None, glue_group=None, dev_group=None)
-    return cmd_evidence(ns)
+                            user=None, role=None, job=None, account_id=None, glue_group=None, dev_group=None,
+                            error_text=None, service="glue.amazonaws.com", apply_fix=False, out=args.out,
+                            quiet=False)
+    return cmd_investigate(ns)
 
 
 def _version() -> str:
@@ -267,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if os.environ.get("GLUE_IAM_KIT_DEBUG"):
+            raise
+        print(f"glue-iam-kit: internal error: {type(exc).__name__}: {exc} "
+              "(set GLUE_IAM_KIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

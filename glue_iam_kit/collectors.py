@@ -55,11 +55,36 @@ def fetch_caller_identity(target: Any, expected_account: str | None = None) -> p
                     "expected_account": expected_account or "", "matches": matches}], IDENTITY_COLUMNS)
 
 
-def _policy_rows(principal: str, records: list[PolicyRecord]) -> list[dict[str, Any]]:
-    return [{"principal": principal, "policy_name": r.source.name, "policy_type": r.source.policy_type,
+def empty_frame(columns: list[str]) -> pd.DataFrame:
+    """A frame with the fixed columns and no rows."""
+    return _frame([], columns)
+
+
+def policy_frame(principal: str, records: list[PolicyRecord]) -> pd.DataFrame:
+    """One row per policy, with :data:`POLICY_COLUMNS` (pure)."""
+    rows = [{"principal": principal, "policy_name": r.source.name, "policy_type": r.source.policy_type,
              "attachment": r.source.attachment, "via_group": r.source.via_group or "",
              "policy_arn": r.source.arn or "", "statements": len(as_list(r.document.get("Statement"))),
              "document": json.dumps(r.document, sort_keys=True)} for r in records]
+    return _frame(rows, POLICY_COLUMNS)
+
+
+def group_frame(groups: list[dict[str, Any]], records: list[PolicyRecord]) -> pd.DataFrame:
+    """One row per group policy, with :data:`GROUP_COLUMNS`; a group without policies gets one empty row (pure)."""
+    rows = []
+    for g in groups:
+        gname = g["GroupName"]
+        base = {"group_name": gname, "group_arn": g.get("Arn", "")}
+        mine = [r for r in records if r.source.via_group == gname]
+        if not mine:
+            rows.append({**base, "policy_name": "", "policy_type": "", "attachment": "", "policy_arn": "",
+                         "statements": 0, "document": ""})
+        for r in mine:
+            rows.append({**base, "policy_name": r.source.name, "policy_type": r.source.policy_type,
+                         "attachment": r.source.attachment, "policy_arn": r.source.arn or "",
+                         "statements": len(as_list(r.document.get("Statement"))),
+                         "document": json.dumps(r.document, sort_keys=True)})
+    return _frame(rows, GROUP_COLUMNS)
 
 
 def fetch_user_policies(target: Any, user: str) -> pd.DataFrame:
@@ -71,7 +96,7 @@ def fetch_user_policies(target: Any, user: str) -> pd.DataFrame:
         _, doc = target.get_managed_policy(a["PolicyArn"])
         records.append(PolicyRecord(_managed_source(a, None), doc))
     records += [PolicyRecord(PolicySource(n, "user"), doc) for n, doc in target.list_user_inline_policies(name)]
-    return _frame(_policy_rows(name, records), POLICY_COLUMNS)
+    return policy_frame(name, records)
 
 
 def _managed_source(attached: dict[str, str], via_group: str | None) -> PolicySource:
@@ -84,23 +109,15 @@ def fetch_user_groups(target: Any, user: str) -> pd.DataFrame:
     """Step 3: the user's groups, one row per group policy (a group without policies gets one empty row)."""
     name = _user_name(user)
     target.get_user(name)
-    rows = []
-    for g in target.list_groups_for_user(name):
+    groups = target.list_groups_for_user(name)
+    records: list[PolicyRecord] = []
+    for g in groups:
         gname = g["GroupName"]
-        records = [PolicyRecord(_managed_source(a, gname), target.get_managed_policy(a["PolicyArn"])[1])
-                   for a in target.list_attached_group_policies(gname)]
+        records += [PolicyRecord(_managed_source(a, gname), target.get_managed_policy(a["PolicyArn"])[1])
+                    for a in target.list_attached_group_policies(gname)]
         records += [PolicyRecord(PolicySource(n, "group", via_group=gname), doc)
                     for n, doc in target.list_group_inline_policies(gname)]
-        base = {"group_name": gname, "group_arn": g.get("Arn", "")}
-        if not records:
-            rows.append({**base, "policy_name": "", "policy_type": "", "attachment": "", "policy_arn": "",
-                         "statements": 0, "document": ""})
-        for r in records:
-            rows.append({**base, "policy_name": r.source.name, "policy_type": r.source.policy_type,
-                         "attachment": r.source.attachment, "policy_arn": r.source.arn or "",
-                         "statements": len(as_list(r.document.get("Statement"))),
-                         "document": json.dumps(r.document, sort_keys=True)})
-    return _frame(rows, GROUP_COLUMNS)
+    return group_frame(groups, records)
 
 
 def statement_rows(principal: str, records: list[PolicyRecord], kind: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,221 @@
+"""Anonymisation: consistent placeholders for every identifier, in text, JSON and whole notebooks (pure).
+
+Style of the seed write-up: ``<account-id>``, ``<human-user>``, ``<glue-runtime-role>``, ``<glue-job-name>``,
+``<production-profile>``; numbered placeholders for everything else (``<group-1>``, ``<role-2>``, ``<ip-1>``,
+``<access-key-1>``). AWS-owned names stay, because they are the lesson: service principals
+(``glue.amazonaws.com``), action names and condition keys (``iam:PassRole``), AWS managed policies
+(``AWSGlueConsoleFullAccess``, ``arn:aws:iam::aws:policy/...``).
+
+Besides the names the investigation saw, patterns catch what it may not have: any twelve-digit number (an
+account id), access key ids, IAM unique ids, IPv4/IPv6 addresses and ranges, and the resource part of any
+remaining ARN. A name is replaced wherever it stands as a token (not inside a longer name: ``data`` in
+``database`` stays), outside AWS-owned spans. One :class:`Anonymiser` serves all the files of a report, so the
+same identifier gets the same placeholder everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+# AWS-owned spans, never rewritten: service principals and endpoints, AWS managed policy ARNs, action names and
+# condition keys (a lower-case service prefix, a colon, then a name without spaces).
+_PROTECTED = re.compile(
+    r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
+    r"|arn:aws[\w-]*:iam::aws:policy/[\w+=,.@/-]+"
+    r"|(?<![\w-])(?<!arn:)(?:aws|iam|sts|glue|s3|ec2|kms|logs|organizations|lambda|sagemaker|cloudformation|cloudwatch|"
+    r"redshift|rds|dynamodb|databrew|tag|ssm|secretsmanager)(?=:[A-Za-z*?])(?::[A-Za-z*?][\w*?]*(?:/[\w*?-]+)?)"
+)
+_ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ACCESS_KEY = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
+_UNIQUE_ID = re.compile(r"(?<![A-Z0-9])(?:AIDA|AROA|AGPA|ANPA|ANVA|APKA|AIPA)[A-Z0-9]{12,}(?![A-Z0-9])")
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
+_ARN_TAIL = r"[^\s\"'`<>\\,;)\]}]*"
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d{12}|<[\w-]+>|\*)?:"
+                  + _ARN_TAIL + r"(?:<[\w-]+>" + _ARN_TAIL + ")*")
+_PLACEHOLDER = re.compile(r"^<[\w-]+>$")
+# nbconvert's page furniture (CSS, JavaScript) holds no data of ours; data-bearing scripts (application/json,
+# widget state) are kept. Tags are markup; their text is what a reader sees.
+_TAG = re.compile(r"<[^>]+>")
+_BOILERPLATE = re.compile(r"<style[^>]*>.*?</style>|<script(?![^>]*application/)[^>]*>.*?</script>", re.DOTALL)
+# Parts of an ARN's resource that are AWS's own words, kept: resource types, wildcards, AWS-named patterns.
+_ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "service-role", "aws-service-role",
+              "assumed-role", "root", "log-group", "log-stream", "instance", "table", "stack", "key", "alias",
+              "crawler", "database", "trigger", "workflow", "mfa", "federated-user", "oidc-provider",
+              "saml-provider", "server-certificate", "subnet", "volume", "image", "key-pair", "security-group",
+              "network-interface", "secret", "parameter", "function"}
+
+FIXED = {"account": "account-id", "user": "human-user", "role": "glue-runtime-role", "job": "glue-job-name",
+         "profile": "production-profile", "investigator": "investigator"}
+NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "group", "jobs": "job",
+            "policies": "policy", "profiles": "profile"}
+
+
+def _token(names: Iterable[str]) -> re.Pattern[str] | None:
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+class Anonymiser:
+    """Replaces identifiers with placeholders; the same identifier always gets the same placeholder."""
+
+    def __init__(self, identifiers: dict[str, Any]) -> None:
+        self.mapping: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+        for key, label in FIXED.items():
+            value = identifiers.get(key)
+            if value:
+                self.mapping.setdefault(str(value), f"<{label}>")
+        if identifiers.get("account"):
+            self._counters["account"] = 1  # the main account is <account-id>; others start at <account-2>
+        for key, label in NUMBERED.items():
+            for value in identifiers.get(key, []) or []:
+                self._placeholder(str(value), label)
+        for value, placeholder in list(self.mapping.items()):
+            # A name with non-ASCII characters may also appear JSON-escaped (papermill writes parameters so).
+            escaped = json.dumps(value)[1:-1]
+            if escaped != value:
+                self.mapping.setdefault(escaped, placeholder)
+        self._names = _token(k for k in self.mapping if not _ACCOUNT.fullmatch(k))
+
+    def _placeholder(self, value: str, label: str) -> str:
+        if value not in self.mapping:
+            n = self._counters.get(label, 0) + 1
+            self._counters[label] = n
+            self.mapping[value] = f"<{label}-{n}>"
+        return self.mapping[value]
+
+    # -- text ---------------------------------------------------------------------------------------------
+    def _ip(self, m: re.Match[str]) -> str:
+        text = m.group(0)
+        if not re.search(r"[0-9A-Fa-f]", text.split("/")[0]):
+            return text  # "::" alone, as in arn:aws:iam::..., is no address worth hiding
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return text
+        return self._placeholder(text, "ip")
+
+    def _arn(self, m: re.Match[str]) -> str:
+        arn = m.group(0)
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return arn
+        pieces = re.split(r"([/:])", parts[5])
+        out = []
+        for i, piece in enumerate(pieces):
+            keep = (piece in ("/", ":", "") or _PLACEHOLDER.match(piece) or piece in _ARN_WORDS
+                    or re.fullmatch(r"[*?]+", piece) or piece.startswith(("AWS", "aws-")) or
+                    (i == 0 and parts[2] == "s3" and piece.startswith("aws-glue")))
+            out.append(piece if keep else self._placeholder(piece, "resource"))
+        return ":".join(parts[:5]) + ":" + "".join(out)
+
+    def _plain(self, text: str) -> str:
+        text = _ACCESS_KEY.sub(lambda m: self._placeholder(m.group(0), "access-key"), text)
+        text = _UNIQUE_ID.sub(lambda m: self._placeholder(m.group(0), "principal-id"), text)
+        text = _ACCOUNT.sub(lambda m: self.mapping.get(m.group(0)) or self._placeholder(m.group(0), "account"), text)
+        if self._names is not None:
+            text = self._names.sub(lambda m: self.mapping[m.group(0)], text)
+        text = _IPV4.sub(self._ip, text)
+        text = _IPV6.sub(self._ip, text)
+        return _ARN.sub(self._arn, text)
+
+    def anonymise_text(self, text: str, as_html: bool = False) -> str:
+        """Anonymise *text*; with *as_html* the placeholders are HTML-escaped (for HTML and markdown)."""
+        if not text:
+            return text
+        out, last = [], 0
+        for m in _PROTECTED.finditer(text):
+            out.append(self._plain(text[last:m.start()]))
+            out.append(m.group(0))
+            last = m.end()
+        out.append(self._plain(text[last:]))
+        result = "".join(out)
+        if as_html:
+            result = re.sub(r"<([a-z]+(?:-[a-z]+)*(?:-\d+)?)>",
+                            lambda m: html.escape(m.group(0)) if m.group(0) in self._placeholders else m.group(0),
+                            result)
+        return result
+
+    @property
+    def _placeholders(self) -> set[str]:
+        return set(self.mapping.values())
+
+    def anonymise_object(self, obj: Any, as_html: bool = False) -> Any:
+        """Anonymise every string value of a JSON-like object. Keys are the kit's own schema (``role``,
+        ``policy``...), never data: rewriting them would break the file for a name that happens to match."""
+        if isinstance(obj, str):
+            return self.anonymise_text(obj, as_html)
+        if isinstance(obj, list):
+            return [self.anonymise_object(v, as_html) for v in obj]
+        if isinstance(obj, dict):
+            return {k: self.anonymise_object(v, as_html) for k, v in obj.items()}
+        return obj
+
+    def anonymise_notebook(self, nb: dict[str, Any]) -> dict[str, Any]:
+        """Every part of a notebook: cell sources, outputs (text, HTML, JSON), tracebacks and metadata."""
+        out = dict(nb)
+        out["metadata"] = self.anonymise_object(nb.get("metadata", {}))
+        cells = []
+        for cell in nb.get("cells", []):
+            cell = dict(cell)
+            is_md = cell.get("cell_type") == "markdown"
+            cell["source"] = self.anonymise_object(cell.get("source", ""), as_html=is_md)
+            cell["metadata"] = self.anonymise_object(cell.get("metadata", {}))
+            if "outputs" in cell:
+                outputs = []
+                for o in cell["outputs"]:
+                    o = dict(o)
+                    if "data" in o:
+                        o["data"] = {mime: self.anonymise_object(v, as_html=mime in ("text/html", "text/markdown"))
+                                     for mime, v in o["data"].items()}
+                    for key in ("text", "traceback", "evalue", "ename", "metadata"):
+                        if key in o:
+                            o[key] = self.anonymise_object(o[key])
+                    outputs.append(o)
+                cell["outputs"] = outputs
+            for key in list(cell):
+                if key not in ("source", "metadata", "outputs", "cell_type", "execution_count", "id"):
+                    cell[key] = self.anonymise_object(cell[key])
+            cells.append(cell)
+        out["cells"] = cells
+        return out
+
+
+def _json_strings(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _json_strings(v)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _json_strings(v)
+
+
+def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -> list[str]:
+    """Real identifiers still standing as tokens in *text* (outside AWS-owned spans), for the tests and a final
+    check before a report is written. *kind* ``html`` checks what a reader sees (text, not markup); ``json``
+    checks values, not the schema's keys."""
+    if kind == "json":
+        return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
+    if kind == "html":
+        text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
+    names = [str(v) for k in FIXED if (v := identifiers.get(k))]
+    names += [str(v) for k in NUMBERED for v in identifiers.get(k, []) or [] if v]
+    names += [json.dumps(n)[1:-1] for n in names if json.dumps(n)[1:-1] != n]
+    plain = _PROTECTED.sub(" ", html.unescape(text))
+    found = []
+    pattern = _token(n for n in names if not _ACCOUNT.fullmatch(n))
+    if pattern is not None:
+        found += sorted({m.group(0) for m in pattern.finditer(plain)})
+    found += sorted({m.group(0) for m in _ACCOUNT.finditer(plain)})
+    found += sorted({m.group(0) for m in _ACCESS_KEY.finditer(plain)})
+    return found

@@ -1,0 +1,128 @@
+"""Read an AWS AccessDenied message (pasted from the console or the CLI) into its parts (pure).
+
+Phrases from the IAM User Guide, "Troubleshoot access denied error messages":
+``User: ARN is not authorized to perform: ACTION on resource: ARN because no identity-based policy allows the
+ACTION action`` and its kin: ``no resource-based policy / permissions boundary / session policy / VPC endpoint
+policy allows``, ``with an explicit deny in a service control policy / permissions boundary / identity-based
+policy / resource-based policy / session(s) policy / VPC endpoint policy / the role trust policy``, optionally
+followed by ``: POLICY-ARN``. Console and SDK prefixes (``updateJob: AccessDeniedException:``, ``An error
+occurred (AccessDeniedException) when calling the UpdateJob operation:``) are skipped. SCP denials always say
+"explicit deny", even when an SCP merely fails to allow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import KitError
+
+_MESSAGE = re.compile(
+    r"User:\s*(?P<principal>arn:[^\s]+?)\s+is\s+not\s+authorized\s+to\s+perform:\s*(?P<action>[\w-]+:[\w*?-]+)"
+    r"(?:\s+on\s+resource:\s*(?P<resource>[^\s]+?))?"
+    r"(?:\s+(?:because|with)\s+(?P<cause>.*?))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_POLICY_TYPES = [  # (phrase, policy type) — longest first where they overlap
+    ("service control policy", "scp"),
+    ("resource control policy", "rcp"),
+    ("permissions boundary", "boundary"),
+    ("identity-based policy", "identity"),
+    ("resource-based policy", "resource"),
+    ("sessions policy", "session"),
+    ("session policy", "session"),
+    ("vpc endpoint policy", "vpc-endpoint"),
+    ("role trust policy", "trust"),
+]
+_POLICY_ARN = re.compile(r":\s*(arn:[^\s]+)\s*$")
+
+
+class ErrorTextError(KitError):
+    """Text that is not an AccessDenied message the kit can read."""
+
+
+@dataclass(frozen=True)
+class AccessDenied:
+    """The parts of an AccessDenied message."""
+
+    principal: str
+    action: str
+    resource: str
+    account: str
+    kind: str  # explicit | implicit | unknown
+    policy_type: str  # identity | resource | boundary | scp | session | vpc-endpoint | trust | rcp | unknown
+    policy_arn: str
+    operation: str  # the console/SDK operation when the prefix names it, e.g. updateJob / UpdateJob
+    text: str
+
+    @property
+    def principal_name(self) -> str:
+        return self.principal.rsplit("/", 1)[-1]
+
+    @property
+    def principal_type(self) -> str:
+        resource = self.principal.split(":", 5)[-1]
+        return resource.split("/", 1)[0] if "/" in resource else resource
+
+    @property
+    def role_name(self) -> str:
+        """The role named by the resource, for an ``iam:PassRole`` message."""
+        if ":role/" in self.resource:
+            return self.resource.rsplit("/", 1)[-1]
+        return ""
+
+    def describe(self) -> str:
+        if self.kind == "explicit":
+            cause = f"an explicit deny in a {self.policy_type} policy"
+        elif self.kind == "implicit":
+            cause = f"no {self.policy_type} policy allows it"
+        else:
+            cause = "no cause given"
+        return f"{self.principal} may not {self.action} on {self.resource or '(no resource)'}: {cause}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _operation(prefix: str) -> str:
+    m = re.search(r"when calling the (\w+) operation", prefix)
+    if m:
+        return m.group(1)
+    m = re.search(r"(\w+):\s*(?:AccessDenied\w*|\w+Exception)\s*:", prefix)
+    return m.group(1) if m else ""
+
+
+def parse_error_text(text: str) -> AccessDenied:
+    """Parse *text*; raise :class:`ErrorTextError` with a clear message when it is not an AccessDenied message."""
+    if not isinstance(text, str) or not text.strip():
+        raise ErrorTextError("the error text is empty")
+    flat = " ".join(text.split())
+    start = re.search(r"User:\s*arn:", flat)
+    if start is None:
+        raise ErrorTextError(
+            "not an AccessDenied message: expected 'User: ARN is not authorized to perform: ACTION on resource: "
+            f"ARN because ...', got {flat[:120]!r}")
+    m = _MESSAGE.match(flat[start.start():])
+    if m is None:
+        raise ErrorTextError(
+            f"not an AccessDenied message: found 'User: arn:...' but not 'is not authorized to perform: "
+            f"ACTION': {flat[start.start():][:120]!r}")
+    principal = m.group("principal")
+    parts = principal.split(":")
+    if len(parts) < 6 or not re.fullmatch(r"\d{12}", parts[4]):
+        raise ErrorTextError(f"the principal {principal!r} in the error text is not an IAM ARN with an account id")
+    cause = (m.group("cause") or "").strip()
+    policy_arn = ""
+    am = _POLICY_ARN.search(cause)
+    if am:
+        policy_arn = am.group(1).rstrip(".")
+        cause = cause[: am.start()].strip()
+    low = cause.lower()
+    kind = "explicit" if "explicit deny" in low else ("implicit" if low.startswith("no ") else "unknown")
+    policy_type = next((t for phrase, t in _POLICY_TYPES if phrase in low), "unknown")
+    resource = (m.group("resource") or "").rstrip(".")
+    return AccessDenied(
+        principal=principal, action=m.group("action"), resource=resource, account=parts[4], kind=kind,
+        policy_type=policy_type, policy_arn=policy_arn, operation=_operation(flat[: start.start()]), text=text,
+    )

@@ -1,0 +1,139 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Investigate an `iam:PassRole` AccessDenied on a Glue job
+#
+# A Glue job cannot be saved or run: the person (or pipeline) may not pass the job's runtime role to Glue.
+# Having `glue:*` or `AWSGlueConsoleFullAccess` is not enough: that policy only covers roles named
+# `AWSGlueServiceRole*`, and `iam:PassRole` is a separate permission, scoped by `iam:PassedToService`.
+#
+# This notebook walks the procedure step by step; each section says why the step matters, makes one call into
+# `glue_iam_kit`, and shows one finding (`ok` / `problem` / `could not check`) with its evidence. It is
+# **read-only** unless `apply_fix = True`. Run it from JupyterLab, with papermill, or with
+# `glue-iam-kit investigate`, which also writes the anonymised reports.
+
+# %% tags=["parameters"]
+target = "sandbox"  # where to look: "sandbox" (moto, no AWS), "aws" (a real account), "snapshot" (offline file)
+scenario = "seed-incident"  # sandbox: the scenario to build (see `glue-iam-kit scenarios`)
+profile = ""  # aws: the AWS profile to read with (read-only permissions suffice)
+region = ""  # aws: the region of the Glue job; sandbox: overrides the scenario's region
+snapshot_path = ""  # snapshot: the file written by `glue-iam-kit snapshot`
+user = ""  # the IAM user (name or ARN) that was denied; empty: read from error_text or the scenario
+job = ""  # the Glue job name; empty: the scenario's
+role = ""  # the runtime role (name or ARN); empty: read from error_text, else the job's role
+service = "glue.amazonaws.com"  # the service the role is passed to (iam:PassedToService)
+error_text = ""  # the console/CLI error, pasted verbatim; empty: the scenario's
+apply_fix = False  # True: put the proposed policy, read it back and re-simulate (never on a snapshot)
+account_id = ""  # sandbox: the account id to build; empty: the scenario's
+scenario_params = {}  # sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": "Devs"}
+endpoint_url = ""  # aws: a custom endpoint (tests use a local moto server); empty: AWS
+artifacts_dir = ""  # set by `glue-iam-kit investigate`: where the raw results for the reports go
+
+# %%
+from glue_iam_kit.investigation import open_investigation
+
+inv = open_investigation(target, scenario=scenario, profile=profile, region=region, snapshot_path=snapshot_path,
+                         user=user, job=job, role=role, service=service, error_text=error_text,
+                         account_id=account_id, endpoint_url=endpoint_url, scenario_params=scenario_params)
+inv.header()
+
+# %% [markdown]
+# ## 1. Confirm the account
+# Every IAM read below is only meaningful in the account where the error happened. A CLI profile that points at
+# another account (staging instead of production) makes every later finding wrong, so compare the STS caller
+# identity with the account in the error first.
+
+# %%
+inv.step_account()
+
+# %% [markdown]
+# ## 2. The user's own policies
+# Policies attached to the user directly, managed and inline. Often there are none: permissions come from groups.
+
+# %%
+inv.step_user_policies()
+
+# %% [markdown]
+# ## 3. Groups and their policies
+# Most people get Glue access through a group. Which group carries `AWSGlueConsoleFullAccess`, and which carries
+# restrictions (an MFA-enforcement policy, a source-IP policy), narrows down where an allow should come from.
+
+# %%
+inv.step_groups()
+
+# %% [markdown]
+# ## 4. The role's trust policy trusts the service
+# Even a user who may pass the role gets nowhere if Glue may not assume it: the trust policy must name
+# `glue.amazonaws.com`. This also confirms the role exists.
+
+# %%
+inv.step_role_trust()
+
+# %% [markdown]
+# ## 5. The Glue job really uses that role
+# The console error names a role; the job's configuration names a role. If they differ, the investigation is
+# about the wrong role (an edit in progress, or the wrong job).
+
+# %%
+inv.step_job_role()
+
+# %% [markdown]
+# ## 6. Simulate `iam:PassRole` with `iam:PassedToService`
+# The simulation tells three causes apart: `explicitDeny` (a restricting policy), `implicitDeny` (no statement
+# allows this role), `allowed`. It uses the requester's real context first: calls signed with long-term access
+# keys carry no `aws:MultiFactorAuthPresent` at all. On a real account AWS's simulator decides and the local
+# evaluator explains; on the sandbox and a snapshot the local evaluator decides.
+
+# %%
+inv.step_simulate()
+
+# %% [markdown]
+# ## 7. Explicit deny: find the restriction
+# No allow can override an explicit deny. Name the restricting policy (MFA, source IP, SCP, permissions
+# boundary) and what satisfies it; then simulate again with it satisfied, to see what lies underneath.
+
+# %%
+inv.step_explicit_deny()
+
+# %% [markdown]
+# ## 8. Implicit deny: the nearest allow and the least-privilege fix
+# Find the Allow statements that *almost* matched and why they missed, then propose the smallest grant:
+# `iam:PassRole` on exactly this role ARN, only to this service, where it fits (the group that already grants
+# Glue access). A what-if simulation shows it allows this and nothing next to it.
+
+# %%
+inv.step_implicit_deny()
+
+# %% [markdown]
+# ## 9. Verify the fix by simulation, before and after
+# Simulating is more reliable than asking the user to retry in the console. With `apply_fix = True` the fix is
+# printed, put, read back and simulated again.
+
+# %%
+inv.step_verify(apply_fix=apply_fix)
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+inv.conclusion()
+
+# %% [markdown]
+# ## Cost of this investigation
+# The AWS API calls made, per operation (all read-only unless a fix was applied).
+
+# %%
+inv.finish(artifacts_dir)

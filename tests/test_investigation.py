@@ -1,0 +1,156 @@
+"""The investigation: verdicts for every scenario, layers of cause, the fix and its what-if, apply_fix, read-only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from glue_iam_kit.aws import is_read_only
+from glue_iam_kit.investigation import open_investigation
+from glue_iam_kit.sandbox import list_scenarios
+
+SCENARIOS = {s["name"]: s for s in list_scenarios()}
+
+
+def run_all_steps(inv, apply_fix=False):
+    for step in (inv.header, inv.step_account, inv.step_user_policies, inv.step_groups, inv.step_role_trust,
+                 inv.step_job_role, inv.step_simulate, inv.step_explicit_deny, inv.step_implicit_deny):
+        step()
+    inv.step_verify(apply_fix=apply_fix)
+    return inv.conclusion()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_scenario_reaches_its_verdicts(name):
+    inv = open_investigation("sandbox", scenario=name)
+    try:
+        verdict = run_all_steps(inv)
+        assert [v["verdict"] for v in inv.verdicts] == SCENARIOS[name]["expected_verdicts"], verdict.summary
+        # Investigation never calls a mutating AWS API.
+        assert all(is_read_only(op.split(":", 1)[1]) for op in inv.target.operations), inv.target.operations
+    finally:
+        inv.finish()
+
+
+def test_seed_incident_layers_nearest_allow_and_fix():
+    inv = open_investigation("sandbox")
+    try:
+        run_all_steps(inv)
+        assert [layer.final for layer in inv.layers] == ["explicitDeny", "implicitDeny"]
+        assert "aws:MultiFactorAuthPresent" not in inv.layers[0].context
+        explicit = next(v for v in inv.verdicts if v["verdict"] == "explicit-deny")
+        assert (explicit["policy"], explicit["restriction"], explicit["via_group"]) == \
+            ("RequireMFA", "mfa", "Developers")
+        no_allow = next(v for v in inv.verdicts if v["verdict"] == "no-allow")
+        nearest = no_allow["nearest_allows"][0]
+        assert nearest["policy"] == "AWSGlueConsoleFullAccess"
+        assert "does not match [arn:aws:iam::*:role/AWSGlueServiceRole*]" in nearest["why"]
+        fix = inv.fix
+        assert (fix["where"], fix["principal"]) == ("group", "GlueAccess")
+        statement = fix["policy"]["Statement"][0]
+        assert statement["Resource"] == "arn:aws:iam::111122223333:role/etl-runtime-role"
+        assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
+        assert fix["command"].startswith("aws iam put-group-policy --group-name GlueAccess")
+        assert [(w["after"], w["as_expected"]) for w in inv.what_if] == [
+            ("allowed", True), ("implicitDeny", True), ("implicitDeny", True)]
+    finally:
+        inv.finish()
+
+
+def test_apply_fix_puts_reads_back_and_resimulates():
+    inv = open_investigation("sandbox", scenario="role-not-found")  # no MFA layer: the fix alone decides
+    try:
+        inv.step_role_trust()
+        inv.step_simulate()
+        inv.step_explicit_deny()
+        inv.step_implicit_deny()
+        before = list(inv.target.operations)
+        finding = inv.step_verify(apply_fix=True)
+        assert finding.status == "ok", finding.summary
+        assert inv.verification == {"applied": True, "policy_printed": json.dumps(inv.fix["policy"]),
+                                    "read_back_matches": True, "before": "implicitDeny", "after": "allowed"}
+        mutating = [op for op in inv.target.operations[len(before):] if not is_read_only(op.split(":", 1)[1])]
+        assert mutating == ["iam:PutGroupPolicy"]
+    finally:
+        inv.finish()
+
+
+def test_unknown_user_is_a_clear_error(tmp_path):
+    from glue_iam_kit.errors import NotFoundError
+    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as t:
+        write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
+    with pytest.raises(NotFoundError, match="user 'ghost' not found"):
+        open_investigation("snapshot", snapshot_path=str(tmp_path / "s.json"), user="ghost")
+
+
+def test_bad_error_text_is_a_finding_not_a_crash():
+    inv = open_investigation("sandbox", error_text="Job failed: S3 bucket not found")
+    try:
+        header = inv.header()
+        assert header.status == "could not check" and "not an AccessDenied message" in header.summary
+        assert run_all_steps(inv).summary == "verdict: explicit-deny, no-allow"
+    finally:
+        inv.finish()
+
+
+def test_snapshot_target_decides_locally(tmp_path):
+    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as t:
+        write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
+        error = t.scenario["error_text"]
+    inv = open_investigation("snapshot", snapshot_path=str(tmp_path / "s.json"), error_text=error,
+                             job="nightly-sales-etl")
+    try:
+        assert run_all_steps(inv).summary == "verdict: explicit-deny, no-allow"
+        assert sum(inv.target.calls.values()) == 0
+    finally:
+        inv.finish()
+
+
+def test_aws_target_uses_the_simulator_as_authority(aws_target, monkeypatch):
+    """moto implements no simulator: the documented response shape stands in for AWS's answer."""
+    from glue_iam_kit.investigation import Investigation
+
+    calls = []
+
+    def simulate(**params):
+        calls.append(params)
+        return [{"EvalActionName": "iam:PassRole", "EvalResourceName": params["ResourceArns"][0],
+                 "EvalDecision": "explicitDeny", "MatchedStatements": [{"SourcePolicyId": "RequireMFA",
+                                                                        "SourcePolicyType": "group"}],
+                 "MissingContextValues": []}]
+
+    monkeypatch.setattr(aws_target, "simulate_principal_policy", simulate)
+    inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"], job="nightly-sales-etl")
+    finding = inv.step_simulate()
+    assert inv.layers[0].aws_decision == "explicitDeny" and finding.details["local_decision"] == "explicitDeny"
+    entries = {e["ContextKeyName"]: e for e in calls[0]["ContextEntries"]}
+    assert entries["iam:PassedToService"]["ContextKeyValues"] == ["glue.amazonaws.com"]
+    assert "aws:MultiFactorAuthPresent" not in entries
+    assert calls[0]["PolicySourceArn"] == "arn:aws:iam::123456789012:user/dev-user"
+
+
+def test_aws_simulator_unavailable_falls_back_to_local(aws_target):
+    from glue_iam_kit.investigation import Investigation
+
+    inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
+    finding = inv.step_simulate()
+    # moto's server answers SimulatePrincipalPolicy with an error: the local evaluator decides, and says so.
+    assert finding.details["aws_decision"] is None and "local evaluator decides" in finding.details["aws_note"]
+    assert finding.details["decision"] == "explicitDeny"
+
+
+def test_disagreement_is_a_finding(aws_target, monkeypatch):
+    from glue_iam_kit.investigation import Investigation
+
+    monkeypatch.setattr(aws_target, "simulate_principal_policy",
+                        lambda **p: [{"EvalDecision": "allowed", "EvalActionName": "iam:PassRole"}])
+    inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
+    finding = inv.step_simulate()
+    assert finding.details.get("disagreement") and "a disagreement to look into" in finding.summary

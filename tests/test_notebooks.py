@@ -1,0 +1,116 @@
+"""Every notebook, executed by papermill on the sandbox; the reports; anonymisation with hostile names."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from glue_iam_kit.anonymise import find_survivors
+from glue_iam_kit.cli import main
+from glue_iam_kit.execute import run_investigation
+from glue_iam_kit.sandbox import list_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXPECTED = {s["name"]: s["expected_verdicts"] for s in list_scenarios()}
+REPORTS = ("report.html", "report.md", "findings.json")
+
+
+def _params(**overrides):
+    base = {"target": "sandbox", "scenario": "seed-incident", "profile": "", "region": "", "snapshot_path": "",
+            "user": "", "job": "", "role": "", "service": "glue.amazonaws.com", "error_text": "",
+            "apply_fix": False, "account_id": "", "endpoint_url": ""}
+    return {**base, **overrides}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_investigation_notebook_reaches_every_verdict(scenario, tmp_path):
+    result = run_investigation(_params(scenario=scenario), str(tmp_path), progress=False)
+    assert result["verdicts"] == EXPECTED[scenario]
+    for name in ("investigation.ipynb", *REPORTS):
+        assert (tmp_path / name).stat().st_size > 0
+    findings = json.loads((tmp_path / "findings.json").read_text())
+    assert [v["verdict"] for v in findings["verdicts"]] == EXPECTED[scenario]
+    assert [s["step"] for s in findings["steps"]] == list(range(11))
+    html = (tmp_path / "report.html").read_text()
+    assert all(v in html for v in EXPECTED[scenario])
+    assert "open_investigation(" not in html  # code hidden
+    md = (tmp_path / "report.md").read_text()
+    assert "## The rule to keep next time" in md and "## The failure, as quoted" in md
+
+
+def _random_name(rng: random.Random, n: int) -> str:
+    return rng.choice(string.ascii_letters) + "".join(rng.choice(string.ascii_letters + string.digits + "+=,.@_-")
+                                                      for _ in range(n - 1))
+
+
+HOSTILE = [
+    # names equal to AWS words, substrings of other words, regex metacharacters, unicode
+    {"user": "glue", "role": "Admin", "job": "nightly.etl+1 (ジョブ)", "glue_group": "data", "dev_group": "AWS",
+     "account_id": "000000000001"},
+    {"user": "a.b+c@d", "role": "role", "job": "job", "glue_group": "Glue", "dev_group": "policy",
+     "account_id": "123123123123"},
+]
+
+
+@pytest.mark.parametrize("names", [*HOSTILE, "random-1", "random-2"])
+def test_anonymised_reports_keep_no_identifier(names, tmp_path):
+    if isinstance(names, str):
+        rng = random.Random(names)
+        names = {"user": _random_name(rng, 12), "role": _random_name(rng, 14), "job": _random_name(rng, 16),
+                 "glue_group": _random_name(rng, 10), "dev_group": _random_name(rng, 11),
+                 "account_id": "".join(rng.choice(string.digits) for _ in range(12))}
+    argv = ["investigate", "--sandbox", "seed-incident", "--out", str(tmp_path), "-q", "--user", names["user"],
+            "--role", names["role"], "--job", names["job"], "--glue-group", names["glue_group"],
+            "--dev-group", names["dev_group"], "--account-id", names["account_id"]]
+    assert main(argv) == 0
+    raw = (tmp_path / "investigation.ipynb").read_text()
+    assert names["account_id"] in raw  # the investigator's own notebook keeps the real names
+    identifiers = {"account": names["account_id"], "user": names["user"], "role": names["role"],
+                   "job": names["job"], "groups": [names["glue_group"], names["dev_group"]]}
+    kinds = {"report.html": "html", "report.md": "text", "findings.json": "json"}
+    for report in REPORTS:
+        text = (tmp_path / report).read_text()
+        assert find_survivors(text, identifiers, kinds[report]) == [], report
+        assert names["account_id"] not in text, report
+        for key in ("user", "role", "job"):
+            if len(names[key]) >= 12:  # long random names cannot hide inside other words: plain search
+                assert names[key] not in text, (report, key)
+        assert "<human-user>" in text or "&lt;human-user&gt;" in text, report
+
+
+def test_failed_run_is_one_line_and_leaves_no_report(tmp_path, capsys):
+    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as t:
+        write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
+    out = tmp_path / "out"
+    code = main(["investigate", "--snapshot", str(tmp_path / "s.json"), "--user", "ghost", "--out", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "user 'ghost' not found" in err and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_clean_and_paired(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "commit notebooks with outputs stripped"
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    for line in params[0].source.splitlines():
+        assert re.match(r"^\w+ = .+  # \S", line), f"parameters are `name = value  # help`: {line!r}"
+    paired = path.with_suffix(".py")
+    assert paired.exists(), "pair every notebook with a jupytext percent script"
+    import jupytext
+
+    from_py = jupytext.read(paired)
+    assert [c.source for c in from_py.cells] == [c.source for c in nb.cells], "run `jupytext --sync` on the pair"
