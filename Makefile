@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluator.py
+	$(BIN)/python benchmarks/bench_investigate.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

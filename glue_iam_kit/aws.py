@@ -280,13 +280,17 @@ class AwsTarget:
             levels.append(level)
         return levels
 
-    def authorization_details(self) -> dict[str, list[Any]]:
-        """``get-account-authorization-details``, all pages merged."""
+    def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]:
+        """``get-account-authorization-details``, all pages merged; without AWS managed policies when not needed
+        (there are over a thousand)."""
         merged: dict[str, list[Any]] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
                                          "Policies": []}
         client = self.client("iam")
+        params: dict[str, Any] = {}
+        if not aws_managed:
+            params["Filter"] = ["User", "Role", "Group", "LocalManagedPolicy"]
         try:
-            for page in client.get_paginator("get_account_authorization_details").paginate():
+            for page in client.get_paginator("get_account_authorization_details").paginate(**params):
                 for key in merged:
                     merged[key].extend(page.get(key, []))
         except Exception as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .anonymise import Anonymiser, find_survivors
 from .errors import KitError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 
 
@@ -34,17 +36,33 @@ def notebook_path(name: str) -> Path:
 
 
 def execute_notebook(name: str, output: str, parameters: dict[str, Any], progress: bool = True,
-                     cwd: str | None = None) -> None:
-    """papermill, with a clear error instead of a traceback when a cell fails."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+                     cwd: str | None = None, while_running: Any = None) -> None:
+    """papermill, with a clear error instead of a traceback when a cell fails.
 
+    The kernel is started first, so that it boots on the other core while papermill (a heavy import) loads
+    here; *while_running* (a callable) is started in a thread once papermill is loaded.
+    """
+    from jupyter_client.manager import KernelManager
+
+    source = str(notebook_path(name))
+    km = KernelManager(kernel_name="python3")
+    # The kernel would wait idle for papermill to load: let it import what the first cell needs meanwhile.
+    km.start_kernel(cwd=cwd, extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD}"])
     try:
-        pm.execute_notebook(str(notebook_path(name)), output, parameters=parameters, progress_bar=progress,
-                            kernel_name="python3", language="python", log_output=False, cwd=cwd)
-    except PapermillExecutionError as exc:
-        raise KitError(f"{exc.evalue}" if exc.ename.endswith(("Error", "Exception")) and exc.evalue
-                       else f"the notebook failed: {exc.ename}: {exc.evalue}") from None
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        if while_running is not None:
+            threading.Thread(target=while_running, daemon=True).start()
+        try:
+            pm.execute_notebook(source, output, parameters=parameters, progress_bar=progress, kernel_name="python3",
+                                language="python", log_output=False, cwd=cwd, km=km,
+                                request_save_on_cell_execute=False)  # only the final notebook is needed
+        except PapermillExecutionError as exc:
+            raise KitError(f"{exc.evalue}" if exc.ename.endswith(("Error", "Exception")) and exc.evalue
+                           else f"the notebook failed: {exc.ename}: {exc.evalue}") from None
+    finally:
+        km.shutdown_kernel(now=True)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -64,11 +82,20 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True) -> dict[str, Any]:
     """Execute the investigation notebook and write its four files into *out_dir*; return verdicts and paths."""
-    from .report import render_report_html, render_report_md
+    from .report import render_report_html, render_report_md, warm_up
+
+    warmed = threading.Event()
+
+    def warm() -> None:  # load nbconvert while the kernel works: this process only waits then
+        try:
+            warm_up()
+        finally:
+            warmed.set()
 
     with tempfile.TemporaryDirectory(prefix="glue-iam-kit-") as tmp:
         executed = os.path.join(tmp, "investigation.ipynb")
-        execute_notebook(INVESTIGATION, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp)
+        execute_notebook(INVESTIGATION, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp,
+                         while_running=warm)
         raw_path = os.path.join(tmp, "raw-results.json")
         if not os.path.exists(raw_path):
             raise KitError("the notebook ran but left no results: is it the kit's own notebook?")
@@ -77,6 +104,7 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
         with open(executed, encoding="utf-8") as fh:
             notebook_text = fh.read()
 
+    warmed.wait(timeout=60)
     identifiers = dict(raw["identifiers"])
     if parameters.get("profile"):
         identifiers["profile"] = parameters["profile"]

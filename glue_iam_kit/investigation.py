@@ -56,23 +56,33 @@ class Finding:
         """The evidence rows as plain data (whole policy documents left out: they are in the notebook)."""
         if self.evidence is None:
             return []
-        frame = self.evidence.drop(columns=[col for col in ("document",) if col in self.evidence.columns])
-        return json.loads(frame.to_json(orient="records", default_handler=str))
+        return json.loads(self._shown().to_json(orient="records", default_handler=str))
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "key": self.key, "title": self.title, "status": self.status,
                 "summary": self.summary, "evidence": self.evidence_records(), "details": self.details}
 
+    def _shown(self) -> pd.DataFrame:
+        # Whole policy documents stay in the DataFrame (inv.findings[...].evidence) but would swamp a table.
+        assert self.evidence is not None
+        return self.evidence.drop(columns=[col for col in ("document",) if col in self.evidence.columns])
+
     def _evidence_html(self) -> str:
         if self.evidence is None or self.evidence.empty:
             return "<p><em>(no rows)</em></p>" if self.evidence is not None else ""
-        return self.evidence.to_html(index=False, border=0, classes="evidence", max_rows=60)
+        return self._shown().to_html(index=False, border=0, classes="evidence", max_rows=60, justify="left")
 
     def _repr_html_(self) -> str:
         colour = {OK: "#1a7f37", PROBLEM: "#cf222e", COULD_NOT_CHECK: "#9a6700", INFO: "#0969da"}[self.status]
         extra = ""
         if self.details.get("explanation"):
             extra = f"<pre>{html.escape(self.details['explanation'])}</pre>"
+        fix = self.details.get("fix") or {}
+        if fix.get("policy"):
+            extra += (f"<p>The least-privilege change, on the {html.escape(fix['where'])} "
+                      f"<code>{html.escape(fix.get('principal', ''))}</code>:</p>"
+                      f"<pre>{html.escape(json.dumps(fix['policy'], indent=2))}</pre>"
+                      f"<pre>{html.escape(fix.get('command', ''))}</pre>")
         return (f'<div class="finding"><p><strong style="color:{colour}">[{self.status}]</strong> '
                 f"{html.escape(self.summary)}</p>{extra}{self._evidence_html()}</div>")
 
@@ -80,8 +90,11 @@ class Finding:
         text = f"[{self.status}] {self.summary}"
         if self.details.get("explanation"):
             text += "\n" + self.details["explanation"]
+        fix = self.details.get("fix") or {}
+        if fix.get("policy"):
+            text += "\n" + json.dumps(fix["policy"], indent=2) + "\n" + fix.get("command", "")
         if self.evidence is not None and not self.evidence.empty:
-            text += "\n" + self.evidence.to_string(index=False, max_colwidth=80)
+            text += "\n" + self._shown().to_string(index=False, max_colwidth=80)
         return text
 
 
@@ -697,7 +710,7 @@ class Investigation:
                 except ArnError:
                     pass
         try:
-            auth = self.target.authorization_details()
+            auth = self.target.authorization_details(aws_managed=False)
             ids["users"] += [u["UserName"] for u in auth["UserDetailList"]]
             ids["groups"] += [g["GroupName"] for g in auth["GroupDetailList"]]
             ids["roles"] += [r["RoleName"] for r in auth["RoleDetailList"]]

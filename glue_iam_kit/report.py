@@ -97,11 +97,28 @@ def render_report_md(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+_exporter: Any = None
+
+
+def _html_exporter() -> Any:
+    global _exporter
+    if _exporter is None:
+        from nbconvert import HTMLExporter
+
+        _exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return _exporter
+
+
+def warm_up() -> None:
+    """Import nbconvert and load its template ahead of time (called while the kernel runs)."""
+    import nbformat
+
+    _html_exporter().from_notebook_node(nbformat.v4.new_notebook())
+
+
 def render_report_html(notebook: dict[str, Any]) -> str:
     """The notebook (already anonymised) as standalone HTML with the code hidden (nbconvert, in process)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.reads(json.dumps(notebook), as_version=4))
+    body, _ = _html_exporter().from_notebook_node(nbformat.reads(json.dumps(notebook), as_version=4))
     return body

@@ -137,6 +137,33 @@ def _account_header(account_id: str):
 
 
 _open_sandboxes: list[str] = []  # moto's state is per process: one sandbox at a time
+_AWS_POLICY_ARN = re.compile(r"arn:aws:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
+
+
+def _referenced_aws_policies(scenario: dict[str, Any]) -> set[str]:
+    return set(_AWS_POLICY_ARN.findall(json.dumps(scenario)))
+
+
+def _load_aws_policies(account_id: str, names: set[str]) -> bool:
+    """Give the sandbox account just the AWS managed policies it uses, with their real documents from moto's
+    data, found and parsed one by one: parsing all of them (1,500+) for every sandbox costs half a second.
+    Returns False when moto's internals are not as expected; the caller then loads them all the usual way."""
+    try:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data as data
+        from moto.iam.models import AWSManagedPolicy, iam_backends
+
+        backend = iam_backends[account_id]["global"]
+        decoder = json.JSONDecoder()
+        for name in names:
+            m = re.search(r'"' + re.escape(name) + r'"\s*:\s*\{', data)
+            if m is None:
+                return False
+            doc, _ = decoder.raw_decode(data, m.end() - 1)
+            policy = AWSManagedPolicy.from_data(name, account_id, backend.region_name, doc)
+            backend.managed_policies[policy.arn] = policy
+        return True
+    except (ImportError, AttributeError, KeyError, ValueError, TypeError):
+        return False
 
 
 def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
@@ -153,14 +180,18 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
     from .aws import AwsTarget, make_session
 
     params = rendered["parameters"]
-    mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}})
+    mock = mock_aws()
     mock.start()
+    if not _load_aws_policies(params["account_id"], _referenced_aws_policies(rendered)):
+        mock.stop()
+        mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}})
+        mock.start()
     try:
-        seeder = make_session(region=params["region"], credentials=FAKE_CREDENTIALS)
-        seeder.events.register("before-sign", _account_header(params["account_id"]))
-        seed(seeder, rendered)
+        # One session (botocore parses each service model once per session); seeding uses its own clients,
+        # the target's clients carry the read-only guard.
         session = make_session(region=params["region"], credentials=FAKE_CREDENTIALS)
         session.events.register("before-sign", _account_header(params["account_id"]))
+        seed(session, rendered)
     except Exception:
         mock.stop()
         raise

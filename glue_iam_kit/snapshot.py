@@ -194,8 +194,12 @@ class SnapshotTarget:
                         for i, doc in enumerate(level, start=1)])
         return out
 
-    def authorization_details(self) -> dict[str, list[Any]]:
-        return {k: list(self.data["AuthorizationDetails"].get(k, [])) for k in _AUTH_KEYS}
+    def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]:
+        details = {k: list(self.data["AuthorizationDetails"].get(k, [])) for k in _AUTH_KEYS}
+        if not aws_managed:
+            details["Policies"] = [p for p in details["Policies"]
+                                   if not p.get("Arn", "").startswith("arn:aws:iam::aws:")]
+        return details
 
     def simulate_principal_policy(self, **_: Any) -> list[dict[str, Any]]:
         raise CouldNotCheck("a snapshot has no AWS policy simulator; the local evaluator decides")
