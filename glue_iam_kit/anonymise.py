@@ -39,6 +39,7 @@ _ARN_TAIL = r"[^\s\"'`<>\\,;)\]}]*"
 _ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d{12}|<[\w-]+>|\*)?:"
                   + _ARN_TAIL + r"(?:<[\w-]+>" + _ARN_TAIL + ")*")
 _PLACEHOLDER = re.compile(r"^<[\w-]+>$")
+_PLACEHOLDERS = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 # nbconvert's page furniture (CSS, JavaScript) holds no data of ours; data-bearing scripts (application/json,
 # widget state) are kept. Tags are markup; their text is what a reader sees.
 _TAG = re.compile(r"<[^>]+>")
@@ -117,12 +118,29 @@ class Anonymiser:
             out.append(piece if keep else self._placeholder(piece, "resource"))
         return ":".join(parts[:5]) + ":" + "".join(out)
 
+    def _replace_names(self, text: str) -> str:
+        """One pass of name replacement that never rewrites a placeholder."""
+        assert self._names is not None
+        out, last = [], 0
+        for m in _PLACEHOLDERS.finditer(text):
+            out.append(self._names.sub(lambda n: self.mapping[n.group(0)], text[last:m.start()]))
+            out.append(m.group(0))
+            last = m.end()
+        out.append(self._names.sub(lambda n: self.mapping[n.group(0)], text[last:]))
+        return "".join(out)
+
     def _plain(self, text: str) -> str:
         text = _ACCESS_KEY.sub(lambda m: self._placeholder(m.group(0), "access-key"), text)
         text = _UNIQUE_ID.sub(lambda m: self._placeholder(m.group(0), "principal-id"), text)
         text = _ACCOUNT.sub(lambda m: self.mapping.get(m.group(0)) or self._placeholder(m.group(0), "account"), text)
         if self._names is not None:
-            text = self._names.sub(lambda m: self.mapping[m.group(0)], text)
+            # Replacing a name changes its neighbours' boundaries ("0." becomes "<glue-job-name>."), so repeat
+            # until nothing changes.
+            for _ in range(8):
+                new = self._replace_names(text)
+                if new == text:
+                    break
+                text = new
         text = _IPV4.sub(self._ip, text)
         text = _IPV6.sub(self._ip, text)
         return _ARN.sub(self._arn, text)
@@ -211,7 +229,8 @@ def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -
     names = [str(v) for k in FIXED if (v := identifiers.get(k))]
     names += [str(v) for k in NUMBERED for v in identifiers.get(k, []) or [] if v]
     names += [json.dumps(n)[1:-1] for n in names if json.dumps(n)[1:-1] != n]
-    plain = _PROTECTED.sub(" ", html.unescape(text))
+    # Our own placeholders are no survivors, even for a name like "account-id".
+    plain = _PROTECTED.sub(" ", _PLACEHOLDERS.sub(" ", html.unescape(text)))
     found = []
     pattern = _token(n for n in names if not _ACCOUNT.fullmatch(n))
     if pattern is not None:

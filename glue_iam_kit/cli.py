@@ -54,9 +54,14 @@ def open_from_args(args: argparse.Namespace) -> Any:
 
     kind = _target_kind(args)
     if kind == "sandbox":
+        from .arns import name_from
+        from .errors import ArnError, KitError
+
         params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
-        params = {k: (v.rsplit("/", 1)[-1] if isinstance(v, str) and v.startswith("arn:") else v)
-                  for k, v in params.items()}
+        try:  # names build the scenario; an ARN gives its name
+            params.update({k: name_from(params[k], k) for k in ("user", "role") if params[k]})
+        except ArnError as exc:
+            raise KitError(str(exc)) from None
         return open_target("sandbox", scenario=args.sandbox or "seed-incident", region=args.region, **params)
     if kind == "snapshot":
         return open_target("snapshot", snapshot_path=args.snapshot)

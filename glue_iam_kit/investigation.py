@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import collectors as c
-from .arns import parse_arn
+from .arns import name_from, parse_arn
 from .context import RequestContext, context_value
 from .errors import ArnError, CouldNotCheck, KitError, NotFoundError, PolicyError
 from .errortext import AccessDenied, ErrorTextError, parse_error_text
@@ -767,8 +767,12 @@ def open_investigation(target: str = "sandbox", *, scenario: str = "seed-inciden
 
     kwargs: dict[str, Any] = {}
     if target == "sandbox":
-        # In the sandbox the names also build the scenario (a name or an ARN's last part).
-        kwargs = {k: (v.rsplit("/", 1)[-1] if v else None) for k, v in (("user", user), ("job", job), ("role", role))}
+        # In the sandbox the names also build the scenario (a name, or the name in an ARN).
+        try:
+            kwargs = {"user": name_from(user, "user") if user else None,
+                      "role": name_from(role, "role") if role else None, "job": job or None}
+        except ArnError as exc:
+            raise KitError(str(exc)) from None
         kwargs["account_id"] = account_id or None
         kwargs.update({k: v for k, v in (scenario_params or {}).items() if v})
     t = open_target(target, scenario=scenario, profile=profile or None, region=region or None,

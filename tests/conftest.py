@@ -23,6 +23,34 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 # moto server's default account (no x-moto-account-id header on the aws target)
 SERVER_ACCOUNT = "123456789012"
 
+# Every AWS operation any target of the whole test run sends, with whether the caller opted in to writes.
+# In-process targets are recorded here; notebook runs report theirs in findings.json (tests/test_notebooks.py).
+SENT: list[tuple[str, bool]] = []
+
+
+def _record_sent_operations() -> None:
+    from glue_iam_kit.aws import AwsTarget
+
+    guard = AwsTarget._before_call
+
+    def recording(self, model, **kwargs):
+        guard(self, model, **kwargs)  # raises for a refused mutation: nothing was sent then
+        SENT.append((f"{model.service_model.service_name}:{model.name}", self._writable))
+
+    AwsTarget._before_call = recording
+
+
+_record_sent_operations()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from glue_iam_kit.aws import is_read_only
+
+    rogue = sorted({op for op, writable in SENT if not is_read_only(op.split(":", 1)[1]) and not writable})
+    if rogue:
+        session.exitstatus = 1
+        print(f"\nREAD-ONLY VIOLATION: mutating AWS operations sent outside apply_fix: {rogue}")
+
 
 @pytest.fixture
 def sandbox():

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from glue_iam_kit.anonymise import find_survivors
+from glue_iam_kit.aws import is_read_only
 from glue_iam_kit.cli import main
 from glue_iam_kit.execute import run_investigation
 from glue_iam_kit.sandbox import list_scenarios
@@ -37,6 +38,8 @@ def test_investigation_notebook_reaches_every_verdict(scenario, tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     findings = json.loads((tmp_path / "findings.json").read_text())
     assert [v["verdict"] for v in findings["verdicts"]] == EXPECTED[scenario]
+    # the kernel's own record: every AWS operation of the run was read-only
+    assert findings["aws_calls"] and all(is_read_only(op.split(":", 1)[1]) for op in findings["aws_calls"])
     assert [s["step"] for s in findings["steps"]] == list(range(11))
     html = (tmp_path / "report.html").read_text()
     assert all(v in html for v in EXPECTED[scenario])

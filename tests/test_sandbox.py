@@ -59,3 +59,11 @@ def test_unknown_scenario_is_clear():
 def test_scenarios_are_listed_with_cause_and_verdicts():
     seed = {s["name"]: s for s in list_scenarios()}["seed-incident"]
     assert seed["expected_verdicts"] == ["explicit-deny", "no-allow"] and seed["root_cause"]
+
+
+def test_the_suite_records_what_was_sent(sandbox):
+    from tests.conftest import SENT
+
+    before = len(SENT)
+    sandbox.get_user(sandbox.scenario["parameters"]["user"])
+    assert SENT[before:] == [("iam:GetUser", False)]
