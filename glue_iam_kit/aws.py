@@ -63,7 +63,8 @@ def _describe(exc: Exception, service: str, operation: str) -> Exception:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in _NOT_FOUND:
             return NotFoundError("entity", message or code)
-        if code in _ACCESS_DENIED:
+        # A 403 whose body cannot be read (moto answers JSON services in XML) is still AccessDenied.
+        if code in _ACCESS_DENIED or (status and int(status) == 403 and not code.isalpha()):
             return CouldNotCheck(f"AccessDenied on {action} — grant it or use a snapshot", action)
         if code in _THROTTLED:
             return CouldNotCheck(f"throttled on {action} ({code}); retries exhausted — try again later", action)

@@ -332,6 +332,10 @@ class Investigation:
                 return Finding(3, "groups", "Groups", INFO, f"{pp.name} is a role: roles have no groups",
                                c.group_frame([], []))
             frame = c.group_frame(pp.groups, [r for r in pp.records if r.source.via_group])
+            group_problems = [p for p in pp.problems if "group" in p or "managed policy" in p]
+            if group_problems:
+                return Finding(3, "groups", "Groups and their policies", COULD_NOT_CHECK,
+                               "could not check: " + "; ".join(group_problems), frame, {"problems": group_problems})
             if not pp.groups:
                 return Finding(3, "groups", "Groups", OK, f"{pp.name} is in no group", frame)
             policies = {g["GroupName"]: ", ".join(p for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
@@ -678,8 +682,14 @@ class Investigation:
                               for v in self.verdicts], columns=["verdict", "details"])
         names = [v["verdict"] for v in self.verdicts] or ["no verdict"]
         status = OK if names == ["allowed"] and not self.security else PROBLEM
-        return self._add(Finding(10, "verdict", "Verdict", status, "verdict: " + ", ".join(names), frame,
-                                 {"verdicts": self.verdicts, "rule": RULE, "security": self.security}))
+        unconfirmed = [f"step {f.step} ({f.title}): {f.summary.removeprefix('could not check: ')}"
+                       for f in self.findings if f.status == COULD_NOT_CHECK]
+        summary = "verdict: " + ", ".join(names)
+        if unconfirmed:
+            summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
+        return self._add(Finding(10, "verdict", "Verdict", status, summary, frame,
+                                 {"verdicts": self.verdicts, "rule": RULE, "security": self.security,
+                                  "unconfirmed": unconfirmed}))
 
     # -- results ------------------------------------------------------------------------------------------
     def identifiers(self) -> dict[str, Any]:

@@ -92,7 +92,8 @@ def test_bad_error_text_is_a_finding_not_a_crash():
     try:
         header = inv.header()
         assert header.status == "could not check" and "not an AccessDenied message" in header.summary
-        assert run_all_steps(inv).summary == "verdict: explicit-deny, no-allow"
+        assert run_all_steps(inv).summary == ("verdict: explicit-deny, no-allow — not confirmed: 1 step(s) could not "
+                                              "be checked")
     finally:
         inv.finish()
 
