@@ -114,27 +114,56 @@ def test_snapshot_target_decides_locally(tmp_path):
         inv.finish()
 
 
-def test_aws_target_uses_the_simulator_as_authority(aws_target, monkeypatch):
-    """moto implements no simulator: the documented response shape stands in for AWS's answer."""
+def _result(decision, role_arn):
+    """The documented SimulatePrincipalPolicy result shape (IAM API reference, EvaluationResult)."""
+    return {"EvalActionName": "iam:PassRole", "EvalResourceName": role_arn, "EvalDecision": decision,
+            "MatchedStatements": [], "MissingContextValues": [],
+            "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
+            "PermissionsBoundaryDecisionDetail": {"AllowedByPermissionsBoundary": True}}
+
+
+def test_aws_target_uses_the_simulator_as_authority(aws_target):
+    """moto implements no simulator: botocore's Stubber, fed the documented shape, stands in for AWS."""
+    from botocore.stub import ANY, Stubber
+
     from glue_iam_kit.investigation import Investigation
 
-    calls = []
-
-    def simulate(**params):
-        calls.append(params)
-        return [{"EvalActionName": "iam:PassRole", "EvalResourceName": params["ResourceArns"][0],
-                 "EvalDecision": "explicitDeny", "MatchedStatements": [{"SourcePolicyId": "RequireMFA",
-                                                                        "SourcePolicyType": "group"}],
-                 "MissingContextValues": []}]
-
-    monkeypatch.setattr(aws_target, "simulate_principal_policy", simulate)
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"], job="nightly-sales-etl")
-    finding = inv.step_simulate()
-    assert inv.layers[0].aws_decision == "explicitDeny" and finding.details["local_decision"] == "explicitDeny"
-    entries = {e["ContextKeyName"]: e for e in calls[0]["ContextEntries"]}
+    inv.principal  # noqa: B018 - read the policies first: the stub then answers the simulator calls only
+    inv._scp_levels()
+    role = "arn:aws:iam::123456789012:role/etl-runtime-role"
+    iam = aws_target.client("iam")
+    with Stubber(iam) as stub:
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": [_result("explicitDeny", role)],
+                                                        "IsTruncated": False},
+                          {"PolicySourceArn": "arn:aws:iam::123456789012:user/dev-user",
+                           "ActionNames": ["iam:PassRole"], "ResourceArns": [role], "ContextEntries": ANY})
+        for decision in ("implicitDeny", "allowed", "implicitDeny", "implicitDeny"):
+            stub.add_response("simulate_principal_policy",
+                              {"EvaluationResults": [_result(decision, role)], "IsTruncated": False}, None)
+        first = inv.step_simulate()
+        assert inv.layers[0].aws_decision == "explicitDeny" and first.details["local_decision"] == "explicitDeny"
+        inv.step_explicit_deny()
+        assert [layer.aws_decision for layer in inv.layers] == ["explicitDeny", "implicitDeny"]
+        inv.step_implicit_deny()
+        stub.assert_no_pending_responses()
+    assert [w["after"] for w in inv.what_if] == ["allowed", "implicitDeny", "implicitDeny"]
+
+
+def test_the_what_if_sends_the_proposed_policy(aws_target, monkeypatch):
+    from glue_iam_kit.investigation import Investigation
+
+    sent = []
+    monkeypatch.setattr(aws_target, "simulate_principal_policy",
+                        lambda **p: sent.append(p) or [_result("implicitDeny", p["ResourceArns"][0])])
+    inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
+    for step in (inv.step_role_trust, inv.step_simulate, inv.step_explicit_deny, inv.step_implicit_deny):
+        step()
+    what_if = [p for p in sent if "PolicyInputList" in p]
+    assert what_if and json.loads(what_if[0]["PolicyInputList"][0]) == inv.fix["policy"]
+    entries = {e["ContextKeyName"]: e for e in sent[0]["ContextEntries"]}
     assert entries["iam:PassedToService"]["ContextKeyValues"] == ["glue.amazonaws.com"]
-    assert "aws:MultiFactorAuthPresent" not in entries
-    assert calls[0]["PolicySourceArn"] == "arn:aws:iam::123456789012:user/dev-user"
+    assert "aws:MultiFactorAuthPresent" not in entries  # the first layer: long-term keys
 
 
 def test_aws_simulator_unavailable_falls_back_to_local(aws_target):
@@ -155,3 +184,23 @@ def test_disagreement_is_a_finding(aws_target, monkeypatch):
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
     finding = inv.step_simulate()
     assert finding.details.get("disagreement") and "a disagreement to look into" in finding.summary
+
+
+def test_a_malformed_policy_is_a_clear_could_not_check(tmp_path):
+    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.targets import open_target
+
+    with open_target("sandbox") as t:
+        data = json.loads(json.dumps(build_snapshot(t), default=str))
+    group = next(g for g in data["AuthorizationDetails"]["GroupDetailList"] if g["GroupPolicyList"])
+    group["GroupPolicyList"][0]["PolicyDocument"]["Statement"][0]["Effect"] = "Perhaps"
+    write_json_atomic(str(tmp_path / "s.json"), data)
+    inv = open_investigation("snapshot", snapshot_path=str(tmp_path / "s.json"), user="dev-user",
+                             role="etl-runtime-role")
+    try:
+        finding = inv.step_simulate()
+        assert finding.status == "could not check"
+        assert "policy 'RequireMFA' statement 1 (DenyAllExceptListedIfNoMFA): Effect must be" in finding.summary
+        assert inv.conclusion().details["unconfirmed"]
+    finally:
+        inv.finish()
