@@ -119,6 +119,9 @@ class AwsTarget:
             read_timeout=30,
         )
         self._closers: list[Callable[[], None]] = []
+        # The sandbox serves a scenario's SCP levels itself: in moto the account that creates an organization
+        # is its management account, which SCPs never restrict.
+        self.scp_levels: list[list[tuple[str, dict[str, Any]]]] | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -252,6 +255,8 @@ class AwsTarget:
 
     def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
         """SCP levels that apply to the account, root first, account last; [] when not in an organization."""
+        if self.scp_levels is not None:
+            return self.scp_levels
         try:
             org = self.call("organizations", "describe_organization")["Organization"]
         except CouldNotCheck as exc:

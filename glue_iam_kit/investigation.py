@@ -705,7 +705,11 @@ class Investigation:
             pass
         try:
             pp = self.principal
-            ids["user"], ids["account"] = pp.name, pp.account
+            ids["account"] = pp.account
+            if pp.principal_type == "user":
+                ids["user"] = pp.name
+            else:
+                ids["roles"].append(pp.name)
             ids["groups"] = [g["GroupName"] for g in pp.groups]
         except KitError:
             ids["user"] = self.user.rsplit("/", 1)[-1]

@@ -197,6 +197,9 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
         raise
     target = AwsTarget(session, kind="sandbox", region=params["region"])
     target.scenario = rendered  # type: ignore[attr-defined]
+    if "service_control_policies" in rendered:
+        target.scp_levels = [[(p["name"], p["document"]) for p in level]
+                             for level in rendered["service_control_policies"]]
     _open_sandboxes.append(scenario)
 
     def stop() -> None:

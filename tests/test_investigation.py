@@ -204,3 +204,22 @@ def test_a_malformed_policy_is_a_clear_could_not_check(tmp_path):
         assert inv.conclusion().details["unconfirmed"]
     finally:
         inv.finish()
+
+
+@pytest.mark.parametrize("scenario,check", [
+    ("boundary-without-passrole", lambda inv: inv.fix["where"] == "boundary"
+     and inv.principal.principal_type == "role" and inv.layers[-1].decision.blocked_by == "boundary"),
+    ("passrole-star", lambda inv: "Resource \"*\"" in inv.security[0]["why"]),
+    ("other-service-allow", lambda inv: inv.verdicts[0]["nearest_allows"][0]["policy"] == "AllowPassToComputeServices"),
+    ("source-ip", lambda inv: [layer.final for layer in inv.layers] == ["explicitDeny", "allowed"]
+     and "aws:SourceIp=203.0.113.1" in inv.layers[1].label),
+    ("scp-deny", lambda inv: inv.verdicts[0]["policy_type"] == "scp" and inv.verdicts[0]["restriction"] == "scp"),
+    ("service-role-name", lambda inv: inv.layers[0].decision.deciding[0].source.name == "AWSGlueConsoleFullAccess"),
+])
+def test_scenario_details(scenario, check):
+    inv = open_investigation("sandbox", scenario=scenario)
+    try:
+        run_all_steps(inv)
+        assert check(inv), [f.summary for f in inv.findings]
+    finally:
+        inv.finish()
