@@ -200,6 +200,22 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .execute import TRAINING, run_investigation
+    from .sandbox import load_scenario_file, scenario_names
+
+    if not args.all and not args.scenario:
+        raise SystemExit("glue-iam-kit: error: give --scenario NAME, or --all for the answer key")
+    names = scenario_names() if args.all else [args.scenario]
+    for name in names:
+        load_scenario_file(name)  # a clear error for an unknown scenario, before any kernel starts
+        out = os.path.join(args.out, name) if args.all else args.out
+        params = {"scenario": name, "predicted_verdict": args.verdict or "", "predicted_policy": args.policy or ""}
+        result = run_investigation(params, out, progress=not args.quiet, notebook=TRAINING)
+        print(f"{name}: {', '.join(result['verdicts'])}  ->  {result['paths']['report.md']}")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_lines
 
@@ -284,6 +300,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the four files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_investigate)
+
+    p = sub.add_parser(
+        "train", help="practise on a sandbox scenario: predict, then see the investigation and your grade",
+        description="Run notebooks/03_training.ipynb with papermill on a sandbox scenario. With --verdict (and "
+                    "--policy) the prediction is graded; with --all every scenario is run into OUT/<scenario>/ — "
+                    "the answer key, as anonymised reports.")
+    p.add_argument("--scenario", help="the scenario (see `glue-iam-kit scenarios`)")
+    p.add_argument("--all", action="store_true", help="every scenario: the answer key")
+    p.add_argument("--verdict", help="your predicted verdict, e.g. explicit-deny")
+    p.add_argument("--policy", help="the policy you think decides, e.g. RequireMFA")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("demo", help="the seed incident on the sandbox (what `make demo` runs)",
                        description="Investigate the seed incident on the sandbox: a developer with "

@@ -24,6 +24,7 @@ from .errors import KitError
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
+TRAINING = "03_training.ipynb"
 
 
 def notebook_path(name: str) -> Path:
@@ -80,8 +81,10 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True) -> dict[str, Any]:
-    """Execute the investigation notebook and write its four files into *out_dir*; return verdicts and paths."""
+def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True,
+                      notebook: str = INVESTIGATION) -> dict[str, Any]:
+    """Execute the investigation (or training) notebook and write its four files into *out_dir*; return the
+    verdicts and the paths."""
     from .report import render_report_html, render_report_md, warm_up
 
     warmed = threading.Event()
@@ -94,7 +97,7 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
 
     with tempfile.TemporaryDirectory(prefix="glue-iam-kit-") as tmp:
         executed = os.path.join(tmp, "investigation.ipynb")
-        execute_notebook(INVESTIGATION, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp,
+        execute_notebook(notebook, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp,
                          while_running=warm)
         raw_path = os.path.join(tmp, "raw-results.json")
         if not os.path.exists(raw_path):

@@ -117,3 +117,34 @@ def test_notebooks_are_committed_clean_and_paired(path):
 
     from_py = jupytext.read(paired)
     assert [c.source for c in from_py.cells] == [c.source for c in nb.cells], "run `jupytext --sync` on the pair"
+
+
+def test_explorer_notebook_runs(tmp_path):
+    from glue_iam_kit.execute import execute_notebook
+
+    out = tmp_path / "explore.ipynb"
+    execute_notebook("02_explore.ipynb", str(out), {"scenario": "seed-incident"}, progress=False, cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown)
+    assert not any(o.get("output_type") == "error" for o in shown)
+
+
+@pytest.mark.parametrize("verdict,policy,right", [("explicit-deny", "RequireMFA", True),
+                                                  ("no-allow", "", False)])
+def test_training_notebook_grades_the_prediction(tmp_path, capsys, verdict, policy, right):
+    argv = ["train", "--scenario", "seed-incident", "--verdict", verdict, "--out", str(tmp_path), "-q"]
+    assert main([*argv, "--policy", policy] if policy else argv) == 0
+    assert "seed-incident: explicit-deny, no-allow" in capsys.readouterr().out
+    findings = json.loads((tmp_path / "findings.json").read_text())
+    grade = next(s for s in findings["steps"] if s["key"] == "grade")
+    assert (grade["status"] == "ok") is right
+    if not right:
+        assert "not the first layer" in grade["summary"]
+
+
+def test_train_needs_a_scenario(capsys):
+    with pytest.raises(SystemExit, match="--scenario NAME, or --all"):
+        main(["train", "--out", "x"])
+    assert main(["train", "--scenario", "nope", "--out", "x", "-q"]) == 1
+    assert "scenario 'nope' not found" in capsys.readouterr().err

@@ -1,0 +1,209 @@
+"""The interactive explorer (ipywidgets): pick a target, a principal, a role and a job, change the request
+context, and see, live, the decision, why (the trace), the nearest allows and the proposed fix — with a button
+to simulate with the fix added.
+
+The notebook (``notebooks/02_explore.ipynb``) only creates an :class:`Explorer` and displays it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import ipywidgets as w
+
+from .context import context_value
+from .errors import KitError
+from .investigation import Investigation, fix_policy, fix_policy_name
+from .policy import PolicySource
+from .principals import PolicyRecord
+from .sandbox import scenario_names
+from .targets import open_target
+from .trace import ALLOWED, EXPLICIT_DENY, render_trace_text
+
+SERVICES = ["glue.amazonaws.com", "ec2.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com"]
+MFA_CHOICES = [("absent (long-term keys)", "absent"), ("false", "false"), ("true (MFA session)", "true")]
+COLOURS = {ALLOWED: "#1a7f37", EXPLICIT_DENY: "#cf222e"}
+
+
+def _decision_html(decision: str, note: str = "") -> str:
+    colour = COLOURS.get(decision, "#9a6700")
+    return (f'<span class="gik-decision" style="font-size:1.3em;font-weight:bold;color:{colour}">{decision}</span>'
+            f"<span style='margin-left:1em'>{html.escape(note)}</span>")
+
+
+class Explorer:
+    """The explorer's state and widgets. ``Explorer()`` opens the seed incident on the sandbox."""
+
+    def __init__(self, target: str = "sandbox", scenario: str = "seed-incident", profile: str = "",
+                 region: str = "", snapshot_path: str = "") -> None:
+        style = {"description_width": "110px"}
+        self.target_kind = w.ToggleButtons(options=["sandbox", "aws", "snapshot"], value=target,
+                                           description="Target", style=style)
+        self.scenario = w.Dropdown(options=scenario_names(), value=scenario, description="Scenario", style=style)
+        self.profile = w.Text(value=profile, description="AWS profile", style=style)
+        self.region = w.Text(value=region, description="Region", style=style)
+        self.snapshot_path = w.Text(value=snapshot_path, description="Snapshot file", style=style)
+        self.load_button = w.Button(description="Load", button_style="primary", icon="download")
+        self.progress = w.IntProgress(min=0, max=4, value=0, description="Loading", style=style,
+                                      layout=w.Layout(visibility="hidden"))
+        self.status = w.HTML()
+        self.principal = w.Dropdown(description="Principal", style=style, layout=w.Layout(width="60%"))
+        self.role = w.Dropdown(description="Role", style=style, layout=w.Layout(width="60%"))
+        self.job = w.Dropdown(description="Job", style=style, layout=w.Layout(width="60%"))
+        self.mfa = w.ToggleButtons(options=MFA_CHOICES, value="absent", description="MFA", style=style)
+        self.source_ip = w.Text(description="Source IP", placeholder="e.g. 203.0.113.7 (empty: none)", style=style)
+        self.service = w.Dropdown(options=SERVICES, value=SERVICES[0], description="Passed to", style=style)
+        self.decision = w.HTML()
+        self.trace = w.HTML()
+        self.nearest = w.HTML()
+        self.fix = w.HTML()
+        self.fix_button = w.Button(description="Simulate with the fix", icon="wrench", disabled=True)
+        self.fix_result = w.HTML()
+        self._target: Any = None
+        self._inv: Investigation | None = None
+        self._quiet = False
+
+        self.load_button.on_click(lambda _: self.load())
+        self.fix_button.on_click(lambda _: self.simulate_with_fix())
+        self.target_kind.observe(lambda _: self._show_target_fields(), names="value")
+        for control in (self.principal, self.role, self.job):
+            control.observe(lambda _: self._subject_changed(), names="value")
+        for control in (self.mfa, self.source_ip, self.service):
+            control.observe(lambda _: self.refresh(), names="value")
+        self._show_target_fields()
+        self.widget = w.VBox([
+            w.HTML("<h3>Why can (or can't) this principal pass this role?</h3>"),
+            w.HBox([self.target_kind, self.load_button]), self.scenario, self.profile, self.region,
+            self.snapshot_path, self.progress, self.status,
+            self.principal, self.role, self.job,
+            w.HTML("<b>Request context</b>"), self.mfa, self.source_ip, self.service,
+            w.HTML("<b>Decision</b>"), self.decision, self.trace,
+            w.HTML("<b>Nearest allows</b>"), self.nearest,
+            w.HTML("<b>Proposed fix</b>"), self.fix, self.fix_button, self.fix_result,
+        ])
+        self.load()
+
+    # -- loading -----------------------------------------------------------------------------------------
+    def _show_target_fields(self) -> None:
+        kind = self.target_kind.value
+        self.scenario.layout.display = "" if kind == "sandbox" else "none"
+        self.profile.layout.display = "" if kind == "aws" else "none"
+        self.region.layout.display = "" if kind in ("aws", "sandbox") else "none"
+        self.snapshot_path.layout.display = "" if kind == "snapshot" else "none"
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
+            self._target = None
+
+    def load(self) -> None:
+        """Open the chosen target and fill the dropdowns from it (with a progress bar)."""
+        self.close()
+        self.progress.layout.visibility = "visible"
+        self.progress.value = 0
+        try:
+            kind = self.target_kind.value
+            self._target = open_target(kind, scenario=self.scenario.value, profile=self.profile.value or None,
+                                       region=self.region.value or None,
+                                       snapshot_path=self.snapshot_path.value or None)
+            self.progress.value = 1
+            auth = self._target.authorization_details(aws_managed=False)
+            self.progress.value = 2
+            try:
+                jobs = [j["Name"] for j in self._target.list_jobs()]
+            except KitError:
+                jobs = []
+            self.progress.value = 3
+            principals = [u["Arn"] for u in auth["UserDetailList"]] + [r["Arn"] for r in auth["RoleDetailList"]]
+            roles = [r["Arn"] for r in auth["RoleDetailList"]]
+            scenario = getattr(self._target, "scenario", {}) or {}
+            params = scenario.get("parameters", {})
+            self._quiet = True
+            self.principal.options, self.role.options, self.job.options = principals, roles, ["", *jobs]
+            self.principal.value = self._default(principals, params.get("user") or params.get("deployer"))
+            self.role.value = self._default(roles, params.get("role"))
+            self.job.value = params.get("job", "") if params.get("job") in jobs else (jobs[0] if jobs else "")
+            self._quiet = False
+            self.status.value = f"<i>{kind}{': ' + scenario.get('description', '') if scenario else ''}</i>"
+            self.progress.value = 4
+            self._subject_changed()
+        except KitError as exc:
+            self._quiet = False
+            self.status.value = f"<b style='color:#cf222e'>could not load: {html.escape(str(exc))}</b>"
+        finally:
+            self.progress.layout.visibility = "hidden"
+
+    @staticmethod
+    def _default(options: list[str], name: str | None) -> str | None:
+        match = [o for o in options if name and o.rsplit("/", 1)[-1] == name]
+        return match[0] if match else (options[0] if options else None)
+
+    def _subject_changed(self) -> None:
+        if self._quiet or self._target is None or not self.principal.value or not self.role.value:
+            return
+        self._inv = Investigation(self._target, user=self.principal.value, role=self.role.value,
+                                  job=self.job.value or "", service=self.service.value)
+        self._inv.role_arn = self.role.value
+        self.refresh()
+
+    # -- evaluating --------------------------------------------------------------------------------------
+    def context(self):
+        """The request context the toggles describe."""
+        assert self._inv is not None
+        self._inv.service = self.service.value
+        ctx = self._inv.base_context()
+        if self.mfa.value != "absent":
+            ctx = ctx.with_values(context_value("aws:MultiFactorAuthPresent", self.mfa.value, "boolean"))
+        if self.source_ip.value.strip():
+            try:
+                ctx = ctx.with_values(context_value("aws:SourceIp", self.source_ip.value.strip(), "ip"))
+            except KitError as exc:
+                self.decision.value = _decision_html("?", str(exc))
+                raise
+        return ctx
+
+    def refresh(self) -> None:
+        """Simulate with the current choices and show the decision, the trace, the nearest allows, the fix."""
+        if self._quiet or self._inv is None:
+            return
+        self.fix_result.value = ""
+        try:
+            layer = self._inv.simulate(self.context())
+        except KitError as exc:
+            self.trace.value = f"<b>could not check:</b> {html.escape(str(exc))}"
+            return
+        d = layer.decision
+        note = f"(AWS simulator: {layer.aws_decision})" if layer.aws_decision else ""
+        self.decision.value = _decision_html(layer.final, note)
+        self.trace.value = f"<pre>{html.escape(render_trace_text(d))}</pre>"
+        rows = "".join(f"<tr><td>{i + 1}</td><td>{html.escape(t.label)}</td><td>{html.escape('; '.join(t.failures))}"
+                       f"</td></tr>" for i, t in enumerate(d.nearest_allows[:5]))
+        self.nearest.value = (f"<table><tr><th>#</th><th>statement</th><th>why it missed</th></tr>{rows}</table>"
+                              if rows else "<i>none</i>")
+        doc = fix_policy(self.role.value, self.service.value)
+        self.fix.value = f"<pre>{html.escape(json.dumps(doc, indent=2))}</pre>"
+        self.fix_button.disabled = layer.final == ALLOWED
+
+    def simulate_with_fix(self) -> None:
+        """What-if: the same request with the least-privilege policy added."""
+        if self._inv is None:
+            return
+        doc = fix_policy(self.role.value, self.service.value)
+        record = PolicyRecord(PolicySource(fix_policy_name(self.service.value) + " (proposed)", "proposed"), doc)
+        layer = self._inv.simulate(self.context(), extra=[record])
+        self.decision.value = _decision_html(layer.final, "with the proposed fix")
+        self.fix_result.value = f"with the fix: <b>{layer.final}</b>"
+        self.trace.value = f"<pre>{html.escape(render_trace_text(layer.decision))}</pre>"
+
+    @property
+    def shown_decision(self) -> str:
+        """The decision currently shown (for tests and scripts)."""
+        text = self.decision.value
+        return text.split(">", 1)[1].split("<", 1)[0] if ">" in text else ""
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,33 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Explore: why can (or can't) this principal pass this role?
+#
+# Choose a target (a sandbox scenario, an AWS profile, a snapshot file), then the principal, the role and the
+# job. Change the request context — MFA absent (long-term keys), false or true; the source IP; the service the
+# role is passed to — and watch the decision, the statement that decides it and why, the nearest allows, and the
+# least-privilege fix. **Simulate with the fix** adds the proposed policy for a what-if. Nothing is changed in AWS.
+
+# %% tags=["parameters"]
+target = "sandbox"  # where to look: "sandbox", "aws" or "snapshot"
+scenario = "seed-incident"  # sandbox: the scenario (see `glue-iam-kit scenarios`)
+profile = ""  # aws: the AWS profile (read-only permissions suffice)
+region = ""  # aws: the region; sandbox: overrides the scenario's
+snapshot_path = ""  # snapshot: the file written by `glue-iam-kit snapshot`
+
+# %%
+from glue_iam_kit.explorer import Explorer
+
+explorer = Explorer(target=target, scenario=scenario, profile=profile, region=region, snapshot_path=snapshot_path)
+explorer

@@ -1,0 +1,96 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Practise the procedure on a sandbox scenario
+#
+# Walk the first steps and read the evidence. **Before the simulation**, record what you think the verdict is
+# and which policy decides it (`predicted_verdict`, `predicted_policy` in the parameters, or edit the cell
+# below). The kit then runs the simulation and grades your prediction. Scenarios: `glue-iam-kit scenarios`.
+
+# %% tags=["parameters"]
+scenario = "seed-incident"  # the scenario to practise on
+predicted_verdict = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow or allowed
+predicted_policy = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
+artifacts_dir = ""  # set by `glue-iam-kit train`: where the raw results for the answer key go
+
+# %%
+from glue_iam_kit.investigation import open_investigation
+from glue_iam_kit.training import grade, record_prediction
+
+inv = open_investigation("sandbox", scenario=scenario)
+inv.header()
+
+# %% [markdown]
+# ## 1. The account
+
+# %%
+inv.step_account()
+
+# %% [markdown]
+# ## 2. The user's own policies
+
+# %%
+inv.step_user_policies()
+
+# %% [markdown]
+# ## 3. Groups and their policies
+
+# %%
+inv.step_groups()
+
+# %% [markdown]
+# ## 4. The role's trust policy
+
+# %%
+inv.step_role_trust()
+
+# %% [markdown]
+# ## 5. The job's role
+
+# %%
+inv.step_job_role()
+
+# %% [markdown]
+# ## Your prediction
+# What will the simulation say, and which policy decides it? Record it before you read on.
+
+# %%
+record_prediction(inv, predicted_verdict, predicted_policy)
+
+# %% [markdown]
+# ## 6–9. Simulate, find the restriction, the nearest allow and the fix, verify
+
+# %%
+inv.step_simulate()
+
+# %%
+inv.step_explicit_deny()
+
+# %%
+inv.step_implicit_deny()
+
+# %%
+inv.step_verify()
+
+# %%
+inv.conclusion()
+
+# %% [markdown]
+# ## How did you do?
+
+# %%
+grade(inv)
+
+# %%
+inv.finish(artifacts_dir)
