@@ -52,7 +52,8 @@ class Explorer:
         self.principal = w.Dropdown(description="Principal", style=style, layout=w.Layout(width="60%"))
         self.role = w.Dropdown(description="Role", style=style, layout=w.Layout(width="60%"))
         self.job = w.Dropdown(description="Job", style=style, layout=w.Layout(width="60%"))
-        self.mfa = w.ToggleButtons(options=MFA_CHOICES, value="absent", description="MFA", style=style)
+        self.mfa = w.ToggleButtons(options=MFA_CHOICES, value="absent", description="MFA",
+                                   style={**style, "button_width": "auto"})
         self.source_ip = w.Text(description="Source IP", placeholder="e.g. 203.0.113.7 (empty: none)", style=style)
         self.service = w.Dropdown(options=SERVICES, value=SERVICES[0], description="Passed to", style=style)
         self.decision = w.HTML()

@@ -1,0 +1,164 @@
+"""A real browser: JupyterLab on 127.0.0.1, Debian's Chromium driven by Playwright for Python.
+
+Playwright's own browser download cannot work here, so the test uses /usr/bin/chromium (`.ci/run` installs it
+with apt when missing) and skips with that hint elsewhere. Screenshots go to the test's output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium: apt-get install chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 with a token, no browser, serving a copy of the notebooks."""
+    root = tmp_path_factory.mktemp("lab")
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        # Without the jupytext pairing: the server's jupytext extension would write .py files and reload.
+        data = json.loads(nb.read_text())
+        data["metadata"].pop("jupytext", None)
+        (root / nb.name).write_text(json.dumps(data))
+    port, token = _free_port(), secrets.token_hex(16)
+    settings = root / ".settings"
+    # Start the notebook's kernel without asking, and fetch no news (the machine has no network anyway).
+    for path, value in (("@jupyterlab/notebook-extension/tracker", {"autoStartDefaultKernel": True}),
+                        ("@jupyterlab/apputils-extension/notification", {"fetchNews": "false"})):
+        target = settings / f"{path}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(value))
+    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={settings}",
+           "--LabApp.news_url=", "--allow-root"]
+    log = open(root / "jupyterlab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"JupyterLab did not start; see {root / 'jupyterlab.log'}") from None
+            time.sleep(0.5)
+    yield url, token
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _kernel_ready(page, seconds: int = 90) -> None:
+    """Wait for an idle kernel, accepting JupyterLab's "Select Kernel" dialog when it shows."""
+    for _ in range(seconds * 2):
+        select = page.locator(".jp-Dialog button", has_text="Select")
+        if select.count():
+            select.first.click()
+        if page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError("the kernel never became idle")
+
+
+RAN = "Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => /\\[\\d+\\]/.test(p.textContent))"
+
+
+def _run_all(page, url: str, token: str, tmp_path) -> None:
+    """Open the notebook and run every cell. Under load jupyter_server can lose the page's first kernel
+    websocket (cells then stay queued, [*], forever): reload for a fresh connection and run again."""
+    for attempt in range(4):
+        page.goto(f"{url}/lab/tree/02_explore.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        _kernel_ready(page)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            page.wait_for_function(RAN, timeout=45_000)  # a cell has really run: [1]
+            return
+        except Exception:
+            page.screenshot(path=str(tmp_path / f"0-attempt-{attempt + 1}-did-not-run.png"))
+    raise AssertionError("the notebook's cells never ran; see the screenshots")
+
+
+def test_explorer_in_jupyterlab(lab, browser, tmp_path):
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _run_all(page, url, token, tmp_path)
+    decision = page.locator(".gik-decision")
+    decision.wait_for(timeout=120_000)
+    page.wait_for_function("document.querySelector('.gik-decision').textContent === 'explicitDeny'",
+                           timeout=60_000)
+    decision.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "1-mfa-absent.png"))
+
+    page.locator("button", has_text="true (MFA session)").first.click()
+    page.wait_for_function("document.querySelector('.gik-decision').textContent === 'implicitDeny'",
+                           timeout=30_000)
+    decision.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "2-mfa-true.png"))
+
+    page.locator("button", has_text="absent (long-term keys)").first.click()
+    page.wait_for_function("document.querySelector('.gik-decision').textContent === 'explicitDeny'",
+                           timeout=30_000)
+    page.locator("button", has_text="true (MFA session)").first.click()
+    page.wait_for_function("document.querySelector('.gik-decision').textContent === 'implicitDeny'",
+                           timeout=30_000)
+
+    page.locator("button", has_text="Simulate with the fix").first.click()
+    page.wait_for_function("document.querySelector('.gik-decision').textContent === 'allowed'", timeout=30_000)
+    decision.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "3-with-fix.png"))
+    page.close()
+
+
+def test_report_in_the_same_browser(browser, tmp_path):
+    from glue_iam_kit.cli import main
+
+    assert main(["investigate", "--sandbox", "seed-incident", "--out", str(tmp_path), "-q"]) == 0
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto((tmp_path / "report.html").as_uri())
+    verdict = page.locator("text=verdict: explicit-deny, no-allow")
+    verdict.first.wait_for(timeout=30_000)
+    assert verdict.first.is_visible()
+    assert page.locator("text=<human-user>").count() > 0  # the placeholders render as text
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    page.close()
