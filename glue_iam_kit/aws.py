@@ -253,8 +253,10 @@ class AwsTarget:
     def list_jobs(self) -> list[dict[str, Any]]:
         return self.paginate("glue", "get_jobs", "Jobs")
 
-    def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
-        """SCP levels that apply to the account, root first, account last; [] when not in an organization."""
+    def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
+        """SCP levels that apply to *account* (default: the caller's), root first, account last; [] when not in an
+        organization. AWS lets only the management account or a delegated administrator walk the organization
+        (ListParents): from a plain member account this says "could not check"."""
         if self.scp_levels is not None:
             return self.scp_levels
         try:
@@ -263,12 +265,17 @@ class AwsTarget:
             if "AWSOrganizationsNotInUseException" in str(exc):
                 return []
             raise
-        account = self.caller_identity()["Account"]
+        account = account or self.caller_identity()["Account"]
         if org.get("MasterAccountId") == account:
             return []  # SCPs never restrict the management account
         chain, child = [account], account
         while True:
-            parents = self.call("organizations", "list_parents", ChildId=child)["Parents"]
+            try:
+                parents = self.call("organizations", "list_parents", ChildId=child)["Parents"]
+            except CouldNotCheck as exc:
+                raise CouldNotCheck(f"{exc}; reading SCPs needs the management account or a delegated "
+                                    "administrator (or a snapshot with ServiceControlPolicies)",
+                                    "organizations:ListParents") from None
             if not parents:
                 break
             chain.append(parents[0]["Id"])
