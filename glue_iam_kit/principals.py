@@ -7,6 +7,7 @@ and inline ones; a role's are its own. The permissions boundary is kept apart. A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,35 +88,32 @@ def _boundary(target: Any, entity: dict[str, Any], problems: list[str]) -> Polic
                         doc)
 
 
+def _attempt(problems: list[str], what: str, read: Callable[[], list[Any]]) -> list[Any]:
+    """*read*, or an empty list and a "could not <what>" problem when the target cannot answer."""
+    try:
+        return read()
+    except CouldNotCheck as exc:
+        problems.append(f"could not {what}: {exc}")
+        return []
+
+
 def gather_user(target: Any, user: str) -> PrincipalPolicies:
     """A user's own and its groups' policies, and its boundary. Raises NotFoundError for an unknown user."""
     u = target.get_user(user)
     pp = PrincipalPolicies("user", u["UserName"], u["Arn"])
-    try:
-        pp.records += _managed(target, target.list_attached_user_policies(user), "identity", None, pp.problems)
-    except CouldNotCheck as exc:
-        pp.problems.append(f"could not list the user's attached policies: {exc}")
-    try:
-        pp.records += [PolicyRecord(PolicySource(n, "user", arn=None), doc)
-                       for n, doc in target.list_user_inline_policies(user)]
-    except CouldNotCheck as exc:
-        pp.problems.append(f"could not list the user's inline policies: {exc}")
-    try:
-        pp.groups = target.list_groups_for_user(user)
-    except CouldNotCheck as exc:
-        pp.problems.append(f"could not list the user's groups: {exc}")
-    for g in pp.groups:
-        gname = g["GroupName"]
-        try:
-            pp.records += _managed(target, target.list_attached_group_policies(gname), "identity", gname, pp.problems)
-        except CouldNotCheck as exc:
-            pp.problems.append(f"could not list group {gname}'s attached policies: {exc}")
-        try:
-            pp.records += [PolicyRecord(PolicySource(n, "group", via_group=gname), doc)
-                           for n, doc in target.list_group_inline_policies(gname)]
-        except CouldNotCheck as exc:
-            pp.problems.append(f"could not list group {gname}'s inline policies: {exc}")
-    pp.boundary = _boundary(target, u, pp.problems)
+    p = pp.problems
+    pp.records += _attempt(p, "list the user's attached policies", lambda: _managed(
+        target, target.list_attached_user_policies(user), "identity", None, p))
+    pp.records += _attempt(p, "list the user's inline policies", lambda: [
+        PolicyRecord(PolicySource(n, "user"), doc) for n, doc in target.list_user_inline_policies(user)])
+    pp.groups = _attempt(p, "list the user's groups", lambda: target.list_groups_for_user(user))
+    for gname in [g["GroupName"] for g in pp.groups]:
+        pp.records += _attempt(p, f"list group {gname}'s attached policies", lambda g=gname: _managed(
+            target, target.list_attached_group_policies(g), "identity", g, p))
+        pp.records += _attempt(p, f"list group {gname}'s inline policies", lambda g=gname: [
+            PolicyRecord(PolicySource(n, "group", via_group=g), doc)
+            for n, doc in target.list_group_inline_policies(g)])
+    pp.boundary = _boundary(target, u, p)
     return pp
 
 
@@ -123,12 +121,12 @@ def gather_role(target: Any, role: str) -> PrincipalPolicies:
     """A role's own policies and boundary (when the principal is a role, e.g. a CI pipeline)."""
     r = target.get_role(role)
     pp = PrincipalPolicies("role", r["RoleName"], r["Arn"])
-    try:
-        pp.records += _managed(target, target.list_attached_role_policies(role), "identity", None, pp.problems)
-        pp.records += [PolicyRecord(PolicySource(n, "role"), doc) for n, doc in target.list_role_inline_policies(role)]
-    except CouldNotCheck as exc:
-        pp.problems.append(f"could not list the role's policies: {exc}")
-    pp.boundary = _boundary(target, r, pp.problems)
+    p = pp.problems
+    pp.records += _attempt(p, "list the role's attached policies", lambda: _managed(
+        target, target.list_attached_role_policies(role), "identity", None, p))
+    pp.records += _attempt(p, "list the role's inline policies", lambda: [
+        PolicyRecord(PolicySource(n, "role"), doc) for n, doc in target.list_role_inline_policies(role)])
+    pp.boundary = _boundary(target, r, p)
     return pp
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -70,12 +68,6 @@ def shared_sandbox():
         yield target
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server():
     """A moto server on 127.0.0.1, with AWS managed policies loaded, in its own process.
@@ -83,21 +75,14 @@ def moto_server():
     Not moto's ThreadedMotoServer: in this process it would share moto's global backends with the sandbox's
     in-process mock, so resetting one would wipe the other.
     """
-    port = _free_port()
+    from tests.servers import free_port, wait_until_up
+
+    port = free_port()
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the loopback moto server did not start") from None
-            time.sleep(0.2)
+    wait_until_up(proc, f"{url}/moto-api/", 60, "the loopback moto server")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -28,12 +27,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on 127.0.0.1 with a token, no browser, serving a copy of the notebooks."""
@@ -43,7 +36,7 @@ def lab(tmp_path_factory):
         data = json.loads(nb.read_text())
         data["metadata"].pop("jupytext", None)
         (root / nb.name).write_text(json.dumps(data))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     settings = root / ".settings"
     # Start the notebook's kernel without asking, and fetch no news (the machine has no network anyway).
     for path, value in (("@jupyterlab/notebook-extension/tracker", {"autoStartDefaultKernel": True}),
@@ -58,16 +51,7 @@ def lab(tmp_path_factory):
     log = open(root / "jupyterlab.log", "w")
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"JupyterLab did not start; see {root / 'jupyterlab.log'}") from None
-            time.sleep(0.5)
+    wait_until_up(proc, f"{url}/api/status?token={token}", 90, f"JupyterLab (log: {root / 'jupyterlab.log'})")
     yield url, token
     proc.terminate()
     try:

@@ -95,25 +95,26 @@ def test_no_exception_on_well_formed_policies(ps, req):
     assert d.decision in ("allowed", "explicitDeny", "implicitDeny")
 
 
-@SETTINGS
-@given(policy_sets(), requests(), statements(effect="Deny"), st.integers(min_value=0))
-def test_adding_a_deny_never_allows(ps, req, deny, where):
+def before_and_after(ps, req, statement, where):
+    """The decision, then the decision with *statement* added to one of the identity policies."""
     identity, boundary, scps = ps
     before = evaluate_request(compile_set(identity, boundary, scps), req)
     more = [list(p) for p in identity] or [[]]
-    more[where % len(more)].append(deny)
-    after = evaluate_request(compile_set(more, boundary, scps), req)
+    more[where % len(more)].append(statement)
+    return before, evaluate_request(compile_set(more, boundary, scps), req)
+
+
+@SETTINGS
+@given(policy_sets(), requests(), statements(effect="Deny"), st.integers(min_value=0))
+def test_adding_a_deny_never_allows(ps, req, deny, where):
+    before, after = before_and_after(ps, req, deny, where)
     assert not (after.allowed and not before.allowed)
 
 
 @SETTINGS
 @given(policy_sets(), requests(), statements(effect="Allow"), st.integers(min_value=0))
 def test_adding_an_allow_never_denies(ps, req, allow, where):
-    identity, boundary, scps = ps
-    before = evaluate_request(compile_set(identity, boundary, scps), req)
-    more = [list(p) for p in identity] or [[]]
-    more[where % len(more)].append(allow)
-    after = evaluate_request(compile_set(more, boundary, scps), req)
+    before, after = before_and_after(ps, req, allow, where)
     assert not (before.allowed and not after.allowed)
 
 
