@@ -48,7 +48,8 @@ def execute_notebook(name: str, output: str, parameters: dict[str, Any], progres
     source = str(notebook_path(name))
     km = KernelManager(kernel_name="python3")
     # The kernel would wait idle for papermill to load: let it import what the first cell needs meanwhile.
-    km.start_kernel(cwd=cwd, extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD}"])
+    # (Its log stays at errors: the TCP warning is about a loopback kernel this process started itself.)
+    km.start_kernel(cwd=cwd, extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD}", "--IPKernelApp.log_level=ERROR"])
     try:
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
