@@ -1,0 +1,110 @@
+"""A synthetic account snapshot (N users, M roles, G groups, P policies) with realistic mixes, for tests and
+benchmarks: the Glue managed policy, PassRole grants exact and wildcard, over-broad ones, conditions on
+iam:PassedToService, an MFA-enforcement deny, permissions boundaries and SCP levels. Deterministic per seed."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from .snapshot import FORMAT
+
+GLUE_CONSOLE_PASSROLE = [
+    {"Sid": "BaseAppPermissions", "Effect": "Allow", "Action": ["glue:*", "iam:ListRoles", "iam:GetRole"],
+     "Resource": "*"},
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/AWSGlueServiceRole*",
+     "Condition": {"StringLike": {"iam:PassedToService": ["glue.amazonaws.com"]}}},
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/AWSGlueServiceNotebookRole*",
+     "Condition": {"StringLike": {"iam:PassedToService": ["ec2.amazonaws.com"]}}},
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/service-role/AWSGlueServiceRole*",
+     "Condition": {"StringLike": {"iam:PassedToService": ["glue.amazonaws.com"]}}},
+]
+MFA_DENY = [{"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
+             "NotAction": ["iam:GetUser", "iam:ListMFADevices", "sts:GetSessionToken"], "Resource": "*",
+             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]
+
+
+def _doc(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _managed(arn: str, name: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"PolicyName": name, "Arn": arn, "DefaultVersionId": "v1",
+            "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": _doc(statements)}]}
+
+
+def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, policies: int = 12, seed: int = 7,
+                       account: str = "111122223333") -> dict[str, Any]:
+    """A snapshot in the ``glue-iam-kit/snapshot@1`` format."""
+    rng = random.Random(seed)
+    role_specs = []
+    for i in range(roles):
+        kind = rng.choice(["glue-named", "service-role", "custom", "custom", "etl"])
+        path, name = {"glue-named": ("/", f"AWSGlueServiceRole-{i}"),
+                      "service-role": ("/service-role/", f"AWSGlueServiceRole{i}"),
+                      "custom": ("/", f"app-{i}-runtime"), "etl": ("/", f"etl-{i}")}[kind]
+        role_specs.append((path, name, f"arn:aws:iam::{account}:role{path}{name}"))
+
+    def passrole(resource: str, service: str | list[str] | None) -> dict[str, Any]:
+        st: dict[str, Any] = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": resource}
+        if service:
+            st["Condition"] = {"StringEquals": {"iam:PassedToService": service}}
+        return st
+
+    customer = [_managed("arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess", "AWSGlueConsoleFullAccess",
+                         GLUE_CONSOLE_PASSROLE)]
+    for i in range(policies):
+        shape = i % 5
+        target_role = rng.choice(role_specs)[2]
+        statements = [
+            [passrole(target_role, "glue.amazonaws.com")],
+            [passrole(f"arn:aws:iam::{account}:role/etl-*", ["glue.amazonaws.com", "ec2.amazonaws.com"])],
+            [passrole("*", None)],  # over-broad: Access Analyzer warns
+            [passrole(target_role, "lambda.amazonaws.com"), {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            MFA_DENY,
+        ][shape]
+        customer.append(_managed(f"arn:aws:iam::{account}:policy/team-policy-{i}", f"team-policy-{i}", statements))
+    boundary = _managed(f"arn:aws:iam::{account}:policy/DeveloperBoundary", "DeveloperBoundary",
+                        [{"Effect": "Allow", "Action": ["glue:*", "s3:*", "logs:*"], "Resource": "*"}])
+    customer.append(boundary)
+    attachable = [p for p in customer if p["PolicyName"] != "DeveloperBoundary"]
+
+    group_list = []
+    for g in range(groups):
+        attached = rng.sample(attachable, k=min(len(attachable), rng.randint(1, 3)))
+        group_list.append({"GroupName": f"group-{g}", "Arn": f"arn:aws:iam::{account}:group/group-{g}",
+                           "GroupPolicyList": [],
+                           "AttachedManagedPolicies": [{"PolicyName": p["PolicyName"], "PolicyArn": p["Arn"]}
+                                                       for p in attached]})
+    user_list = []
+    for u in range(users):
+        entry: dict[str, Any] = {
+            "UserName": f"user-{u}", "Arn": f"arn:aws:iam::{account}:user/user-{u}", "Path": "/",
+            "GroupList": [g["GroupName"] for g in rng.sample(group_list, k=rng.randint(1, min(2, groups)))],
+            "AttachedManagedPolicies": [], "UserPolicyList": []}
+        if rng.random() < 0.2:
+            entry["UserPolicyList"].append({"PolicyName": "own-passrole", "PolicyDocument": _doc(
+                [passrole(rng.choice(role_specs)[2], "glue.amazonaws.com")])})
+        if rng.random() < 0.15:
+            entry["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy",
+                                            "PermissionsBoundaryArn": boundary["Arn"]}
+        user_list.append(entry)
+    trust = _doc([{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+    role_list = []
+    for path, name, arn in role_specs:
+        attached = rng.sample(attachable, k=rng.randint(0, 1))
+        role_list.append({"RoleName": name, "Path": path, "Arn": arn, "AssumeRolePolicyDocument": trust,
+                          "RolePolicyList": [], "AttachedManagedPolicies": [
+                              {"PolicyName": p["PolicyName"], "PolicyArn": p["Arn"]} for p in attached]})
+    scps = [[_doc([{"Effect": "Allow", "Action": "*", "Resource": "*"}])],
+            [_doc([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
+             _doc([{"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
+                    "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}])]]
+    return json.loads(json.dumps({
+        "format": FORMAT, "CallerIdentity": {"Account": account, "Arn": f"arn:aws:iam::{account}:user/auditor",
+                                             "UserId": "AIDASYNTHETIC0000001"},
+        "Region": "ap-northeast-1",
+        "AuthorizationDetails": {"UserDetailList": user_list, "GroupDetailList": group_list,
+                                 "RoleDetailList": role_list, "Policies": customer},
+        "Jobs": [], "ServiceControlPolicies": scps}))
