@@ -50,14 +50,6 @@ def parse_arn(text: str) -> Arn:
     return Arn(*parts[1:])
 
 
-def is_arn(text: str) -> bool:
-    """True when *text* parses as an ARN."""
-    try:
-        parse_arn(text)
-    except ArnError:
-        return False
-    return True
-
 
 def check_account_id(account: str) -> str:
     """Return *account* when it is twelve digits, else raise :class:`ArnError`."""
@@ -65,11 +57,6 @@ def check_account_id(account: str) -> str:
         raise ArnError(f"malformed account id {account!r}: expected twelve digits")
     return account
 
-
-def iam_arn(account: str, kind: str, name: str, path: str = "/", partition: str = "aws") -> str:
-    """Build ``arn:aws:iam::ACCOUNT:KIND/PATH/NAME`` (path ``/`` means none)."""
-    path = path or "/"
-    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
 
 
 def name_from(name_or_arn: str, kind: str) -> str:
@@ -81,10 +68,3 @@ def name_from(name_or_arn: str, kind: str) -> str:
         return arn.name
     return name_or_arn
 
-
-def principal_kind(arn_text: str) -> str:
-    """``user``, ``role``, ``assumed-role``, ``root`` ... for an IAM/STS principal ARN."""
-    arn = parse_arn(arn_text)
-    if arn.resource == "root":
-        return "root"
-    return arn.resource_type or arn.resource

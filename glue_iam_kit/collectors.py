@@ -15,7 +15,7 @@ import pandas as pd
 from .arns import name_from
 from .errors import ArnError, CouldNotCheck, KitError
 from .policy import PolicySource, as_list, load_document
-from .principals import PolicyRecord, gather_principal, gather_role, gather_scps, managed_type
+from .principals import PolicyRecord, gather_principal, gather_role, gather_scps, managed_source
 
 IDENTITY_COLUMNS = ["account", "arn", "user_id", "expected_account", "matches"]
 POLICY_COLUMNS = ["principal", "policy_name", "policy_type", "attachment", "via_group", "policy_arn",
@@ -94,15 +94,9 @@ def fetch_user_policies(target: Any, user: str) -> pd.DataFrame:
     records: list[PolicyRecord] = []
     for a in target.list_attached_user_policies(name):
         _, doc = target.get_managed_policy(a["PolicyArn"])
-        records.append(PolicyRecord(_managed_source(a, None), doc))
+        records.append(PolicyRecord(managed_source(a, None), doc))
     records += [PolicyRecord(PolicySource(n, "user"), doc) for n, doc in target.list_user_inline_policies(name)]
     return policy_frame(name, records)
-
-
-def _managed_source(attached: dict[str, str], via_group: str | None) -> PolicySource:
-    arn = attached["PolicyArn"]
-    return PolicySource(attached.get("PolicyName") or arn.rsplit("/", 1)[-1], managed_type(arn), arn=arn,
-                        via_group=via_group, attachment="managed")
 
 
 def fetch_user_groups(target: Any, user: str) -> pd.DataFrame:
@@ -113,7 +107,7 @@ def fetch_user_groups(target: Any, user: str) -> pd.DataFrame:
     records: list[PolicyRecord] = []
     for g in groups:
         gname = g["GroupName"]
-        records += [PolicyRecord(_managed_source(a, gname), target.get_managed_policy(a["PolicyArn"])[1])
+        records += [PolicyRecord(managed_source(a, gname), target.get_managed_policy(a["PolicyArn"])[1])
                     for a in target.list_attached_group_policies(gname)]
         records += [PolicyRecord(PolicySource(n, "group", via_group=gname), doc)
                     for n, doc in target.list_group_inline_policies(gname)]

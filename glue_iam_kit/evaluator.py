@@ -228,7 +228,3 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
         blocked_by, near = "boundary", nearest_allows(boundary, request.resource)
     return Decision(request.action, request.resource, IMPLICIT_DENY, blocked_by, (), nearest_allows=near, **common)
 
-
-def evaluate_requests(policies: PolicySet, requests: Iterable[Request]) -> list[Decision]:
-    """Several requests against the same compiled policies."""
-    return [evaluate_request(policies, r) for r in requests]

@@ -15,9 +15,7 @@ import ipywidgets as w
 
 from .context import context_value
 from .errors import KitError
-from .investigation import Investigation, fix_policy, fix_policy_name
-from .policy import PolicySource
-from .principals import PolicyRecord
+from .investigation import Investigation, fix_policy, proposed_fix_record
 from .sandbox import scenario_names
 from .targets import open_target
 from .trace import ALLOWED, EXPLICIT_DENY, render_trace_text
@@ -191,8 +189,7 @@ class Explorer:
         """What-if: the same request with the least-privilege policy added."""
         if self._inv is None:
             return
-        doc = fix_policy(self.role.value, self.service.value)
-        record = PolicyRecord(PolicySource(fix_policy_name(self.service.value) + " (proposed)", "proposed"), doc)
+        record = proposed_fix_record(self.role.value, self.service.value)
         layer = self._inv.simulate(self.context(), extra=[record])
         self.decision.value = _decision_html(layer.final, "with the proposed fix")
         self.fix_result.value = f"with the fix: <b>{layer.final}</b>"

@@ -125,6 +125,12 @@ def fix_policy(role_arn: str, service: str) -> dict[str, Any]:
         "Condition": {"StringEquals": {"iam:PassedToService": service}}}]}
 
 
+def proposed_fix_record(role_arn: str, service: str) -> PolicyRecord:
+    """The least-privilege grant as an extra identity policy, for a what-if simulation."""
+    return PolicyRecord(PolicySource(fix_policy_name(service) + " (proposed)", "proposed"),
+                        fix_policy(role_arn, service))
+
+
 def fix_policy_name(service: str) -> str:
     svc = service.split(".", 1)[0]
     return "AllowPassGlueRuntimeRoleToGlue" if svc == "glue" else f"AllowPassRoleTo{svc.capitalize()}"
@@ -176,6 +182,7 @@ class Investigation:
         self.fix: dict[str, Any] | None = None
         self.what_if: list[dict[str, Any]] = []
         self.verification: dict[str, Any] = {}
+        self._caller: dict[str, str] | None = None
         if not self.user:
             raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
 
@@ -297,6 +304,7 @@ class Investigation:
     def step_account(self) -> Finding:
         def run() -> Finding:
             frame = c.fetch_caller_identity(self.target, self.expected_account or None)
+            self._caller = {"Account": frame.loc[0, "account"], "Arn": frame.loc[0, "arn"]}
             actual = frame.loc[0, "account"]
             if self.expected_account and actual != self.expected_account:
                 self._verdict("wrong-account", expected=self.expected_account, actual=actual)
@@ -468,7 +476,7 @@ class Investigation:
             if not self.layers:
                 return Finding(7, "explicit-deny", title, COULD_NOT_CHECK, "could not check: no simulation")
             if self.layers[0].final != EXPLICIT_DENY:
-                return Finding(7, "explicit-deny", title, OK, "no explicit deny", self._deny_frame())
+                return Finding(7, "explicit-deny", title, OK, "no explicit deny", self._layer_frame())
             first = self.layers[0].decision
             restrictions = [self._restriction(t) for t in first.deciding]
             deny = first.deciding[0]
@@ -504,14 +512,10 @@ class Investigation:
                 summary += f". With it satisfied the decision is {final.final}"
             else:
                 summary += ". It cannot be satisfied by the requester: that restriction is the cause"
-            return Finding(7, "explicit-deny", title, PROBLEM, summary, self._deny_frame(),
+            return Finding(7, "explicit-deny", title, PROBLEM, summary, self._layer_frame(),
                            {"restrictions": [{"restriction": r, "satisfied_by": s} for r, s in restrictions],
                             "layers": [self._layer_details(layer) for layer in self.layers]})
         return self._guard(7, "explicit-deny", title, run)
-
-    def _deny_frame(self) -> pd.DataFrame:
-        frame = self._layer_frame()
-        return frame
 
     def _fix_placement(self) -> tuple[str, str]:
         """(principal type, name) where the fix fits: the group that grants Glue access, else the user; a role."""
@@ -573,13 +577,15 @@ class Investigation:
                 self.fix = {"where": "boundary", "principal_type": "boundary", "principal": where[1],
                             "policy_name": where[1], "policy": doc,
                             "command": "add the statement to the permissions boundary policy (a new policy version)"}
-                after = self.simulate(final.context, boundary_extra=doc, label="what-if: the boundary allows it")
+                extra, boundary_extra, label = [], doc, "what-if: the boundary allows it"
             else:
                 where = self._fix_placement()
                 self.fix = {"where": where[0], "principal_type": where[0], "principal": where[1],
                             "policy_name": name, "policy": doc, "command": self._cli_command(where, name, doc)}
-                after = self.simulate(final.context, extra=[self._fix_record(doc)], label="what-if: with the fix")
-            self._what_if(final, after, doc)
+                extra, boundary_extra = [proposed_fix_record(role_arn, self.service)], None
+                label = "what-if: with the fix"
+            after = self.simulate(final.context, extra=extra, boundary_extra=boundary_extra, label=label)
+            self._what_if(final, after, extra, boundary_extra)
             summary = (f"no {d.blocked_by} policy allows iam:PassRole on {self.role_name}; nearest allow: "
                        f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
                        f"no {d.blocked_by} policy allows iam:PassRole at all")
@@ -589,13 +595,9 @@ class Investigation:
                             "explanation": render_trace_text(d)})
         return self._guard(8, "implicit-deny", title, run)
 
-    def _fix_record(self, doc: dict[str, Any]) -> PolicyRecord:
-        return PolicyRecord(PolicySource(fix_policy_name(self.service) + " (proposed)", "proposed"), doc)
-
-    def _what_if(self, final: Layer, after: Layer, doc: dict[str, Any]) -> None:
-        """The fix grants exactly this, and nothing next to it."""
-        extra = [self._fix_record(doc)] if self.fix and self.fix["where"] != "boundary" else []
-        boundary_extra = doc if self.fix and self.fix["where"] == "boundary" else None
+    def _what_if(self, final: Layer, after: Layer, extra: list[PolicyRecord],
+                 boundary_extra: dict[str, Any] | None) -> None:
+        """The fix grants exactly this, and nothing next to it (simulated with the same fix as *after*)."""
         other_service = "ec2.amazonaws.com" if self.service != "ec2.amazonaws.com" else "lambda.amazonaws.com"
         other_role = self._role_arn().rsplit("/", 1)[0] + "/some-other-role"
         checks = [("this role, to " + self.service, final.final, after.final, True)]
@@ -698,7 +700,7 @@ class Investigation:
                                "account": "", "accounts": [], "users": [], "roles": [], "groups": [], "jobs": [],
                                "policies": []}
         try:
-            ident = self.target.caller_identity()
+            ident = self._caller or self.target.caller_identity()  # step 1 read it already
             ids["investigator"] = ident["Arn"].rsplit("/", 1)[-1] if "/" in ident["Arn"] else ""
             ids["accounts"].append(ident["Account"])
         except (KitError, CouldNotCheck):

@@ -59,19 +59,25 @@ def managed_type(arn: str) -> str:
     return "aws-managed" if arn.split(":")[4:5] == ["aws"] else "user-managed"
 
 
-def _managed(target: Any, attached: list[dict[str, str]], kind: str, via_group: str | None,
+def managed_source(attached: dict[str, str], via_group: str | None = None) -> PolicySource:
+    """Where an attached managed policy comes from (``AttachedManagedPolicies`` entry; name derived from the ARN
+    when absent)."""
+    arn = attached["PolicyArn"]
+    return PolicySource(attached.get("PolicyName") or arn.rsplit("/", 1)[-1], managed_type(arn), arn=arn,
+                        via_group=via_group, attachment="managed")
+
+
+def _managed(target: Any, attached: list[dict[str, str]], via_group: str | None,
              problems: list[str]) -> list[PolicyRecord]:
     out = []
     for a in attached:
-        arn = a["PolicyArn"]
-        name = a.get("PolicyName") or arn.rsplit("/", 1)[-1]
+        source = managed_source(a, via_group)
         try:
-            _, doc = target.get_managed_policy(arn)
+            _, doc = target.get_managed_policy(a["PolicyArn"])
         except CouldNotCheck as exc:
-            problems.append(f"could not read managed policy {name}: {exc}")
+            problems.append(f"could not read managed policy {source.name}: {exc}")
             continue
-        out.append(PolicyRecord(PolicySource(name, managed_type(arn), kind, arn=arn, via_group=via_group,
-                                             attachment="managed"), doc))
+        out.append(PolicyRecord(source, doc))
     return out
 
 
@@ -103,13 +109,13 @@ def gather_user(target: Any, user: str) -> PrincipalPolicies:
     pp = PrincipalPolicies("user", u["UserName"], u["Arn"])
     p = pp.problems
     pp.records += _attempt(p, "list the user's attached policies", lambda: _managed(
-        target, target.list_attached_user_policies(user), "identity", None, p))
+        target, target.list_attached_user_policies(user), None, p))
     pp.records += _attempt(p, "list the user's inline policies", lambda: [
         PolicyRecord(PolicySource(n, "user"), doc) for n, doc in target.list_user_inline_policies(user)])
     pp.groups = _attempt(p, "list the user's groups", lambda: target.list_groups_for_user(user))
     for gname in [g["GroupName"] for g in pp.groups]:
         pp.records += _attempt(p, f"list group {gname}'s attached policies", lambda g=gname: _managed(
-            target, target.list_attached_group_policies(g), "identity", g, p))
+            target, target.list_attached_group_policies(g), g, p))
         pp.records += _attempt(p, f"list group {gname}'s inline policies", lambda g=gname: [
             PolicyRecord(PolicySource(n, "group", via_group=g), doc)
             for n, doc in target.list_group_inline_policies(g)])
@@ -123,7 +129,7 @@ def gather_role(target: Any, role: str) -> PrincipalPolicies:
     pp = PrincipalPolicies("role", r["RoleName"], r["Arn"])
     p = pp.problems
     pp.records += _attempt(p, "list the role's attached policies", lambda: _managed(
-        target, target.list_attached_role_policies(role), "identity", None, p))
+        target, target.list_attached_role_policies(role), None, p))
     pp.records += _attempt(p, "list the role's inline policies", lambda: [
         PolicyRecord(PolicySource(n, "role"), doc) for n, doc in target.list_role_inline_policies(role)])
     pp.boundary = _boundary(target, r, p)

@@ -21,8 +21,7 @@ import tempfile
 from collections import Counter
 from typing import Any
 
-from .arns import parse_arn
-from .errors import ArnError, CouldNotCheck, KitError, NotFoundError
+from .errors import CouldNotCheck, KitError, NotFoundError
 from .policy import load_document
 
 FORMAT = "glue-iam-kit/snapshot@1"
@@ -256,13 +255,3 @@ def write_json_atomic(path: str, data: Any) -> None:
             os.unlink(tmp)
         raise
 
-
-def role_arn_in(target: Any, role_ref: str) -> str:
-    """Resolve a job's Role (a name or an ARN) to an ARN using the target's account."""
-    if role_ref.startswith("arn:"):
-        try:
-            parse_arn(role_ref)
-        except ArnError as exc:
-            raise KitError(str(exc)) from None
-        return role_ref
-    return target.get_role(role_ref)["Arn"]
