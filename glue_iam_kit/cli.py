@@ -158,6 +158,48 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    import time
+
+    from .matrix import OUTPUT_FORMATS, compute_matrix, matrix_context
+    from .snapshot import SnapshotTarget, build_snapshot
+
+    if not args.out.lower().endswith(OUTPUT_FORMATS):
+        raise SystemExit(f"glue-iam-kit: error: --out must end in {' or '.join(OUTPUT_FORMATS)}")
+    matrix_context(args.service, args.mfa)
+    started = time.perf_counter()
+    with open_from_args(args) as target:
+        # One read of the whole account instead of a few calls per principal.
+        snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
+        matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
+    out = matrix.write(args.out, progress=not args.quiet)
+    seconds = time.perf_counter() - started
+    account = matrix.account
+    size = os.path.getsize(out) / 1e6
+    print(f"{len(account.principals):,} principals × {len(account.roles):,} roles = {matrix.pairs:,} pairs; "
+          f"{account.groups:,} groups of principals with the same policies, {matrix.evaluations:,} evaluations")
+    print(f"{seconds:.1f} s in all ({matrix.pairs / max(seconds, 1e-9):,.0f} decisions/s); wrote {out} "
+          f"({size:,.1f} MB)")
+    print("  " + ", ".join(f"{name} {n:,}" for name, n in matrix.decision_counts().items() if n))
+    for problem in matrix.problems[:10]:
+        print(f"  note: {problem}")
+    if len(matrix.problems) > 10:
+        print(f"  note: ... and {len(matrix.problems) - 10} more")
+    if args.summaries or not args.quiet:
+        from .matrix_summary import find_overbroad_grants, summarise_principals, summarise_roles
+
+        grants = find_overbroad_grants(matrix)
+        _print_frame(f"over-broad PassRole grants, riskiest first (top 10 of {len(grants)})",
+                     grants.drop(columns=["reasons"]).head(10))
+        if args.summaries:
+            os.makedirs(args.summaries, exist_ok=True)
+            for name, frame in (("roles.csv", summarise_roles(matrix)), ("principals.csv",
+                                summarise_principals(matrix)), ("overbroad-grants.csv", grants)):
+                frame.to_csv(os.path.join(args.summaries, name), index=False)
+            print(f"\nwrote roles.csv, principals.csv, overbroad-grants.csv into {args.summaries}")
+    return 0
+
+
 def _read_error_text(path: str | None) -> str:
     if not path:
         return ""
@@ -313,6 +355,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "matrix", help="who can pass which role: the account-wide PassRole matrix (Parquet or CSV)",
+        description="Decide iam:PassRole for every user and role principal × every role of an account, as the "
+                    "local evaluator does (identity policies, permissions boundaries, SCPs, explicit denies), and "
+                    "write one row per pair: principal_arn, role_arn, decision, blocked_by, statements. Principals "
+                    "with the same policies and roles selected by the same patterns are evaluated once. Best from "
+                    "a snapshot; another target is read into one first (read-only). Prints the over-broad grants "
+                    "(PassRole on every role, or with no iam:PassedToService condition).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target_args(p)
+    p.add_argument("--service", default="glue.amazonaws.com",
+                   help="the iam:PassedToService value (default: glue.amazonaws.com)")
+    p.add_argument("--mfa", choices=["absent", "present", "false"], default="absent",
+                   help="aws:MultiFactorAuthPresent: absent (long-term access keys, the default), present (an MFA "
+                        "session), false")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.parquet or FILE.csv (written atomically)")
+    p.add_argument("--summaries", metavar="DIR", help="also write roles.csv, principals.csv, overbroad-grants.csv")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no grants table")
+    p.set_defaults(func=cmd_matrix)
 
     p = sub.add_parser("demo", help="the seed incident on the sandbox (what `make demo` runs)",
                        description="Investigate the seed incident on the sandbox: a developer with "

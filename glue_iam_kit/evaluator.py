@@ -104,6 +104,12 @@ def _action_hit(st: Statement, action_lower: str, service: str) -> bool:
     return action_lower in st.action_exact or any(p.regex.fullmatch(action_lower) for p in st.action_wild)
 
 
+def matches_action(st: Statement, action: str) -> bool:
+    """Whether *st* is about *action* (its Action matches, or its NotAction does not)."""
+    action_lower = action.lower()
+    return _action_hit(st, action_lower, action_lower.split(":", 1)[0]) != st.not_action
+
+
 def evaluate_statement(st: Statement, policy: Policy, request: Request, action_lower: str | None = None,
                        service: str | None = None) -> StatementTrace:
     """Evaluate one statement: action, then (only when the action matched) resource, principal, conditions."""

@@ -1,41 +1,52 @@
-"""Who can pass which role to a service? The account-wide PassRole matrix from a snapshot (any target works).
+"""Who can pass which role to a service? The account-wide PassRole matrix (from a snapshot; any target works).
 
-One row per (principal, role) pair, for every user and role principal × every role. Principals with the same
-effective policies (identity + boundary; the property tests show statement and policy order never change a
-decision) are evaluated once, their policies compiled once. Policies that use variables or principal keys
-make a principal's decisions its own, so such principals are evaluated alone.
+One row per (principal, role) pair, for every user and role principal × every role. Tens of millions of pairs,
+but few distinct questions:
 
-Status: correct and grouped by principal; grouping roles by the resource patterns that select them, and the
-columnar writer for tens of millions of rows, are the next steps (issue 7).
+- principals with the same effective policies (identity with their route, boundary; the property tests show
+  statement and policy order never change a decision) are one *group*, evaluated once. Policies that use
+  variables or principal keys make a principal's decisions its own, so such principals are a group of one;
+- within a group, a role matters only through which of the group's PassRole resource patterns select it (the
+  request context is the same for every role), so roles that the same patterns select form a *class*, and
+  the evaluator decides one representative role per class.
+
+The decisions are held as (group × role) code arrays; rows are only materialised for output, in batches,
+by pyarrow's columnar writers (Parquet or CSV) with dictionary-encoded columns.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import os
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .context import RequestContext, context_value
-from .errors import CouldNotCheck
-from .evaluator import PolicySet, Request, evaluate_request
-from .principals import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
+import numpy as np
 
+from .context import RequestContext, context_value
+from .errors import CouldNotCheck, KitError, PolicyError
+from .evaluator import PolicySet, Request, evaluate_request, matches_action
+from .patterns import Pattern, Unresolved, compile_resolved
+from .principals import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
+from .trace import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+
+PASSROLE = "iam:PassRole"
+COULD_NOT_CHECK = "couldNotCheck"  # a malformed policy: the reason is in the statements column
+DECISIONS = (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, COULD_NOT_CHECK)
 MATRIX_COLUMNS = ["principal_arn", "role_arn", "decision", "blocked_by", "statements"]
 MFA_MODES = ("absent", "present", "false")
+OUTPUT_FORMATS = (".parquet", ".csv")
 _PRINCIPAL_SPECIFIC = ("${", "aws:username", "aws:userid", "aws:principalarn", "aws:principaltag")
-
-
-def _signature(pp: PrincipalPolicies) -> tuple[Any, ...]:
-    docs = sorted(json.dumps(r.document, sort_keys=True) for r in pp.records)
-    boundary = json.dumps(pp.boundary.document, sort_keys=True) if pp.boundary else ""
-    key: tuple[Any, ...] = (tuple(docs), boundary)
-    if any(marker in doc.lower() for doc in (*docs, boundary) for marker in _PRINCIPAL_SPECIFIC):
-        key += (pp.arn,)
-    return key
 
 
 def matrix_context(service: str, mfa: str) -> RequestContext:
     """iam:PassedToService, and MFA as long-term keys (absent), an MFA session (present) or false."""
+    if mfa not in MFA_MODES:
+        raise KitError(f"mfa must be one of {', '.join(MFA_MODES)}, not {mfa!r}")
     values = [context_value("iam:PassedToService", service)]
     if mfa == "present":
         values.append(context_value("aws:MultiFactorAuthPresent", "true", "boolean"))
@@ -44,43 +55,365 @@ def matrix_context(service: str, mfa: str) -> RequestContext:
     return RequestContext(values)
 
 
-def gather_principals(target: Any) -> list[PrincipalPolicies]:
-    """Every user and role of the target, with their policies."""
-    auth = target.authorization_details()
+def principal_context(base: RequestContext, pp: PrincipalPolicies) -> RequestContext:
+    """*base* plus the keys AWS fills in for the principal itself."""
+    context = base.with_values(context_value("aws:PrincipalArn", pp.arn))
+    if pp.principal_type == "user":
+        context = context.with_values(context_value("aws:username", pp.name))
+    return context
+
+
+def gather_principals(target: Any, auth: dict[str, Any] | None = None) -> list[PrincipalPolicies]:
+    """Every user and role of the target, with their policies (users first)."""
+    auth = auth or target.authorization_details()
     return ([gather_user(target, u["UserName"]) for u in auth["UserDetailList"]]
             + [gather_role(target, r["RoleName"]) for r in auth["RoleDetailList"]])
 
 
-def iter_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent") -> Iterator[dict[str, Any]]:
-    """The matrix as rows (dicts with :data:`MATRIX_COLUMNS`), principal by principal."""
-    if mfa not in MFA_MODES:
-        raise ValueError(f"mfa must be one of {', '.join(MFA_MODES)}")
+class _Codes(dict):
+    """Interns labels as consecutive integer codes (a pyarrow/pandas dictionary)."""
+
+    def code(self, label: str) -> int:
+        found = self.get(label)
+        if found is None:
+            found = self[label] = len(self)
+        return found
+
+    def labels(self) -> list[str]:
+        return list(self)
+
+
+def _progress(enabled: bool, **kwargs: Any) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(disable=not enabled, mininterval=0.5, **kwargs)
+
+
+class MatrixAccount:
+    """An account's principals, roles and SCPs, gathered once; principals grouped, roles classed per group.
+
+    Service- and MFA-independent, so one account answers the matrix for several services cheaply
+    (:meth:`decide`).
+    """
+
+    def __init__(self, target: Any) -> None:
+        auth = target.authorization_details()
+        self.account = _account_of(target)
+        self.principals = gather_principals(target, auth)
+        self.roles: list[str] = [r["Arn"] for r in auth["RoleDetailList"]]
+        self.role_index = {arn: i for i, arn in enumerate(self.roles)}
+        self._sorted_index = sorted(range(len(self.roles)), key=self.roles.__getitem__)
+        self._sorted_roles = [self.roles[i] for i in self._sorted_index]
+        self.problems: list[str] = [f"{pp.arn}: {p}" for pp in self.principals for p in pp.problems]
+        try:
+            self.scps: list[list[PolicyRecord]] = gather_scps(target)
+        except CouldNotCheck as exc:
+            self.scps = []
+            self.problems.append(f"SCPs not applied: could not read them: {exc}")
+        groups: dict[tuple[Any, ...], int] = {}
+        self.representatives: list[PrincipalPolicies] = []
+        group_of = np.empty(len(self.principals), dtype=np.int32)
+        texts: dict[int, tuple[dict[str, Any], str]] = {}  # id(document) -> (document, JSON): shared policies
+        for i, pp in enumerate(self.principals):
+            key = self._signature(pp, texts)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = len(self.representatives)
+                self.representatives.append(pp)
+            group_of[i] = g
+        self.group_of = group_of
+        self.group_sizes = np.bincount(group_of, minlength=len(self.representatives)).astype(np.int64)
+        self._policy_sets: dict[int, PolicySet | PolicyError] = {}
+        self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._vectors: dict[Any, np.ndarray] = {}
+
+    @staticmethod
+    def _signature(pp: PrincipalPolicies, texts: dict[int, tuple[dict[str, Any], str]]) -> tuple[Any, ...]:
+        def text(doc: dict[str, Any]) -> str:
+            hit = texts.get(id(doc))
+            if hit is None:
+                hit = texts[id(doc)] = (doc, json.dumps(doc, sort_keys=True))
+            return hit[1]
+
+        # The route (source label) is part of the key: the statements column names it.
+        docs = tuple(sorted((r.source.label, text(r.document)) for r in pp.records))
+        boundary = text(pp.boundary.document) if pp.boundary else ""
+        key: tuple[Any, ...] = (docs, boundary)
+        if any(marker in t.lower() for _, t in docs for marker in _PRINCIPAL_SPECIFIC) or "${" in boundary:
+            key += (pp.arn,)
+        return key
+
+    @property
+    def groups(self) -> int:
+        return len(self.representatives)
+
+    def policy_set(self, g: int) -> PolicySet:
+        """Group *g*'s compiled policies (raises PolicyError for a malformed one)."""
+        found = self._policy_sets.get(g)
+        if found is None:
+            try:
+                found = self.representatives[g].policy_set(self.scps)
+            except PolicyError as exc:
+                found = exc
+            self._policy_sets[g] = found
+        if isinstance(found, PolicyError):
+            raise found
+        return found
+
+    def passrole_statements(self, g: int) -> Iterator[tuple[Any, Any]]:
+        """(policy, statement) pairs about iam:PassRole in every layer of group *g*."""
+        ps = self.policy_set(g)
+        for pol in (*ps.identity, *ps.boundary, *(p for level in ps.scp_levels for p in level)):
+            for st in pol.statements:
+                if matches_action(st, PASSROLE):
+                    yield pol, st
+
+    def vector(self, pattern: Pattern, context: RequestContext) -> np.ndarray:
+        """Which roles *pattern* selects (a bool per role), cached by pattern (after variables)."""
+        parts: tuple[tuple[bool, str], ...] | None = ((False, pattern.raw),)
+        if pattern.has_variables:
+            try:
+                parts = pattern.resolve(context.single)
+            except Unresolved:
+                parts = None  # never matches: the evaluator records the missing key
+        key = (pattern.raw, parts)
+        found = self._vectors.get(key)
+        if found is not None:
+            return found
+        found = np.zeros(len(self.roles), dtype=bool)
+        if parts is not None and pattern.exact is not None:
+            i = self.role_index.get(pattern.exact)
+            if i is not None:
+                found[i] = True
+        elif parts is not None:
+            # Only roles that start with the pattern's literal prefix can match: a sorted range, not every role.
+            prefix = _literal_prefix(parts)
+            lo = bisect.bisect_left(self._sorted_roles, prefix)
+            hi = bisect.bisect_left(self._sorted_roles, prefix + "\U0010ffff", lo)
+            fullmatch = compile_resolved(parts, pattern.flavour).fullmatch
+            for i in self._sorted_index[lo:hi]:
+                if fullmatch(self.roles[i]) is not None:
+                    found[i] = True
+        self._vectors[key] = found
+        return found
+
+    def classes(self, g: int, context: RequestContext) -> tuple[np.ndarray, np.ndarray]:
+        """(class of each role, one representative role index per class) for group *g*."""
+        found = self._classes.get(g)
+        if found is not None:
+            return found
+        columns: dict[Any, np.ndarray] = {}
+        for _, st in self.passrole_statements(g):
+            for pattern in st.resources or ():
+                v = self.vector(pattern, context)
+                columns.setdefault(id(v), v)
+        n = len(self.roles)
+        if not columns or n == 0:
+            found = (np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64))
+        else:
+            packed = np.packbits(np.stack(list(columns.values()), axis=1), axis=1)
+            keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            found = (inverse.reshape(-1).astype(np.int32), first)
+        self._classes[g] = found
+        return found
+
+    def named_services(self) -> list[str]:
+        """The services that iam:PassedToService conditions name (literal values), sorted."""
+        out: set[str] = set()
+        for g in range(self.groups):
+            try:
+                statements = list(self.passrole_statements(g))
+            except PolicyError:
+                continue
+            for _, st in statements:
+                for c in st.conditions:
+                    if c.key.lower() == "iam:passedtoservice":
+                        out.update(v for v in c.values if "*" not in v and "?" not in v)
+        return sorted(out)
+
+    def decide(self, service: str = "glue.amazonaws.com", mfa: str = "absent", progress: bool = False) \
+            -> PassRoleMatrix:
+        """The matrix for *service* with MFA *mfa*: one evaluation per (group, role class)."""
+        started = time.perf_counter()
+        base = matrix_context(service, mfa)
+        n_groups, n_roles = self.groups, len(self.roles)
+        decision = np.empty((n_groups, n_roles), dtype=np.int8)
+        blocked = np.empty((n_groups, n_roles), dtype=np.int16)
+        statements = np.empty((n_groups, n_roles), dtype=np.int32)
+        blocked_codes, statement_codes = _Codes(), _Codes()
+        blocked_codes.code("")
+        statement_codes.code("")
+        evaluations = 0
+        problems = list(self.problems)
+        with _progress(progress, total=n_groups, desc="evaluating", unit="group") as bar:
+            for g, rep in enumerate(self.representatives):
+                bar.update(1)
+                context = principal_context(base, rep)
+                try:
+                    policies = self.policy_set(g)
+                    inverse, first = self.classes(g, context)
+                except PolicyError as exc:
+                    decision[g] = DECISIONS.index(COULD_NOT_CHECK)
+                    blocked[g] = 0
+                    statements[g] = statement_codes.code(f"could not check: {exc}")
+                    problems.append(f"{rep.arn} (and {self.group_sizes[g] - 1} more like it): {exc}")
+                    continue
+                d_codes = np.empty(len(first), dtype=np.int8)
+                b_codes = np.empty(len(first), dtype=np.int16)
+                s_codes = np.empty(len(first), dtype=np.int32)
+                for c, r in enumerate(first):
+                    d = evaluate_request(policies, Request(PASSROLE, self.roles[r], rep.arn, context))
+                    d_codes[c] = DECISIONS.index(d.decision)
+                    b_codes[c] = blocked_codes.code(d.blocked_by or "")
+                    s_codes[c] = statement_codes.code("; ".join(t.label for t in d.deciding))
+                evaluations += len(first)
+                decision[g], blocked[g], statements[g] = d_codes[inverse], b_codes[inverse], s_codes[inverse]
+        return PassRoleMatrix(self, service, mfa, decision, blocked, statements, blocked_codes.labels(),
+                              statement_codes.labels(), evaluations, time.perf_counter() - started, problems)
+
+
+def _literal_prefix(parts: tuple[tuple[bool, str], ...]) -> str:
+    """The text every match starts with: up to the first wildcard (text a variable brought in is literal)."""
+    out = []
+    for from_variable, text in parts:
+        if from_variable:
+            out.append(text)
+            continue
+        cut = min((i for i in (text.find("*"), text.find("?")) if i >= 0), default=-1)
+        if cut >= 0:
+            out.append(text[:cut])
+            break
+        out.append(text)
+    return "".join(out)
+
+
+def _account_of(target: Any) -> str | None:
     try:
-        scps: list[list[PolicyRecord]] = gather_scps(target)
-    except CouldNotCheck:
-        scps = []
-    role_arns = [r["Arn"] for r in target.authorization_details()["RoleDetailList"]]
-    base = matrix_context(service, mfa)
-    decided: dict[tuple[Any, ...], list[tuple[str, str, str]]] = {}
-    for pp in gather_principals(target):
-        key = _signature(pp)
-        if key not in decided:
-            policies: PolicySet = pp.policy_set(scps)
-            context = base.with_values(context_value("aws:PrincipalArn", pp.arn))
-            if pp.principal_type == "user":
-                context = context.with_values(context_value("aws:username", pp.name))
-            results = []
-            for role in role_arns:
-                d = evaluate_request(policies, Request("iam:PassRole", role, pp.arn, context))
-                results.append((d.decision, d.blocked_by or "", "; ".join(t.label for t in d.deciding)))
-            decided[key] = results
-        for role, (decision, blocked_by, statements) in zip(role_arns, decided[key], strict=True):
-            yield {"principal_arn": pp.arn, "role_arn": role, "decision": decision, "blocked_by": blocked_by,
-                   "statements": statements}
+        return target.caller_identity().get("Account")
+    except (CouldNotCheck, AttributeError):
+        return None
 
 
-def evaluate_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent"):
-    """The matrix as a DataFrame with :data:`MATRIX_COLUMNS`."""
-    import pandas as pd
+@dataclass
+class PassRoleMatrix:
+    """The matrix as (group × role) code arrays; :meth:`to_frame` and :meth:`write` make the rows."""
 
-    return pd.DataFrame(list(iter_matrix(target, service, mfa)), columns=MATRIX_COLUMNS)
+    account: MatrixAccount
+    service: str
+    mfa: str
+    decision: np.ndarray  # (groups, roles) int8 codes into DECISIONS
+    blocked_by: np.ndarray  # (groups, roles) codes into blocked_labels
+    statements: np.ndarray  # (groups, roles) codes into statement_labels
+    blocked_labels: list[str]
+    statement_labels: list[str]
+    evaluations: int  # evaluator calls it took
+    seconds: float  # time to decide (gathering not included)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def principals(self) -> list[str]:
+        return [pp.arn for pp in self.account.principals]
+
+    @property
+    def roles(self) -> list[str]:
+        return self.account.roles
+
+    @property
+    def pairs(self) -> int:
+        return len(self.account.principals) * len(self.account.roles)
+
+    def decision_counts(self) -> dict[str, int]:
+        """How many pairs got each decision."""
+        sizes = self.account.group_sizes
+        return {name: int(sizes @ (self.decision == code).sum(axis=1)) for code, name in enumerate(DECISIONS)}
+
+    def for_service(self, service: str) -> PassRoleMatrix:
+        """The same account's matrix for another service (cheap: the grouping is reused)."""
+        return self.account.decide(service, self.mfa)
+
+    def _rows(self, first: int, last: int) -> dict[str, np.ndarray]:
+        """Codes of every column for principals first..last-1 (rows principal-major)."""
+        n_roles = len(self.roles)
+        groups = self.account.group_of[first:last]
+        return {
+            "principal_arn": np.repeat(np.arange(first, last, dtype=np.int32), n_roles),
+            "role_arn": np.tile(np.arange(n_roles, dtype=np.int32), last - first),
+            "decision": self.decision[groups].ravel(),
+            "blocked_by": self.blocked_by[groups].ravel(),
+            "statements": self.statements[groups].ravel(),
+        }
+
+    def _dictionaries(self) -> dict[str, list[str]]:
+        return {"principal_arn": self.principals, "role_arn": self.roles, "decision": list(DECISIONS),
+                "blocked_by": self.blocked_labels, "statements": self.statement_labels}
+
+    def to_frame(self) -> Any:
+        """The whole matrix as a DataFrame with :data:`MATRIX_COLUMNS` (categorical columns: compact)."""
+        import pandas as pd
+
+        codes = self._rows(0, len(self.account.principals))
+        dictionaries = self._dictionaries()
+        return pd.DataFrame({name: pd.Categorical.from_codes(codes[name], categories=dictionaries[name],
+                                                             validate=False) for name in MATRIX_COLUMNS})
+
+    def record_batches(self, rows_per_batch: int = 1 << 20) -> Iterator[Any]:
+        """The rows as pyarrow record batches with dictionary-encoded columns, principal by principal."""
+        import pyarrow as pa
+
+        dictionaries = {name: pa.array(labels, type=pa.string()) for name, labels in self._dictionaries().items()}
+        step = max(1, rows_per_batch // max(1, len(self.roles)))
+        total = len(self.account.principals)
+        for first in range(0, total, step):
+            codes = self._rows(first, min(total, first + step))
+            yield pa.RecordBatch.from_arrays(
+                [pa.DictionaryArray.from_arrays(pa.array(codes[name].astype(np.int32, copy=False)),
+                                                dictionaries[name]) for name in MATRIX_COLUMNS],
+                names=MATRIX_COLUMNS)
+
+    def write(self, path: str | os.PathLike[str], progress: bool = False, rows_per_batch: int = 1 << 20) -> Path:
+        """Write the rows to ``.parquet`` or ``.csv`` (by suffix), streaming in batches; atomic."""
+        import pyarrow as pa
+
+        out = Path(path)
+        if out.suffix.lower() not in OUTPUT_FORMATS:
+            raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, not {out.name!r}")
+        if not out.parent.is_dir():
+            raise KitError(f"cannot write {out}: directory {out.parent} does not exist")
+        tmp = out.with_name(f".{out.name}.partial")
+        schema = pa.schema([(name, pa.dictionary(pa.int32(), pa.string())) for name in MATRIX_COLUMNS])
+        try:
+            with _progress(progress, total=self.pairs, desc="writing", unit="decision", unit_scale=True) as bar:
+                if out.suffix.lower() == ".parquet":
+                    import pyarrow.parquet as pq
+
+                    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                        for batch in self.record_batches(rows_per_batch):
+                            writer.write_batch(batch)
+                            bar.update(batch.num_rows)
+                else:
+                    import pyarrow.csv as pacsv
+
+                    plain = pa.schema([(name, pa.string()) for name in MATRIX_COLUMNS])
+                    # CSV wants plain strings; a smaller batch keeps the decoded text small.
+                    with pacsv.CSVWriter(tmp, plain) as writer:
+                        for batch in self.record_batches(max(1, rows_per_batch // 4)):
+                            writer.write_batch(batch.cast(plain))
+                            bar.update(batch.num_rows)
+            os.replace(tmp, out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return out
+
+
+def compute_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent",
+                   progress: bool = False) -> PassRoleMatrix:
+    """The PassRole matrix of *target* (best a snapshot: every other target is read principal by principal)."""
+    matrix_context(service, mfa)  # validate before the (long) gathering
+    return MatrixAccount(target).decide(service, mfa, progress)
+
+
+def evaluate_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent") -> Any:
+    """The matrix as a DataFrame with :data:`MATRIX_COLUMNS`: one row per principal × role."""
+    return compute_matrix(target, service, mfa).to_frame()

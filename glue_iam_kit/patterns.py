@@ -95,6 +95,11 @@ def _compile(parts: tuple[tuple[bool, str], ...], flavour: str) -> re.Pattern[st
     return re.compile("".join(pieces), flags)
 
 
+def compile_resolved(parts: tuple[tuple[bool, str], ...], flavour: str) -> re.Pattern[str]:
+    """The regular expression for resolved parts (:meth:`Pattern.resolve`); cached."""
+    return _compile(parts, flavour)
+
+
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """One pattern from a policy (an Action, a Resource, or a StringLike/ArnLike value), compiled once."""

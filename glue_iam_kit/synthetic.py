@@ -1,6 +1,7 @@
 """A synthetic account snapshot (N users, M roles, G groups, P policies) with realistic mixes, for tests and
-benchmarks: the Glue managed policy, PassRole grants exact and wildcard, over-broad ones, conditions on
-iam:PassedToService, an MFA-enforcement deny, permissions boundaries and SCP levels. Deterministic per seed."""
+benchmarks: the Glue managed policy, PassRole grants exact and wildcard, over-broad ones (``*``, NotAction),
+conditions on iam:PassedToService, a policy variable, an MFA-enforcement deny, a deny on production roles,
+permissions boundaries and SCP levels. Deterministic per seed."""
 
 from __future__ import annotations
 
@@ -40,10 +41,11 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
     rng = random.Random(seed)
     role_specs = []
     for i in range(roles):
-        kind = rng.choice(["glue-named", "service-role", "custom", "custom", "etl"])
+        kind = rng.choice(["glue-named", "service-role", "custom", "custom", "etl", "prod", "personal"])
         path, name = {"glue-named": ("/", f"AWSGlueServiceRole-{i}"),
                       "service-role": ("/service-role/", f"AWSGlueServiceRole{i}"),
-                      "custom": ("/", f"app-{i}-runtime"), "etl": ("/", f"etl-{i}")}[kind]
+                      "custom": ("/", f"app-{i}-runtime"), "etl": ("/", f"etl-{i}"), "prod": ("/", f"prod-{i}"),
+                      "personal": ("/", f"user-{rng.randrange(max(1, users))}-sandbox-{i}")}[kind]
         role_specs.append((path, name, f"arn:aws:iam::{account}:role{path}{name}"))
 
     def passrole(resource: str, service: str | list[str] | None) -> dict[str, Any]:
@@ -55,7 +57,7 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
     customer = [_managed("arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess", "AWSGlueConsoleFullAccess",
                          GLUE_CONSOLE_PASSROLE)]
     for i in range(policies):
-        shape = i % 5
+        shape = i % 7
         target_role = rng.choice(role_specs)[2]
         statements = [
             [passrole(target_role, "glue.amazonaws.com")],
@@ -63,6 +65,11 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
             [passrole("*", None)],  # over-broad: Access Analyzer warns
             [passrole(target_role, "lambda.amazonaws.com"), {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
             MFA_DENY,
+            # a policy variable: each user may pass their own sandbox roles (principal-specific decisions)
+            [passrole(f"arn:aws:iam::{account}:role/${{aws:username}}-sandbox-*", "glue.amazonaws.com")],
+            # an explicit deny on production roles, and a NotAction grant that includes iam:PassRole
+            [{"Effect": "Deny", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{account}:role/prod-*"},
+             {"Effect": "Allow", "NotAction": ["iam:CreateUser", "iam:DeleteUser"], "Resource": "*"}],
         ][shape]
         customer.append(_managed(f"arn:aws:iam::{account}:policy/team-policy-{i}", f"team-policy-{i}", statements))
     boundary = _managed(f"arn:aws:iam::{account}:policy/DeveloperBoundary", "DeveloperBoundary",

@@ -1,0 +1,222 @@
+"""What the account matrix says: per role, per principal, the over-broad grants, and a picture (pure, no AWS).
+
+Over-broad PassRole grants are the two that IAM Access Analyzer's policy checks warn about: ``iam:PassRole``
+on every role ("Pass role with star in resource", IAM User Guide, access-analyzer-reference-policy-checks) and
+a grant with no ``iam:PassedToService`` condition, which lets the principal hand the role to any service
+(IAM User Guide, id_roles_use_passrole; condition key reference_policies_iam-condition-keys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import PolicyError
+from .evaluator import matches_action
+from .matrix import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
+from .trace import ALLOWED, EXPLICIT_DENY, StatementTrace
+
+# A probe for "any service": no policy names it, so only grants without a PassedToService limit allow it.
+ANY_SERVICE = "a-service-no-policy-names.amazonaws.com"
+ROLE_SUMMARY_COLUMNS = ["role_arn", "principals_allowed", "principals_explicitly_denied", "services",
+                        "principals_any_service"]
+PRINCIPAL_SUMMARY_COLUMNS = ["principal_arn", "principal_type", "roles_allowed", "roles_explicitly_denied",
+                             "example_roles"]
+GRANT_COLUMNS = ["severity", "policy", "statement", "principals", "roles_selected", "passed_to_service",
+                 "allowed_pairs", "reasons"]
+_ALLOWED, _EXPLICIT = DECISIONS.index(ALLOWED), DECISIONS.index(EXPLICIT_DENY)
+_SEVERITY = {"high": 0, "medium": 1}
+
+
+def _name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _per_role(matrix: PassRoleMatrix, code: int) -> np.ndarray:
+    """How many principals get decision *code* for each role (groups weighted by their size)."""
+    return matrix.account.group_sizes @ (matrix.decision == code)
+
+
+def summarise_roles(matrix: PassRoleMatrix, services: list[str] | None = None) -> Any:
+    """Per role: how many principals can pass it to the matrix's service, and to which services at all.
+
+    *services* defaults to every service that an ``iam:PassedToService`` condition names, plus the matrix's own;
+    ``principals_any_service`` counts those who may pass it to a service no policy names (no condition).
+    """
+    import pandas as pd
+
+    probes = sorted(set(services if services is not None else matrix.account.named_services()) | {matrix.service})
+    allowed = {s: _per_role(matrix if s == matrix.service else matrix.for_service(s), _ALLOWED) for s in probes}
+    anywhere = _per_role(matrix.for_service(ANY_SERVICE), _ALLOWED)
+    frame = pd.DataFrame({
+        "role_arn": matrix.roles,
+        "principals_allowed": allowed[matrix.service],
+        "principals_explicitly_denied": _per_role(matrix, _EXPLICIT),
+        "services": [", ".join(f"{s} ({int(allowed[s][r])})" for s in probes if allowed[s][r])
+                     for r in range(len(matrix.roles))],
+        "principals_any_service": anywhere,
+    }, columns=ROLE_SUMMARY_COLUMNS)
+    return frame.sort_values(["principals_allowed", "principals_any_service", "role_arn"],
+                             ascending=[False, False, True], ignore_index=True)
+
+
+def summarise_principals(matrix: PassRoleMatrix, examples: int = 3) -> Any:
+    """Per principal: how many roles it may pass (and may not, explicitly), with a few example role names."""
+    import pandas as pd
+
+    allowed = matrix.decision == _ALLOWED
+    per_group_allowed = allowed.sum(axis=1)
+    per_group_denied = (matrix.decision == _EXPLICIT).sum(axis=1)
+    group_examples = [", ".join(_name(matrix.roles[r]) for r in np.flatnonzero(row)[:examples])
+                      + (f" and {int(row.sum()) - examples} more" if row.sum() > examples else "")
+                      for row in allowed]
+    g = matrix.account.group_of
+    frame = pd.DataFrame({
+        "principal_arn": matrix.principals,
+        "principal_type": [pp.principal_type for pp in matrix.account.principals],
+        "roles_allowed": per_group_allowed[g],
+        "roles_explicitly_denied": per_group_denied[g],
+        "example_roles": [group_examples[i] for i in g],
+    }, columns=PRINCIPAL_SUMMARY_COLUMNS)
+    return frame.sort_values(["roles_allowed", "principal_arn"], ascending=[False, True], ignore_index=True)
+
+
+@dataclass
+class _Grant:
+    policy: str
+    label: str  # the full statement label, as the matrix names it
+    roles_selected: int
+    passed_to_service: str
+    reasons: list[str]
+    severity: str
+    principals: int = 0
+    allowed_pairs: int = 0
+
+
+def _allowed_pairs_by_label(matrix: PassRoleMatrix) -> dict[str, int]:
+    """Pairs each granting statement took part in (a pair granted by two statements counts for both)."""
+    counts = np.zeros(len(matrix.statement_labels), dtype=np.int64)
+    for g, size in enumerate(matrix.account.group_sizes):
+        row = matrix.statements[g][matrix.decision[g] == _ALLOWED]
+        counts += np.bincount(row, minlength=len(counts)) * int(size)
+    out: dict[str, int] = {}
+    for label, n in zip(matrix.statement_labels, counts, strict=True):
+        for part in label.split("; ") if n else ():
+            out[part] = out.get(part, 0) + int(n)
+    return out
+
+
+def find_overbroad_grants(matrix: PassRoleMatrix) -> Any:
+    """Identity-policy Allow statements granting iam:PassRole on every role or to any service; riskiest first.
+
+    ``high``: both at once; ``medium``: one of them. ``allowed_pairs`` counts the (principal, role) pairs where
+    the statement actually granted the matrix's service (after boundaries, SCPs and denies).
+    """
+    import pandas as pd
+
+    account = matrix.account
+    base = matrix_context(matrix.service, matrix.mfa)
+    grants: dict[str, _Grant] = {}
+    for g, rep in enumerate(account.representatives):
+        try:
+            policies = account.policy_set(g)
+        except PolicyError:
+            continue
+        context = principal_context(base, rep)
+        for pol in policies.identity:
+            for st in pol.statements:
+                if st.effect != "Allow" or not matches_action(st, PASSROLE):
+                    continue
+                label = StatementTrace(pol.source, st, PASSROLE, True).label
+                grant = grants.get(label)
+                if grant is None:
+                    grant = grants[label] = _describe(matrix, pol, st, label, context)
+                grant.principals += int(account.group_sizes[g])
+    pairs = _allowed_pairs_by_label(matrix)
+    rows = []
+    for grant in grants.values():
+        if not grant.reasons:
+            continue
+        short = grant.label.removeprefix(grant.policy).strip()
+        rows.append({"severity": grant.severity, "policy": grant.policy, "statement": short,
+                     "principals": grant.principals, "roles_selected": grant.roles_selected,
+                     "passed_to_service": grant.passed_to_service, "allowed_pairs": pairs.get(grant.label, 0),
+                     "reasons": "; ".join(grant.reasons)})
+    frame = pd.DataFrame(rows, columns=GRANT_COLUMNS)
+    if frame.empty:
+        return frame
+    frame["_rank"] = frame.severity.map(_SEVERITY)
+    frame = frame.sort_values(["_rank", "allowed_pairs", "principals", "policy", "statement"],
+                              ascending=[True, False, False, True, True], ignore_index=True)
+    return frame.drop(columns="_rank")
+
+
+def _describe(matrix: PassRoleMatrix, pol: Any, st: Any, label: str, context: Any) -> _Grant:
+    n = len(matrix.roles)
+    selected = np.zeros(n, dtype=bool)
+    for pattern in st.resources or ():
+        selected |= matrix.account.vector(pattern, context)
+    if st.not_resource:
+        selected = ~selected
+    services = sorted({v for c in st.conditions if c.key.lower() == "iam:passedtoservice" for v in c.values})
+    every = bool(n) and bool(selected.all()) and (st.not_resource or any("*" in p.raw for p in st.resources or ()))
+    reasons = []
+    if every:
+        reasons.append("Resource selects every role" + (" (\"*\")" if any(p.raw == "*" for p in st.resources or ())
+                                                       else ""))
+    if not services:
+        reasons.append("no iam:PassedToService condition: any service")
+    if reasons and st.not_action:
+        reasons.append("granted through NotAction")
+    severity = "high" if len(reasons) >= 2 and every and not services else "medium"
+    return _Grant(pol.source.label, label, int(selected.sum()), ", ".join(services) or "any", reasons, severity)
+
+
+def _bins(size: int, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.linspace(0, size, min(bins, size) + 1).astype(int)
+    return edges[:-1], np.diff(edges)
+
+
+def _bin_labels(order: np.ndarray, names: list[str], starts: np.ndarray, counts: np.ndarray) -> list[str]:
+    return [_name(names[order[s]]) if c == 1 else f"#{s + 1}–{s + c}" for s, c in zip(starts, counts, strict=True)]
+
+
+def heatmap_grid(matrix: PassRoleMatrix, bins: int = 120) -> tuple[np.ndarray, list[str], list[str]]:
+    """Share of allowed pairs in at most *bins* × *bins* cells: principals (rows) and roles (columns) sorted by
+    how much they allow, most first. Returns (grid, row labels, column labels); a label is a name when its cell
+    holds one principal or role, else a rank range."""
+    allowed_g = matrix.decision == _ALLOWED
+    if allowed_g.size == 0 or not matrix.principals:
+        return np.zeros((0, 0), dtype=np.float32), [], []
+    group_of = matrix.account.group_of
+    rows = np.argsort(-allowed_g.sum(axis=1)[group_of], kind="stable")
+    cols = np.argsort(-_per_role(matrix, _ALLOWED), kind="stable")
+    # Columns are binned on the (group × role) array, before principals are expanded: small at any scale.
+    col_starts, col_counts = _bins(len(cols), bins)
+    by_group = np.add.reduceat(allowed_g[:, cols].astype(np.float32), col_starts, axis=1) / col_counts
+    row_starts, row_counts = _bins(len(rows), bins)
+    grid = np.add.reduceat(by_group[group_of[rows]], row_starts, axis=0) / row_counts[:, None]
+    return (grid, _bin_labels(rows, matrix.principals, row_starts, row_counts),
+            _bin_labels(cols, matrix.roles, col_starts, col_counts))
+
+
+def plot_heatmap(matrix: PassRoleMatrix, bins: int = 120, ax: Any = None) -> Any:
+    """A picture of principals × roles (share allowed per cell), most-allowing first; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    grid, row_labels, col_labels = heatmap_grid(matrix, bins)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 6))
+    image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="viridis", vmin=0, vmax=1)
+    ax.figure.colorbar(image, ax=ax, label=f"share allowed to pass to {matrix.service}")
+    ax.set_xlabel(f"roles ({len(matrix.roles)}), most passable first")
+    ax.set_ylabel(f"principals ({len(matrix.principals)}), most able first")
+    for setter, labels in ((ax.set_yticks, row_labels), (ax.set_xticks, col_labels)):
+        if len(labels) <= 40:
+            setter(range(len(labels)), labels, fontsize=7)
+    if len(col_labels) <= 40:
+        ax.tick_params(axis="x", labelrotation=90)
+    ax.set_title(f"iam:PassRole to {matrix.service} (MFA {matrix.mfa})")
+    return ax.figure
