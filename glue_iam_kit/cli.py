@@ -161,11 +161,12 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     import time
 
+    from .errors import KitError
     from .matrix import OUTPUT_FORMATS, compute_matrix, matrix_context
     from .snapshot import SnapshotTarget, build_snapshot
 
     if not args.out.lower().endswith(OUTPUT_FORMATS):
-        raise SystemExit(f"glue-iam-kit: error: --out must end in {' or '.join(OUTPUT_FORMATS)}")
+        raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)} (the format), not {args.out!r}")
     matrix_context(args.service, args.mfa)
     started = time.perf_counter()
     with open_from_args(args) as target:

@@ -266,7 +266,8 @@ class MatrixAccount:
                     d = evaluate_request(policies, Request(PASSROLE, self.roles[r], rep.arn, context))
                     d_codes[c] = DECISIONS.index(d.decision)
                     b_codes[c] = blocked_codes.code(d.blocked_by or "")
-                    s_codes[c] = statement_codes.code("; ".join(t.label for t in d.deciding))
+                    # Sorted: principals in one group may list the same policies in another order.
+                    s_codes[c] = statement_codes.code("; ".join(sorted(t.label for t in d.deciding)))
                 evaluations += len(first)
                 decision[g], blocked[g], statements[g] = d_codes[inverse], b_codes[inverse], s_codes[inverse]
         return PassRoleMatrix(self, service, mfa, decision, blocked, statements, blocked_codes.labels(),
