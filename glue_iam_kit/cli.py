@@ -175,20 +175,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
     out = matrix.write(args.out, progress=not args.quiet)
     seconds = time.perf_counter() - started
-    account = matrix.account
-    size = os.path.getsize(out) / 1e6
-    print(f"{len(account.principals):,} principals × {len(account.roles):,} roles = {matrix.pairs:,} pairs; "
-          f"{account.groups:,} groups of principals with the same policies, {matrix.evaluations:,} evaluations")
-    print(f"{seconds:.1f} s in all ({matrix.pairs / max(seconds, 1e-9):,.0f} decisions/s); wrote {out} "
-          f"({size:,.1f} MB)")
-    print("  " + ", ".join(f"{name} {n:,}" for name, n in matrix.decision_counts().items() if n))
-    for problem in matrix.problems[:10]:
-        print(f"  note: {problem}")
-    if len(matrix.problems) > 10:
-        print(f"  note: ... and {len(matrix.problems) - 10} more")
-    if args.summaries or not args.quiet:
-        from .matrix_summary import find_overbroad_grants, summarise_principals, summarise_roles
+    from .matrix_summary import find_overbroad_grants, render_matrix_overview, summarise_principals, summarise_roles
 
+    print(render_matrix_overview(matrix, seconds))
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:,.1f} MB)")
+    if args.summaries or not args.quiet:
         grants = find_overbroad_grants(matrix)
         _print_frame(f"over-broad PassRole grants, riskiest first (top 10 of {len(grants)})",
                      grants.drop(columns=["reasons"]).head(10))

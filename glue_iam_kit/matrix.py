@@ -408,6 +408,17 @@ class PassRoleMatrix:
         return out
 
 
+def open_matrix_snapshot(snapshot_path: str = "") -> Any:
+    """The snapshot file's target; with no path, a small synthetic account (to try the notebook on)."""
+    from .snapshot import SnapshotTarget
+
+    if not snapshot_path:
+        from .synthetic import synthetic_snapshot
+
+        return SnapshotTarget(synthetic_snapshot(users=60, roles=90, groups=8, policies=16))
+    return SnapshotTarget.from_file(snapshot_path)
+
+
 def compute_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent",
                    progress: bool = False) -> PassRoleMatrix:
     """The PassRole matrix of *target* (best a snapshot: every other target is read principal by principal)."""

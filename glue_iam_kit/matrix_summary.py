@@ -34,6 +34,21 @@ def _name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+def render_matrix_overview(matrix: PassRoleMatrix, seconds: float | None = None) -> str:
+    """A few lines: size, grouping, decisions (and speed when *seconds* is given), problems."""
+    account = matrix.account
+    lines = [f"{len(account.principals):,} principals × {len(account.roles):,} roles = {matrix.pairs:,} pairs "
+             f"(iam:PassRole to {matrix.service}, MFA {matrix.mfa}); {account.groups:,} groups of principals with "
+             f"the same policies, {matrix.evaluations:,} evaluations"]
+    if seconds is not None:
+        lines.append(f"{seconds:.1f} s ({matrix.pairs / max(seconds, 1e-9):,.0f} decisions/s)")
+    lines.append(", ".join(f"{name} {n:,}" for name, n in matrix.decision_counts().items() if n) or "no pairs")
+    lines += [f"note: {p}" for p in matrix.problems[:10]]
+    if len(matrix.problems) > 10:
+        lines.append(f"note: ... and {len(matrix.problems) - 10} more")
+    return "\n".join(lines)
+
+
 def _per_role(matrix: PassRoleMatrix, code: int) -> np.ndarray:
     """How many principals get decision *code* for each role (groups weighted by their size)."""
     return matrix.account.group_sizes @ (matrix.decision == code)
@@ -208,15 +223,16 @@ def plot_heatmap(matrix: PassRoleMatrix, bins: int = 120, ax: Any = None) -> Any
 
     grid, row_labels, col_labels = heatmap_grid(matrix, bins)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 6))
-    image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="viridis", vmin=0, vmax=1)
+        _, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    named = len(row_labels) <= 40 and len(col_labels) <= 40
+    # Small: one cell per principal and role, named. Large: the axes count principals and roles by rank.
+    extent = None if named else (0, len(matrix.roles), len(matrix.principals), 0)
+    image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="viridis", vmin=0, vmax=1, extent=extent)
     ax.figure.colorbar(image, ax=ax, label=f"share allowed to pass to {matrix.service}")
-    ax.set_xlabel(f"roles ({len(matrix.roles)}), most passable first")
-    ax.set_ylabel(f"principals ({len(matrix.principals)}), most able first")
-    for setter, labels in ((ax.set_yticks, row_labels), (ax.set_xticks, col_labels)):
-        if len(labels) <= 40:
-            setter(range(len(labels)), labels, fontsize=7)
-    if len(col_labels) <= 40:
-        ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlabel(f"roles ({len(matrix.roles):,}), most passable first")
+    ax.set_ylabel(f"principals ({len(matrix.principals):,}), most able first")
+    if named:
+        ax.set_yticks(range(len(row_labels)), row_labels, fontsize=7)
+        ax.set_xticks(range(len(col_labels)), col_labels, fontsize=7, rotation=90)
     ax.set_title(f"iam:PassRole to {matrix.service} (MFA {matrix.mfa})")
     return ax.figure
