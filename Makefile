@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluator.py
 	$(BIN)/python benchmarks/bench_investigate.py
+	$(BIN)/python benchmarks/bench_matrix.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
