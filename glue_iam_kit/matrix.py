@@ -10,6 +10,9 @@ but few distinct questions:
   request context is the same for every role), so roles that the same patterns select form a *class*, and
   the evaluator decides one representative role per class.
 
+A principal whose policies cannot all be read or parsed gets ``couldNotCheck`` (with the reason) rather than a
+guess; only an explicit deny among the policies that could be read is certain enough to keep.
+
 The decisions are held as (group × role) code arrays; rows are only materialised for output, in batches,
 by pyarrow's columnar writers (Parquet or CSV) with dictionary-encoded columns.
 """
@@ -28,14 +31,14 @@ from typing import Any
 import numpy as np
 
 from .context import RequestContext, context_value
-from .errors import CouldNotCheck, KitError, PolicyError
+from .errors import CouldNotCheck, KitError
 from .evaluator import PolicySet, Request, evaluate_request, matches_action
 from .patterns import Pattern, Unresolved, compile_resolved
 from .principals import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
 from .trace import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
 
 PASSROLE = "iam:PassRole"
-COULD_NOT_CHECK = "couldNotCheck"  # a malformed policy: the reason is in the statements column
+COULD_NOT_CHECK = "couldNotCheck"  # a malformed policy, an unreadable principal: the reason is in statements
 DECISIONS = (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, COULD_NOT_CHECK)
 MATRIX_COLUMNS = ["principal_arn", "role_arn", "decision", "blocked_by", "statements"]
 MFA_MODES = ("absent", "present", "false")
@@ -64,10 +67,21 @@ def principal_context(base: RequestContext, pp: PrincipalPolicies) -> RequestCon
 
 
 def gather_principals(target: Any, auth: dict[str, Any] | None = None) -> list[PrincipalPolicies]:
-    """Every user and role of the target, with their policies (users first)."""
+    """Every user and role of the target, with their policies (users first).
+
+    A principal that cannot be read (an inconsistent snapshot: a group it names is missing) is kept, with no
+    policies and the reason in ``problems``: the matrix marks its pairs ``couldNotCheck``.
+    """
     auth = auth or target.authorization_details()
-    return ([gather_user(target, u["UserName"]) for u in auth["UserDetailList"]]
-            + [gather_role(target, r["RoleName"]) for r in auth["RoleDetailList"]])
+    out = []
+    for kind, entries, key, gather in (("user", auth["UserDetailList"], "UserName", gather_user),
+                                       ("role", auth["RoleDetailList"], "RoleName", gather_role)):
+        for entry in entries:
+            try:
+                out.append(gather(target, entry[key]))
+            except KitError as exc:
+                out.append(PrincipalPolicies(kind, entry[key], entry["Arn"], unreadable=str(exc)))
+    return out
 
 
 class _Codes(dict):
@@ -105,17 +119,24 @@ class MatrixAccount:
         self._sorted_index = sorted(range(len(self.roles)), key=self.roles.__getitem__)
         self._sorted_roles = [self.roles[i] for i in self._sorted_index]
         self.problems: list[str] = [f"{pp.arn}: {p}" for pp in self.principals for p in pp.problems]
+        self.problems += [f"{pp.arn}: could not read it: {pp.unreadable}" for pp in self.principals if pp.unreadable]
         try:
             self.scps: list[list[PolicyRecord]] = gather_scps(target)
         except CouldNotCheck as exc:
             self.scps = []
             self.problems.append(f"SCPs not applied: could not read them: {exc}")
+        # An SCP that tests principal keys makes every principal's decisions its own.
+        self._scps_specific = any(marker in json.dumps(r.document).lower() for level in self.scps for r in level
+                                  for marker in _PRINCIPAL_SPECIFIC)
         groups: dict[tuple[Any, ...], int] = {}
         self.representatives: list[PrincipalPolicies] = []
         group_of = np.empty(len(self.principals), dtype=np.int32)
         texts: dict[int, tuple[dict[str, Any], str]] = {}  # id(document) -> (document, JSON): shared policies
         for i, pp in enumerate(self.principals):
             key = self._signature(pp, texts)
+            if self._scps_specific or pp.unreadable:
+                key += (pp.arn,)
+            key += tuple(pp.problems)
             g = groups.get(key)
             if g is None:
                 g = groups[key] = len(self.representatives)
@@ -123,7 +144,7 @@ class MatrixAccount:
             group_of[i] = g
         self.group_of = group_of
         self.group_sizes = np.bincount(group_of, minlength=len(self.representatives)).astype(np.int64)
-        self._policy_sets: dict[int, PolicySet | PolicyError] = {}
+        self._policy_sets: dict[int, PolicySet | KitError] = {}
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._vectors: dict[Any, np.ndarray] = {}
 
@@ -139,7 +160,8 @@ class MatrixAccount:
         docs = tuple(sorted((r.source.label, text(r.document)) for r in pp.records))
         boundary = text(pp.boundary.document) if pp.boundary else ""
         key: tuple[Any, ...] = (docs, boundary)
-        if any(marker in t.lower() for _, t in docs for marker in _PRINCIPAL_SPECIFIC) or "${" in boundary:
+        texts_lower = [t.lower() for _, t in docs] + [boundary.lower()]
+        if any(marker in t for t in texts_lower for marker in _PRINCIPAL_SPECIFIC):
             key += (pp.arn,)
         return key
 
@@ -148,15 +170,18 @@ class MatrixAccount:
         return len(self.representatives)
 
     def policy_set(self, g: int) -> PolicySet:
-        """Group *g*'s compiled policies (raises PolicyError for a malformed one)."""
+        """Group *g*'s compiled policies (raises KitError: a malformed policy, an unreadable principal)."""
         found = self._policy_sets.get(g)
         if found is None:
+            rep = self.representatives[g]
             try:
-                found = self.representatives[g].policy_set(self.scps)
-            except PolicyError as exc:
+                if rep.unreadable:
+                    raise KitError(f"could not read {rep.principal_type} {rep.name}: {rep.unreadable}")
+                found = rep.policy_set(self.scps)
+            except KitError as exc:
                 found = exc
             self._policy_sets[g] = found
-        if isinstance(found, PolicyError):
+        if isinstance(found, KitError):
             raise found
         return found
 
@@ -224,7 +249,7 @@ class MatrixAccount:
         for g in range(self.groups):
             try:
                 statements = list(self.passrole_statements(g))
-            except PolicyError:
+            except KitError:
                 continue
             for _, st in statements:
                 for c in st.conditions:
@@ -253,11 +278,12 @@ class MatrixAccount:
                 try:
                     policies = self.policy_set(g)
                     inverse, first = self.classes(g, context)
-                except PolicyError as exc:
+                except KitError as exc:
                     decision[g] = DECISIONS.index(COULD_NOT_CHECK)
                     blocked[g] = 0
                     statements[g] = statement_codes.code(f"could not check: {exc}")
-                    problems.append(f"{rep.arn} (and {self.group_sizes[g] - 1} more like it): {exc}")
+                    more = f" (and {self.group_sizes[g] - 1} more like it)" if self.group_sizes[g] > 1 else ""
+                    problems.append(f"{rep.arn}{more}: {exc}")
                     continue
                 d_codes = np.empty(len(first), dtype=np.int8)
                 b_codes = np.empty(len(first), dtype=np.int16)
@@ -269,6 +295,13 @@ class MatrixAccount:
                     # Sorted: principals in one group may list the same policies in another order.
                     s_codes[c] = statement_codes.code("; ".join(sorted(t.label for t in d.deciding)))
                 evaluations += len(first)
+                if rep.problems:
+                    # Some of its policies could not be read: only an explicit deny among the known ones is
+                    # certain; anything else might change with the missing policies.
+                    unsure = d_codes != DECISIONS.index(EXPLICIT_DENY)
+                    d_codes[unsure] = DECISIONS.index(COULD_NOT_CHECK)
+                    b_codes[unsure] = 0
+                    s_codes[unsure] = statement_codes.code("could not check: " + "; ".join(rep.problems))
                 decision[g], blocked[g], statements[g] = d_codes[inverse], b_codes[inverse], s_codes[inverse]
         return PassRoleMatrix(self, service, mfa, decision, blocked, statements, blocked_codes.labels(),
                               statement_codes.labels(), evaluations, time.perf_counter() - started, problems)
@@ -399,7 +432,7 @@ class PassRoleMatrix:
                     # CSV wants plain strings; a smaller batch keeps the decoded text small.
                     with pacsv.CSVWriter(tmp, plain) as writer:
                         for batch in self.record_batches(max(1, rows_per_batch // 4)):
-                            writer.write_batch(batch.cast(plain))
+                            writer.write_table(pa.Table.from_batches([batch]).cast(plain))
                             bar.update(batch.num_rows)
             os.replace(tmp, out)
         except BaseException:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import PolicyError
+from .errors import KitError
 from .evaluator import matches_action
 from .matrix import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
 from .trace import ALLOWED, EXPLICIT_DENY, StatementTrace
@@ -137,7 +137,7 @@ def find_overbroad_grants(matrix: PassRoleMatrix) -> Any:
     for g, rep in enumerate(account.representatives):
         try:
             policies = account.policy_set(g)
-        except PolicyError:
+        except KitError:
             continue
         context = principal_context(base, rep)
         for pol in policies.identity:

@@ -39,6 +39,7 @@ class PrincipalPolicies:
     boundary: PolicyRecord | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "could not check" notes
+    unreadable: str | None = None  # why the principal itself could not be read (its policies are unknown)
 
     @property
     def account(self) -> str:

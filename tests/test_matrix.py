@@ -246,3 +246,27 @@ def test_synthetic_snapshot_has_the_mixes_it_promises():
     text = str(data)
     assert "${aws:username}" in text and "NotAction" in text and "'Effect': 'Deny'" in text
     assert synthetic_snapshot(users=10, roles=12, groups=3, policies=10) == data  # deterministic
+
+
+def test_an_scp_on_principal_keys_makes_each_principal_its_own_group():
+    data = synthetic_snapshot(users=12, roles=10, groups=2, policies=6)
+    exempt = data["AuthorizationDetails"]["UserDetailList"][3]["Arn"]
+    data["ServiceControlPolicies"][-1].append({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
+         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exempt}}}]})
+    target = SnapshotTarget(data)
+    frame = evaluate_matrix(target)
+    assert set(frame[frame.principal_arn != exempt].decision) == {"explicitDeny"}
+    expected = _pair_by_pair(target, [(p, r) for p, r in zip(frame.principal_arn, frame.role_arn, strict=True)])
+    assert {(p, r): (d, b, s) for p, r, d, b, s in frame.itertuples(index=False)} == expected
+
+
+def test_an_unreadable_principal_is_kept_as_could_not_check():
+    data = synthetic_snapshot(users=4, roles=3, groups=2, policies=3)
+    data["AuthorizationDetails"]["UserDetailList"][1]["GroupList"] = ["no-such-group"]
+    matrix = compute_matrix(SnapshotTarget(data))
+    frame = matrix.to_frame()
+    lost = frame[frame.principal_arn.str.endswith("user/user-1")]
+    assert len(lost) == 3 and set(lost.decision) == {"couldNotCheck"}, lost
+    assert lost.statements.str.contains("no-such-group").all()
+    assert any("no-such-group" in p for p in matrix.problems)
