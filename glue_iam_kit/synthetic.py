@@ -1,7 +1,8 @@
 """A synthetic account snapshot (N users, M roles, G groups, P policies) with realistic mixes, for tests and
-benchmarks: the Glue managed policy, PassRole grants exact and wildcard, over-broad ones (``*``, NotAction),
-conditions on iam:PassedToService, a policy variable, an MFA-enforcement deny, a deny on production roles,
-permissions boundaries and SCP levels. Deterministic per seed."""
+benchmarks: the Glue managed policies (console access for people, the service role for job roles), PassRole
+grants exact and wildcard, over-broad ones (``*``, NotAction), conditions on iam:PassedToService, a policy
+variable, an MFA-enforcement deny, a deny on production roles, permissions boundaries and SCP levels.
+Deterministic per seed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ GLUE_CONSOLE_PASSROLE = [
      "Condition": {"StringLike": {"iam:PassedToService": ["ec2.amazonaws.com"]}}},
     {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/service-role/AWSGlueServiceRole*",
      "Condition": {"StringLike": {"iam:PassedToService": ["glue.amazonaws.com"]}}},
+]
+# AWSGlueServiceRole (abridged): what Glue job roles carry. It grants no iam:PassRole.
+GLUE_SERVICE_ROLE = [
+    {"Effect": "Allow", "Action": ["glue:*", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListAllMyBuckets",
+                                   "s3:GetBucketAcl", "ec2:Describe*", "iam:ListRolePolicies", "iam:GetRole",
+                                   "iam:GetRolePolicy", "cloudwatch:PutMetricData"], "Resource": ["*"]},
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+     "Resource": ["arn:aws:s3:::aws-glue-*/*", "arn:aws:s3:::*/*aws-glue-*/*"]},
 ]
 MFA_DENY = [{"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
              "NotAction": ["iam:GetUser", "iam:ListMFADevices", "sts:GetSessionToken"], "Resource": "*",
@@ -98,9 +107,14 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
                                             "PermissionsBoundaryArn": boundary["Arn"]}
         user_list.append(entry)
     trust = _doc([{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+    glue_service = _managed("arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole", "AWSGlueServiceRole",
+                            GLUE_SERVICE_ROLE)
+    customer.append(glue_service)
     role_list = []
     for path, name, arn in role_specs:
         attached = rng.sample(attachable, k=rng.randint(0, 1))
+        if "Glue" in name or name.startswith("etl-"):
+            attached.append(glue_service)
         role_list.append({"RoleName": name, "Path": path, "Arn": arn, "AssumeRolePolicyDocument": trust,
                           "RolePolicyList": [], "AttachedManagedPolicies": [
                               {"PolicyName": p["PolicyName"], "PolicyArn": p["Arn"]} for p in attached]})
