@@ -151,7 +151,10 @@ def cmd_evidence(args: argparse.Namespace) -> int:
                 print(f"\n## {title}\ncould not check: not given")
                 continue
             try:
-                _print_frame(title, step())
+                frame = step()
+                if not args.documents:  # whole policy documents make every table too wide to read
+                    frame = frame.drop(columns=["document"], errors="ignore")
+                _print_frame(title, frame)
             except (CouldNotCheck, NotFoundError) as exc:
                 print(f"\n## {title}\ncould not check: {exc}")
         _print_frame("AWS calls made", c.render_call_tally(target))
@@ -314,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_target_args(p)
     _add_subject_args(p)
+    p.add_argument("--documents", action="store_true", help="also print whole policy documents (wide)")
     p.set_defaults(func=cmd_evidence)
 
     p = sub.add_parser(

@@ -46,6 +46,9 @@ def test_snapshot_then_evidence_offline(tmp_path, capsys):
     assert code == 0
     assert "AWSGlueConsoleFullAccess" in out and "glue.amazonaws.com" in out
     assert "could not check" not in out
+    assert '{"Statement"' not in out  # whole documents only with --documents
+    code, out, _ = run(["evidence", "--snapshot", str(snap), "--user", "dev-user", "--documents"], capsys)
+    assert code == 0 and '{"Statement"' in out
 
 
 def test_evidence_names_what_was_not_found(tmp_path, capsys):
@@ -77,7 +80,7 @@ def test_choosing_two_targets_is_a_usage_error(capsys):
     assert "choose one target" in str(exc.value)
 
 
-@pytest.mark.parametrize("command", ["scenarios", "sandbox", "snapshot", "evidence", "simulate", "demo"])
+@pytest.mark.parametrize("command", ["scenarios", "sandbox", "snapshot", "evidence", "simulate", "demo", "matrix"])
 def test_help_explains(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
