@@ -174,6 +174,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with open_from_args(args) as target:
         # One read of the whole account instead of a few calls per principal.
+        if not isinstance(target, SnapshotTarget) and not args.quiet:
+            print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
         snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
         matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
     out = matrix.write(args.out, progress=not args.quiet)
