@@ -112,7 +112,6 @@ class MatrixAccount:
 
     def __init__(self, target: Any) -> None:
         auth = target.authorization_details()
-        self.account = _account_of(target)
         self.principals = gather_principals(target, auth)
         self.roles: list[str] = [r["Arn"] for r in auth["RoleDetailList"]]
         self.role_index = {arn: i for i, arn in enumerate(self.roles)}
@@ -282,8 +281,9 @@ class MatrixAccount:
                     decision[g] = DECISIONS.index(COULD_NOT_CHECK)
                     blocked[g] = 0
                     statements[g] = statement_codes.code(f"could not check: {exc}")
-                    more = f" (and {self.group_sizes[g] - 1} more like it)" if self.group_sizes[g] > 1 else ""
-                    problems.append(f"{rep.arn}{more}: {exc}")
+                    if not rep.unreadable:  # an unreadable principal is already among the problems
+                        more = f" (and {self.group_sizes[g] - 1} more like it)" if self.group_sizes[g] > 1 else ""
+                        problems.append(f"{rep.arn}{more}: {exc}")
                     continue
                 d_codes = np.empty(len(first), dtype=np.int8)
                 b_codes = np.empty(len(first), dtype=np.int16)
@@ -320,13 +320,6 @@ def _literal_prefix(parts: tuple[tuple[bool, str], ...]) -> str:
             break
         out.append(text)
     return "".join(out)
-
-
-def _account_of(target: Any) -> str | None:
-    try:
-        return target.caller_identity().get("Account")
-    except (CouldNotCheck, AttributeError):
-        return None
 
 
 @dataclass
