@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import sysconfig
 import tempfile
 import threading
 from pathlib import Path
@@ -21,19 +23,22 @@ from typing import Any
 from .anonymise import Anonymiser, find_survivors
 from .errors import KitError
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"  # a checkout (editable install)
+# A wheel install puts them under <prefix>/share (pyproject's data-files).
+INSTALLED_NOTEBOOK_DIRS = tuple(Path(p) / "share" / "glue-iam-kit" / "notebooks"
+                                for p in dict.fromkeys((sysconfig.get_path("data"), sys.prefix)))
 PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 TRAINING = "03_training.ipynb"
 
 
 def notebook_path(name: str) -> Path:
-    """A numbered notebook of the kit (they live in ``notebooks/`` beside the package)."""
-    path = NOTEBOOK_DIR / name
-    if not path.exists():
-        raise KitError(f"notebook {name} not found in {NOTEBOOK_DIR}: install the kit from its repository "
-                       "(`make demo` or `pip install -e .`)")
-    return path
+    """A numbered notebook of the kit: ``notebooks/`` beside the package, else where a wheel installed them."""
+    for folder in (NOTEBOOK_DIR, *INSTALLED_NOTEBOOK_DIRS):
+        if (folder / name).exists():
+            return folder / name
+    raise KitError(f"notebook {name} not found in {NOTEBOOK_DIR} or {INSTALLED_NOTEBOOK_DIRS[0]}: reinstall the "
+                   "kit (`make demo`, `pip install -e .` or its wheel)")
 
 
 def execute_notebook(name: str, output: str, parameters: dict[str, Any], progress: bool = True,

@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # Extras that conda-forge ships as separate packages.
 EXTRAS = {"moto[server]": {"moto", "flask", "flask-cors"}}
@@ -56,3 +58,23 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make demo" in readme
     assert "make test" in ci
+
+
+def test_a_wheel_carries_the_notebooks_and_the_kit_finds_them(tmp_path, monkeypatch):
+    import glob
+    import shutil
+
+    from glue_iam_kit import execute
+
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = {Path(p).name for pattern in data_files["share/glue-iam-kit/notebooks"]
+               for p in glob.glob(str(ROOT / pattern))}
+    assert shipped == {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    installed = tmp_path / "share" / "glue-iam-kit" / "notebooks"
+    installed.mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / "02_explore.ipynb", installed)
+    monkeypatch.setattr(execute, "NOTEBOOK_DIR", tmp_path / "no-checkout")
+    monkeypatch.setattr(execute, "INSTALLED_NOTEBOOK_DIRS", (installed,))
+    assert execute.notebook_path("02_explore.ipynb") == installed / "02_explore.ipynb"
+    with pytest.raises(execute.KitError, match="reinstall"):
+        execute.notebook_path("01_investigate_passrole.ipynb")
