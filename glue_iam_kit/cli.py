@@ -170,6 +170,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
     if not args.out.lower().endswith(OUTPUT_FORMATS):
         raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)} (the format), not {args.out!r}")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise KitError(f"cannot write {args.out}: its directory does not exist")  # before the long part
     matrix_context(args.service, args.mfa)
     started = time.perf_counter()
     with open_from_args(args) as target:
@@ -186,8 +188,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({os.path.getsize(out) / 1e6:,.1f} MB)")
     if args.summaries or not args.quiet:
         grants = find_overbroad_grants(matrix)
-        _print_frame(f"over-broad PassRole grants, riskiest first (top 10 of {len(grants)})",
-                     grants.drop(columns=["reasons"]).head(10))
+        if not args.quiet:
+            _print_frame(f"over-broad PassRole grants, riskiest first (top 10 of {len(grants)})",
+                         grants.drop(columns=["reasons"]).head(10))
         if args.summaries:
             os.makedirs(args.summaries, exist_ok=True)
             for name, frame in (("roles.csv", summarise_roles(matrix)), ("principals.csv",

@@ -227,6 +227,8 @@ def test_cli_matrix(tmp_path, capsys):
     assert "must end in" in capsys.readouterr().err
     assert main(["matrix", "--snapshot", str(tmp_path / "missing.json"), "--out", str(out), "-q"]) == 1
     assert "glue-iam-kit: error:" in capsys.readouterr().err
+    assert main(["matrix", "--snapshot", str(snap), "--out", str(tmp_path / "no" / "m.csv"), "-q"]) == 1
+    assert "does not exist" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["matrix", "--snapshot", str(snap), "--out", str(out), "--mfa", "maybe"])
 
