@@ -129,7 +129,7 @@ def pmapper_python(arg: str | None) -> str | None:
 
 def bench_pairs(snapshot: str, sample: int, matrix_wall: float, pm_python: str | None) -> None:
     from glue_iam_kit.evaluator import Request, evaluate_request
-    from glue_iam_kit.matrix import MatrixAccount, matrix_context, principal_context
+    from glue_iam_kit.matrix import DECISIONS, MatrixAccount, matrix_context, principal_context
     from glue_iam_kit.snapshot import SnapshotTarget
 
     target = SnapshotTarget.from_file(snapshot)
@@ -150,8 +150,6 @@ def bench_pairs(snapshot: str, sample: int, matrix_wall: float, pm_python: str |
     decisions = [evaluate_request(prepared[p][0], Request("iam:PassRole", account.roles[r], prepared[p][2],
                                                           prepared[p][1])).decision for p, r in picks]
     pair_s = time.perf_counter() - t0
-    from glue_iam_kit.matrix import DECISIONS
-
     expected = [DECISIONS[matrix.decision[account.group_of[p], r]] for p, r in picks]
     agree = sum(a == b for a, b in zip(decisions, expected, strict=True))
     per_us = pair_s / sample * 1e6

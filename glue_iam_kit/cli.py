@@ -164,14 +164,10 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     import time
 
-    from .errors import KitError
-    from .matrix import OUTPUT_FORMATS, compute_matrix, matrix_context
+    from .matrix import check_output_path, compute_matrix, matrix_context
     from .snapshot import SnapshotTarget, build_snapshot
 
-    if not args.out.lower().endswith(OUTPUT_FORMATS):
-        raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)} (the format), not {args.out!r}")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise KitError(f"cannot write {args.out}: its directory does not exist")  # before the long part
+    check_output_path(args.out)  # before the long part
     matrix_context(args.service, args.mfa)
     started = time.perf_counter()
     with open_from_args(args) as target:

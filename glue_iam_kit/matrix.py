@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +112,7 @@ class MatrixAccount:
     def __init__(self, target: Any) -> None:
         auth = target.authorization_details()
         self.principals = gather_principals(target, auth)
+        self.principal_arns = [pp.arn for pp in self.principals]
         self.roles: list[str] = [r["Arn"] for r in auth["RoleDetailList"]]
         self.role_index = {arn: i for i, arn in enumerate(self.roles)}
         self._sorted_index = sorted(range(len(self.roles)), key=self.roles.__getitem__)
@@ -259,7 +259,6 @@ class MatrixAccount:
     def decide(self, service: str = "glue.amazonaws.com", mfa: str = "absent", progress: bool = False) \
             -> PassRoleMatrix:
         """The matrix for *service* with MFA *mfa*: one evaluation per (group, role class)."""
-        started = time.perf_counter()
         base = matrix_context(service, mfa)
         n_groups, n_roles = self.groups, len(self.roles)
         decision = np.empty((n_groups, n_roles), dtype=np.int8)
@@ -304,7 +303,7 @@ class MatrixAccount:
                     s_codes[unsure] = statement_codes.code("could not check: " + "; ".join(rep.problems))
                 decision[g], blocked[g], statements[g] = d_codes[inverse], b_codes[inverse], s_codes[inverse]
         return PassRoleMatrix(self, service, mfa, decision, blocked, statements, blocked_codes.labels(),
-                              statement_codes.labels(), evaluations, time.perf_counter() - started, problems)
+                              statement_codes.labels(), evaluations, problems)
 
 
 def _literal_prefix(parts: tuple[tuple[bool, str], ...]) -> str:
@@ -335,12 +334,11 @@ class PassRoleMatrix:
     blocked_labels: list[str]
     statement_labels: list[str]
     evaluations: int  # evaluator calls it took
-    seconds: float  # time to decide (gathering not included)
     problems: list[str] = field(default_factory=list)
 
     @property
     def principals(self) -> list[str]:
-        return [pp.arn for pp in self.account.principals]
+        return self.account.principal_arns
 
     @property
     def roles(self) -> list[str]:
@@ -402,11 +400,7 @@ class PassRoleMatrix:
         """Write the rows to ``.parquet`` or ``.csv`` (by suffix), streaming in batches; atomic."""
         import pyarrow as pa
 
-        out = Path(path)
-        if out.suffix.lower() not in OUTPUT_FORMATS:
-            raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, not {out.name!r}")
-        if not out.parent.is_dir():
-            raise KitError(f"cannot write {out}: directory {out.parent} does not exist")
+        out = check_output_path(path)
         tmp = out.with_name(f".{out.name}.partial")
         schema = pa.schema([(name, pa.dictionary(pa.int32(), pa.string())) for name in MATRIX_COLUMNS])
         try:
@@ -432,6 +426,16 @@ class PassRoleMatrix:
             tmp.unlink(missing_ok=True)
             raise
         return out
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """*path* as a Path when the matrix can be written there (a known suffix, an existing directory)."""
+    out = Path(path)
+    if out.suffix.lower() not in OUTPUT_FORMATS:
+        raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, not {out.name!r}")
+    if not out.absolute().parent.is_dir():
+        raise KitError(f"cannot write {out}: directory {out.absolute().parent} does not exist")
+    return out
 
 
 def open_matrix_snapshot(snapshot_path: str = "") -> Any:

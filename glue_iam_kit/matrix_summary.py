@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from .errors import KitError
-from .evaluator import matches_action
 from .matrix import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
 from .trace import ALLOWED, EXPLICIT_DENY, StatementTrace
 
@@ -107,7 +106,6 @@ class _Grant:
     reasons: list[str]
     severity: str
     principals: int = 0
-    allowed_pairs: int = 0
 
 
 def _allowed_pairs_by_label(matrix: PassRoleMatrix) -> dict[str, int]:
@@ -136,19 +134,18 @@ def find_overbroad_grants(matrix: PassRoleMatrix) -> Any:
     grants: dict[str, _Grant] = {}
     for g, rep in enumerate(account.representatives):
         try:
-            policies = account.policy_set(g)
+            statements = list(account.passrole_statements(g))
         except KitError:
             continue
         context = principal_context(base, rep)
-        for pol in policies.identity:
-            for st in pol.statements:
-                if st.effect != "Allow" or not matches_action(st, PASSROLE):
-                    continue
-                label = StatementTrace(pol.source, st, PASSROLE, True).label
-                grant = grants.get(label)
-                if grant is None:
-                    grant = grants[label] = _describe(matrix, pol, st, label, context)
-                grant.principals += int(account.group_sizes[g])
+        for pol, st in statements:
+            if st.effect != "Allow" or pol.source.kind != "identity":
+                continue
+            label = StatementTrace(pol.source, st, PASSROLE, True).label
+            grant = grants.get(label)
+            if grant is None:
+                grant = grants[label] = _describe(matrix, pol, st, label, context)
+            grant.principals += int(account.group_sizes[g])
     pairs = _allowed_pairs_by_label(matrix)
     rows = []
     for grant in grants.values():
@@ -185,7 +182,7 @@ def _describe(matrix: PassRoleMatrix, pol: Any, st: Any, label: str, context: An
         reasons.append("no iam:PassedToService condition: any service")
     if reasons and st.not_action:
         reasons.append("granted through NotAction")
-    severity = "high" if len(reasons) >= 2 and every and not services else "medium"
+    severity = "high" if every and not services else "medium"
     return _Grant(pol.source.label, label, int(selected.sum()), ", ".join(services) or "any", reasons, severity)
 
 
