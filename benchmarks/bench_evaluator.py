@@ -148,8 +148,8 @@ def pmapper_requests(cases: list[dict], pm) -> list[tuple]:
 
 
 def bench_loop(cases: list[dict], pm) -> None:
-    from glue_iam_kit.evaluator import evaluate_request
-    from glue_iam_kit.simulate import case_policy_set, case_requests
+    from glue_iam_kit.engine.cases import case_policy_set, case_requests
+    from glue_iam_kit.engine.evaluator import evaluate_request
 
     kit = [(case_policy_set(c), r) for c in cases for r in case_requests(c)]
     n = len(kit)

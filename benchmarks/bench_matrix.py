@@ -128,9 +128,9 @@ def pmapper_python(arg: str | None) -> str | None:
 
 
 def bench_pairs(snapshot: str, sample: int, matrix_wall: float, pm_python: str | None) -> None:
-    from glue_iam_kit.evaluator import Request, evaluate_request
-    from glue_iam_kit.matrix import DECISIONS, MatrixAccount, matrix_context, principal_context
-    from glue_iam_kit.snapshot import SnapshotTarget
+    from glue_iam_kit.engine.evaluator import Request, evaluate_request
+    from glue_iam_kit.matrix.compute import DECISIONS, MatrixAccount, matrix_context, principal_context
+    from glue_iam_kit.sources.snapshot import SnapshotTarget
 
     target = SnapshotTarget.from_file(snapshot)
     account = MatrixAccount(target)
@@ -208,8 +208,8 @@ def main() -> None:
     parser.add_argument("--pmapper-python", help="a Python with principalmapper installed (or $PMAPPER_PYTHON)")
     args = parser.parse_args()
 
-    from glue_iam_kit.snapshot import write_json_atomic
-    from glue_iam_kit.synthetic import synthetic_snapshot
+    from glue_iam_kit.sources.snapshot import write_json_atomic
+    from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = os.path.join(tmp, "snapshot.json")

@@ -50,12 +50,12 @@ def _target_kind(args: argparse.Namespace) -> str:
 
 def open_from_args(args: argparse.Namespace) -> Any:
     """Open the target the arguments name (the sandbox by default)."""
-    from .targets import open_target
+    from glue_iam_kit.sources.base import open_target
 
     kind = _target_kind(args)
     if kind == "sandbox":
-        from .arns import name_from
-        from .errors import ArnError, KitError
+        from glue_iam_kit.engine.arns import name_from
+        from glue_iam_kit.errors import ArnError, KitError
 
         params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
         try:  # names build the scenario; an ARN gives its name
@@ -80,7 +80,7 @@ def _print_frame(title: str, frame: Any) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from .sandbox import list_scenarios
+    from glue_iam_kit.sources.sandbox import list_scenarios
 
     for s in list_scenarios():
         print(f"{s['name']:<24} {s['description']}")
@@ -113,7 +113,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from .snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     with open_from_args(args) as target:
         data = build_snapshot(target)
@@ -127,8 +127,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Collect and print the evidence of each step (no verdict)."""
-    from . import collectors as c
-    from .errors import CouldNotCheck, NotFoundError
+    from glue_iam_kit import collectors as c
+    from glue_iam_kit.errors import CouldNotCheck, NotFoundError
 
     with open_from_args(args) as target:
         params = getattr(target, "scenario", {}).get("parameters", {})
@@ -164,8 +164,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     import time
 
-    from .matrix import check_output_path, compute_matrix, matrix_context
-    from .snapshot import SnapshotTarget, build_snapshot
+    from glue_iam_kit.matrix.compute import check_output_path, compute_matrix, matrix_context
+    from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
     check_output_path(args.out)  # before the long part
     matrix_context(args.service, args.mfa)
@@ -178,7 +178,12 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
     out = matrix.write(args.out, progress=not args.quiet)
     seconds = time.perf_counter() - started
-    from .matrix_summary import find_overbroad_grants, render_matrix_overview, summarise_principals, summarise_roles
+    from glue_iam_kit.matrix.summary import (
+        find_overbroad_grants,
+        render_matrix_overview,
+        summarise_principals,
+        summarise_roles,
+    )
 
     print(render_matrix_overview(matrix, seconds))
     print(f"wrote {out} ({os.path.getsize(out) / 1e6:,.1f} MB)")
@@ -205,13 +210,13 @@ def _read_error_text(path: str | None) -> str:
         with open(path, encoding="utf-8") as fh:
             return fh.read()
     except OSError as exc:
-        from .errors import KitError
+        from glue_iam_kit.errors import KitError
 
         raise KitError(f"cannot read the error text file {path!r}: {exc.strerror}") from None
 
 
 def cmd_investigate(args: argparse.Namespace) -> int:
-    from .execute import run_investigation
+    from glue_iam_kit.jupyter.run import run_investigation
 
     kind = _target_kind(args)
     if args.apply_fix and kind == "snapshot":
@@ -239,8 +244,8 @@ def cmd_investigate(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .execute import TRAINING, run_investigation
-    from .sandbox import load_scenario_file, scenario_names
+    from glue_iam_kit.jupyter.run import TRAINING, run_investigation
+    from glue_iam_kit.sources.sandbox import load_scenario_file, scenario_names
 
     if not args.all and not args.scenario:
         raise SystemExit("glue-iam-kit: error: give --scenario NAME, or --all for the answer key")
@@ -255,7 +260,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulate import simulate_lines
+    from glue_iam_kit.engine.cases import simulate_lines
 
     try:
         fh = sys.stdin if args.cases == "-" else open(args.cases, encoding="utf-8")
@@ -266,7 +271,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with fh:
         for out, decisions in simulate_lines(fh):
             if args.explain:
-                from .trace import render_trace_text
+                from glue_iam_kit.engine.decision import render_trace_text
 
                 print(f"# case {out.get('id')}")
                 if "error" in out:
@@ -291,9 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scenarios", help="list the built-in sandbox scenarios",
                        description="List the built-in sandbox scenarios: each is a data file under "
-                                   "glue_iam_kit/scenarios/ with a one-line description, its root cause and the "
-                                   "verdicts the investigation must reach. Build one with `glue-iam-kit sandbox "
-                                   "--scenario NAME`, investigate it with `--sandbox NAME`.")
+                                   "glue_iam_kit/sources/sandbox/scenarios/ with a one-line description, its root "
+                                   "cause and the verdicts the investigation must reach. Build one with "
+                                   "`glue-iam-kit sandbox --scenario NAME`, investigate it with `--sandbox NAME`.")
     p.add_argument("-v", "--verbose", action="store_true", help="also print each root cause and verdicts")
     p.set_defaults(func=cmd_scenarios)
 
@@ -401,7 +406,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
-    from . import __version__
+    from glue_iam_kit import __version__
 
     return __version__
 
@@ -412,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .errors import KitError
+    from glue_iam_kit.errors import KitError
 
     try:
         return args.func(args)

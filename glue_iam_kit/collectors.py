@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from .arns import name_from
-from .errors import ArnError, CouldNotCheck, KitError
-from .policy import PolicySource, as_list, load_document
-from .principals import PolicyRecord, gather_principal, gather_role, gather_scps, managed_source
+from glue_iam_kit.engine.arns import name_from
+from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
+from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
+from glue_iam_kit.principals.base import PolicyRecord, gather_principal, gather_role, gather_scps, managed_source
 
 IDENTITY_COLUMNS = ["account", "arn", "user_id", "expected_account", "matches"]
 POLICY_COLUMNS = ["principal", "policy_name", "policy_type", "attachment", "via_group", "policy_arn",

@@ -43,7 +43,7 @@ endpoint_url = ""  # aws: a custom endpoint (tests use a local moto server); emp
 artifacts_dir = ""  # set by `glue-iam-kit investigate`: where the raw results for the reports go
 
 # %%
-from glue_iam_kit.investigation import open_investigation
+from glue_iam_kit.diagnosis.investigation import open_investigation
 
 inv = open_investigation(target, scenario=scenario, profile=profile, region=region, snapshot_path=snapshot_path,
                          user=user, job=job, role=role, service=service, error_text=error_text,

@@ -27,7 +27,7 @@ region = ""  # aws: the region; sandbox: overrides the scenario's
 snapshot_path = ""  # snapshot: the file written by `glue-iam-kit snapshot`
 
 # %%
-from glue_iam_kit.explorer import Explorer
+from glue_iam_kit.jupyter.explorer import Explorer
 
 explorer = Explorer(target=target, scenario=scenario, profile=profile, region=region, snapshot_path=snapshot_path)
 explorer

@@ -25,8 +25,8 @@ predicted_policy = ""  # the policy you think decides (e.g. RequireMFA); empty: 
 artifacts_dir = ""  # set by `glue-iam-kit train`: where the raw results for the answer key go
 
 # %%
-from glue_iam_kit.investigation import open_investigation
-from glue_iam_kit.training import grade, record_prediction
+from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.jupyter.training import grade, record_prediction
 
 inv = open_investigation("sandbox", scenario=scenario)
 inv.header()

@@ -30,8 +30,8 @@ out_path = ""  # also write every pair to FILE.parquet or FILE.csv; empty: do no
 # %%
 import time
 
-from glue_iam_kit.matrix import compute_matrix, open_matrix_snapshot
-from glue_iam_kit.matrix_summary import (find_overbroad_grants, plot_heatmap, render_matrix_overview,
+from glue_iam_kit.matrix.compute import compute_matrix, open_matrix_snapshot
+from glue_iam_kit.matrix.summary import (find_overbroad_grants, plot_heatmap, render_matrix_overview,
                                          summarise_principals, summarise_roles)
 
 started = time.perf_counter()

@@ -27,7 +27,7 @@ SENT: list[tuple[str, bool]] = []
 
 
 def _record_sent_operations() -> None:
-    from glue_iam_kit.aws import AwsTarget
+    from glue_iam_kit.sources.aws import AwsTarget
 
     guard = AwsTarget._before_call
 
@@ -42,7 +42,7 @@ _record_sent_operations()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from glue_iam_kit.aws import is_read_only
+    from glue_iam_kit.sources.aws import is_read_only
 
     rogue = sorted({op for op, writable in SENT if not is_read_only(op.split(":", 1)[1]) and not writable})
     if rogue:
@@ -53,7 +53,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def sandbox():
     """A fresh seed-incident sandbox (for tests that change it)."""
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
 
     with open_target("sandbox") as target:
         yield target
@@ -62,7 +62,7 @@ def sandbox():
 @pytest.fixture(scope="module")
 def shared_sandbox():
     """One seed-incident sandbox per module, for read-only tests (building one costs about a second)."""
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
 
     with open_target("sandbox") as target:
         yield target
@@ -91,8 +91,8 @@ def moto_server():
 @pytest.fixture(scope="module")
 def aws_target(moto_server):
     """The aws target's exact code path, pointed at the loopback moto server, seeded with seed-incident."""
-    from glue_iam_kit.aws import AwsTarget, make_session
-    from glue_iam_kit.sandbox import FAKE_CREDENTIALS, render_scenario, seed
+    from glue_iam_kit.sources.aws import AwsTarget, make_session
+    from glue_iam_kit.sources.sandbox import FAKE_CREDENTIALS, render_scenario, seed
 
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")).read()
     scenario = render_scenario("seed-incident", account_id=SERVER_ACCOUNT)

@@ -9,7 +9,7 @@ import pytest
 
 from glue_iam_kit import collectors as c
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
-from glue_iam_kit.snapshot import SnapshotTarget, build_snapshot
+from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_call_tally_counts_operations(shared_sandbox):
 
 def test_sandbox_round_trip_through_snapshot_gives_same_frames(shared_sandbox, tmp_path):
     sandbox = shared_sandbox
-    from glue_iam_kit.snapshot import write_json_atomic
+    from glue_iam_kit.sources.snapshot import write_json_atomic
 
     path = tmp_path / "snap.json"
     write_json_atomic(str(path), build_snapshot(sandbox))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glue_iam_kit.errortext import ErrorTextError, parse_error_text
+from glue_iam_kit.diagnosis.errortext import ErrorTextError, parse_error_text
 
 USER = "arn:aws:iam::111122223333:user/dev-user"
 ROLE = "arn:aws:iam::111122223333:role/etl-runtime"

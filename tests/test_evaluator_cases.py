@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from glue_iam_kit.simulate import simulate_case
-from glue_iam_kit.trace import render_trace_frame, render_trace_text
+from glue_iam_kit.engine.cases import simulate_case
+from glue_iam_kit.engine.decision import render_trace_frame, render_trace_text
 
 CASE_DIR = Path(__file__).parent / "cases"
 BASE_DEFAULTS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glue_iam_kit.explorer import Explorer
+from glue_iam_kit.jupyter.explorer import Explorer
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from glue_iam_kit.anonymise import Anonymiser
-from glue_iam_kit.investigation import open_investigation
-from glue_iam_kit.sandbox import scenario_names
+from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.reports.anonymise import Anonymiser
+from glue_iam_kit.sources.sandbox import scenario_names
 
 GOLDEN = Path(__file__).parent / "golden"
 # moto makes these up per run (ids, timestamps)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from glue_iam_kit.aws import is_read_only
-from glue_iam_kit.investigation import open_investigation
-from glue_iam_kit.sandbox import list_scenarios
+from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.sources.aws import is_read_only
+from glue_iam_kit.sources.sandbox import list_scenarios
 
 SCENARIOS = {s["name"]: s for s in list_scenarios()}
 
@@ -78,8 +78,8 @@ def test_apply_fix_puts_reads_back_and_resimulates():
 
 def test_unknown_user_is_a_clear_error(tmp_path):
     from glue_iam_kit.errors import NotFoundError
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -99,8 +99,8 @@ def test_bad_error_text_is_a_finding_not_a_crash():
 
 
 def test_snapshot_target_decides_locally(tmp_path):
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -126,7 +126,7 @@ def test_aws_target_uses_the_simulator_as_authority(aws_target):
     """moto implements no simulator: botocore's Stubber, fed the documented shape, stands in for AWS."""
     from botocore.stub import ANY, Stubber
 
-    from glue_iam_kit.investigation import Investigation
+    from glue_iam_kit.diagnosis.investigation import Investigation
 
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"], job="nightly-sales-etl")
     inv.principal  # noqa: B018 - read the policies first: the stub then answers the simulator calls only
@@ -151,7 +151,7 @@ def test_aws_target_uses_the_simulator_as_authority(aws_target):
 
 
 def test_the_what_if_sends_the_proposed_policy(aws_target, monkeypatch):
-    from glue_iam_kit.investigation import Investigation
+    from glue_iam_kit.diagnosis.investigation import Investigation
 
     sent = []
     monkeypatch.setattr(aws_target, "simulate_principal_policy",
@@ -167,7 +167,7 @@ def test_the_what_if_sends_the_proposed_policy(aws_target, monkeypatch):
 
 
 def test_aws_simulator_unavailable_falls_back_to_local(aws_target):
-    from glue_iam_kit.investigation import Investigation
+    from glue_iam_kit.diagnosis.investigation import Investigation
 
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
     finding = inv.step_simulate()
@@ -177,7 +177,7 @@ def test_aws_simulator_unavailable_falls_back_to_local(aws_target):
 
 
 def test_disagreement_is_a_finding(aws_target, monkeypatch):
-    from glue_iam_kit.investigation import Investigation
+    from glue_iam_kit.diagnosis.investigation import Investigation
 
     monkeypatch.setattr(aws_target, "simulate_principal_policy",
                         lambda **p: [{"EvalDecision": "allowed", "EvalActionName": "iam:PassRole"}])
@@ -187,8 +187,8 @@ def test_disagreement_is_a_finding(aws_target, monkeypatch):
 
 
 def test_a_malformed_policy_is_a_clear_could_not_check(tmp_path):
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     with open_target("sandbox") as t:
         data = json.loads(json.dumps(build_snapshot(t), default=str))

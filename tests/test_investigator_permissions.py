@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from moto.core import enable_iam_authentication
 
-from glue_iam_kit.aws import AwsTarget, make_session
-from glue_iam_kit.investigation import Investigation
-from glue_iam_kit.sandbox import _account_header
-from glue_iam_kit.targets import open_target
+from glue_iam_kit.diagnosis.investigation import Investigation
+from glue_iam_kit.sources.aws import AwsTarget, make_session
+from glue_iam_kit.sources.base import open_target
+from glue_iam_kit.sources.sandbox import _account_header
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("header", "step_account", "step_user_policies", "step_groups", "step_role_trust", "step_job_role",

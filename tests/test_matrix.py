@@ -13,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from glue_iam_kit.cli import main
+from glue_iam_kit.engine.evaluator import Request, evaluate_request
+from glue_iam_kit.engine.patterns import RESOURCE, compile_pattern
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.evaluator import Request, evaluate_request
-from glue_iam_kit.matrix import (
+from glue_iam_kit.matrix.compute import (
     MATRIX_COLUMNS,
     MatrixAccount,
     compute_matrix,
@@ -23,17 +24,16 @@ from glue_iam_kit.matrix import (
     matrix_context,
     principal_context,
 )
-from glue_iam_kit.matrix_summary import (
+from glue_iam_kit.matrix.summary import (
     find_overbroad_grants,
     heatmap_grid,
     plot_heatmap,
     summarise_principals,
     summarise_roles,
 )
-from glue_iam_kit.patterns import RESOURCE, compile_pattern
-from glue_iam_kit.principals import gather_scps
-from glue_iam_kit.snapshot import SnapshotTarget
-from glue_iam_kit.synthetic import synthetic_snapshot
+from glue_iam_kit.principals.base import gather_scps
+from glue_iam_kit.sources.snapshot import SnapshotTarget
+from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -108,13 +108,13 @@ def test_role_vectors_equal_pattern_by_pattern():
 
 
 def _user(name):
-    from glue_iam_kit.principals import PrincipalPolicies
+    from glue_iam_kit.principals.base import PrincipalPolicies
 
     return PrincipalPolicies("user", name, f"arn:aws:iam::111122223333:user/{name}")
 
 
 def _safe_match(pattern, value, context):
-    from glue_iam_kit.patterns import Unresolved
+    from glue_iam_kit.engine.patterns import Unresolved
 
     try:
         return pattern.matches(value, context.single)

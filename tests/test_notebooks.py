@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from glue_iam_kit.anonymise import find_survivors
-from glue_iam_kit.aws import is_read_only
 from glue_iam_kit.cli import main
-from glue_iam_kit.execute import run_investigation
-from glue_iam_kit.sandbox import list_scenarios
+from glue_iam_kit.jupyter.run import run_investigation
+from glue_iam_kit.reports.anonymise import find_survivors
+from glue_iam_kit.sources.aws import is_read_only
+from glue_iam_kit.sources.sandbox import list_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -89,8 +89,8 @@ def test_anonymised_reports_keep_no_identifier(names, tmp_path):
 
 
 def test_failed_run_is_one_line_and_leaves_no_report(tmp_path, capsys):
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.sources.base import open_target
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -120,7 +120,7 @@ def test_notebooks_are_committed_clean_and_paired(path):
 
 
 def test_explorer_notebook_runs(tmp_path):
-    from glue_iam_kit.execute import execute_notebook
+    from glue_iam_kit.jupyter.run import execute_notebook
 
     out = tmp_path / "explore.ipynb"
     execute_notebook("02_explore.ipynb", str(out), {"scenario": "seed-incident"}, progress=False, cwd=str(tmp_path))
@@ -152,10 +152,10 @@ def test_train_needs_a_scenario(capsys):
 
 @pytest.mark.parametrize("source", ["sandbox", "synthetic"])
 def test_account_matrix_notebook_runs(tmp_path, source):
-    from glue_iam_kit.execute import execute_notebook
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
-    from glue_iam_kit.synthetic import synthetic_snapshot
-    from glue_iam_kit.targets import open_target
+    from glue_iam_kit.jupyter.run import execute_notebook
+    from glue_iam_kit.sources.base import open_target
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
     snap = tmp_path / "snapshot.json"
     if source == "sandbox":

@@ -64,7 +64,7 @@ def test_a_wheel_carries_the_notebooks_and_the_kit_finds_them(tmp_path, monkeypa
     import glob
     import shutil
 
-    from glue_iam_kit import execute
+    from glue_iam_kit.jupyter import run as execute
 
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
     shipped = {Path(p).name for pattern in data_files["share/glue-iam-kit/notebooks"]

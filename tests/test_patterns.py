@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glue_iam_kit.patterns import ACTION, RESOURCE, STRING, Unresolved, arn_like, compile_pattern
+from glue_iam_kit.engine.patterns import ACTION, RESOURCE, STRING, Unresolved, arn_like, compile_pattern
 
 
 @pytest.mark.parametrize("pattern,flavour,value,expected", [

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from glue_iam_kit.aws import is_read_only
+from glue_iam_kit.sources.aws import is_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITES_FOR_APPLY_FIX = {"iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy"}
@@ -36,7 +36,7 @@ def test_required_permissions_are_read_only():
 
 
 def test_a_whole_investigation_needs_nothing_else():
-    from glue_iam_kit.investigation import open_investigation
+    from glue_iam_kit.diagnosis.investigation import open_investigation
 
     inv = open_investigation("sandbox")
     for step in (inv.header, inv.step_account, inv.step_user_policies, inv.step_groups, inv.step_role_trust,

@@ -7,10 +7,10 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glue_iam_kit.anonymise import Anonymiser, find_survivors
-from glue_iam_kit.context import context_from_mapping
-from glue_iam_kit.evaluator import PolicySet, Request, evaluate_request
-from glue_iam_kit.policy import PolicySource, parse_policy
+from glue_iam_kit.engine.context import context_from_mapping
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.policy import PolicySource, parse_policy
+from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
 
 ACTIONS = ["iam:PassRole", "iam:*", "iam:Pass*", "iam:?assRole", "glue:*", "glue:UpdateJob", "*", "s3:GetObject"]
 RESOURCES = ["*", "arn:aws:iam::111122223333:role/etl", "arn:aws:iam::*:role/AWSGlueServiceRole*",
@@ -70,7 +70,7 @@ def requests(draw):
                                      "AWSGlueServiceRoleX", "arn:aws:s3:::b/k"]))
     ctx_obj = context_from_mapping(ctx)
     if "aws:SourceIp" in ctx:  # typed as the simulator's ip
-        from glue_iam_kit.context import context_value
+        from glue_iam_kit.engine.context import context_value
 
         ctx_obj = ctx_obj.with_values(context_value("aws:SourceIp", ctx["aws:SourceIp"], "ip"))
     return Request(action, resource, "arn:aws:iam::111122223333:user/alice", ctx_obj)

@@ -10,10 +10,10 @@ import botocore.exceptions
 import pytest
 
 from glue_iam_kit import collectors as c
-from glue_iam_kit.aws import AwsTarget, make_session
 from glue_iam_kit.cli import main
 from glue_iam_kit.errors import CouldNotCheck
-from glue_iam_kit.sandbox import FAKE_CREDENTIALS
+from glue_iam_kit.sources.aws import AwsTarget, make_session
+from glue_iam_kit.sources.sandbox import FAKE_CREDENTIALS
 
 GLUE_THROTTLED = (400, b'{"__type": "ThrottlingException", "message": "Rate exceeded"}')
 THROTTLED = (400, b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
@@ -72,7 +72,7 @@ def test_exhausted_retries_say_so(fresh_target, fault, message):
 
 
 def test_a_throttled_step_records_could_not_check_and_the_run_goes_on(fresh_target):
-    from glue_iam_kit.investigation import Investigation
+    from glue_iam_kit.diagnosis.investigation import Investigation
 
     fresh_target.client("glue").meta.events.register("before-send.glue.GetJob", Faults(GLUE_THROTTLED, n=99))
     inv = Investigation(fresh_target, user="dev-user", role="etl-runtime-role", job="nightly-sales-etl")
@@ -87,8 +87,8 @@ def test_secrets_never_reach_any_output(aws_target, tmp_path, monkeypatch, capsy
     monkeypatch.setenv("AWS_SESSION_TOKEN", token)
     # the aws target with credentials from the environment, as a real run would take them
     target = AwsTarget(make_session(region="ap-northeast-1"), kind="aws", endpoint_url=aws_target.endpoint_url)
-    from glue_iam_kit.investigation import Investigation
-    from glue_iam_kit.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.diagnosis.investigation import Investigation
+    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
 
     inv = Investigation(target, user="dev-user", role="etl-runtime-role", job="nightly-sales-etl")
     for step in (inv.step_account, inv.step_groups, inv.step_simulate, inv.step_explicit_deny,

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from glue_iam_kit.errors import KitError, MutatingCallBlocked, NotFoundError
-from glue_iam_kit.sandbox import list_scenarios, render_scenario
-from glue_iam_kit.targets import open_target
+from glue_iam_kit.sources.base import open_target
+from glue_iam_kit.sources.sandbox import list_scenarios, render_scenario
 
 
 def test_read_only_guard_refuses_mutations(sandbox):

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .arns import parse_arn
-from .conditions import evaluate_condition
-from .context import RequestContext
-from .errors import ArnError
-from .patterns import Unresolved
-from .policy import Policy, Principal, Statement
-from .trace import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, StatementTrace
+from glue_iam_kit.engine.arns import parse_arn
+from glue_iam_kit.engine.conditions import evaluate_condition
+from glue_iam_kit.engine.context import RequestContext
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, StatementTrace
+from glue_iam_kit.engine.patterns import Unresolved
+from glue_iam_kit.engine.policy import Policy, Principal, Statement
+from glue_iam_kit.errors import ArnError
 
 _EMPTY_CONTEXT = RequestContext()
 

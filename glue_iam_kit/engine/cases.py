@@ -15,11 +15,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .context import context_from_entries
-from .errors import KitError
-from .evaluator import PolicySet, Request, evaluate_request
-from .policy import Policy, PolicySource, parse_policy
-from .trace import Decision, StatementTrace
+from glue_iam_kit.engine.context import context_from_entries
+from glue_iam_kit.engine.decision import Decision, StatementTrace
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.policy import Policy, PolicySource, parse_policy
+from glue_iam_kit.errors import KitError
 
 
 def _account_from_owner(owner: Any) -> str | None:

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arns import parse_arn
-from .errors import ArnError, CouldNotCheck, KitError
-from .evaluator import PolicySet
-from .policy import Policy, PolicySource, parse_policy
+from glue_iam_kit.engine.arns import parse_arn
+from glue_iam_kit.engine.evaluator import PolicySet
+from glue_iam_kit.engine.policy import Policy, PolicySource, parse_policy
+from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
 
 
 @dataclass(frozen=True)

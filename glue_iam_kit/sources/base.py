@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .errors import KitError
+from glue_iam_kit.errors import KitError
 
 TARGET_KINDS = ("sandbox", "aws", "snapshot")
 
@@ -52,13 +52,13 @@ def open_target(
 ) -> Any:
     """Open a target. ``scenario_params`` (user, role, job, account_id, ...) fill the sandbox scenario."""
     if kind == "sandbox":
-        from .sandbox import open_sandbox
+        from glue_iam_kit.sources.sandbox import open_sandbox
 
         if region is not None:
             scenario_params["region"] = region
         return open_sandbox(scenario, **scenario_params)
     if kind == "aws":
-        from .aws import AwsTarget, make_session
+        from glue_iam_kit.sources.aws import AwsTarget, make_session
 
         session = make_session(profile, region)
         if not (region or session.region_name):
@@ -68,7 +68,7 @@ def open_target(
     if kind == "snapshot":
         if not snapshot_path:
             raise KitError("the snapshot target needs a snapshot file (--snapshot FILE)")
-        from .snapshot import SnapshotTarget
+        from glue_iam_kit.sources.snapshot import SnapshotTarget
 
         return SnapshotTarget.from_file(snapshot_path)
     raise KitError(f"unknown target {kind!r}; one of {', '.join(TARGET_KINDS)}")

@@ -13,12 +13,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from .context import context_value
-from .errors import KitError
-from .investigation import Investigation, fix_policy, proposed_fix_record
-from .sandbox import scenario_names
-from .targets import open_target
-from .trace import ALLOWED, EXPLICIT_DENY, render_trace_text
+from glue_iam_kit.diagnosis.investigation import Investigation, fix_policy, proposed_fix_record
+from glue_iam_kit.engine.context import context_value
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, render_trace_text
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.sources.base import open_target
+from glue_iam_kit.sources.sandbox import scenario_names
 
 SERVICES = ["glue.amazonaws.com", "ec2.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com"]
 MFA_CHOICES = [("absent (long-term keys)", "absent"), ("false", "false"), ("true (MFA session)", "true")]

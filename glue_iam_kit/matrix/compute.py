@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from .context import RequestContext, context_value
-from .errors import CouldNotCheck, KitError
-from .evaluator import PolicySet, Request, evaluate_request, matches_action
-from .patterns import Pattern, Unresolved, compile_resolved
-from .principals import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
-from .trace import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.engine.context import RequestContext, context_value
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request, matches_action
+from glue_iam_kit.engine.patterns import Pattern, Unresolved, compile_resolved
+from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.principals.base import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
 
 PASSROLE = "iam:PassRole"
 COULD_NOT_CHECK = "couldNotCheck"  # a malformed policy, an unreadable principal: the reason is in statements
@@ -440,10 +440,10 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
 
 def open_matrix_snapshot(snapshot_path: str = "") -> Any:
     """The snapshot file's target; with no path, a small synthetic account (to try the notebook on)."""
-    from .snapshot import SnapshotTarget
+    from glue_iam_kit.sources.snapshot import SnapshotTarget
 
     if not snapshot_path:
-        from .synthetic import synthetic_snapshot
+        from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
         return SnapshotTarget(synthetic_snapshot(users=60, roles=90, groups=8, policies=16))
     return SnapshotTarget.from_file(snapshot_path)

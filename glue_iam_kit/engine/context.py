@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import ContextError
+from glue_iam_kit.errors import ContextError
 
 CONTEXT_TYPES = (
     "string", "stringList", "numeric", "numericList", "boolean", "booleanList",

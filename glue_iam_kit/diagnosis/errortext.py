@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .errors import KitError
+from glue_iam_kit.errors import KitError
 
 _MESSAGE = re.compile(
     r"User:\s*(?P<principal>arn:[^\s]+?)\s+is\s+not\s+authorized\s+to\s+perform:\s*(?P<action>[\w-]+:[\w*?-]+)"

@@ -21,15 +21,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import collectors as c
-from .arns import name_from, parse_arn
-from .context import RequestContext, context_value
-from .errors import ArnError, CouldNotCheck, KitError, NotFoundError, PolicyError
-from .errortext import AccessDenied, ErrorTextError, parse_error_text
-from .evaluator import PolicySet, Request, evaluate_request
-from .policy import PolicySource, as_list, load_document, parse_policy
-from .principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
-from .trace import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, render_trace_text
+from glue_iam_kit import collectors as c
+from glue_iam_kit.diagnosis.errortext import AccessDenied, ErrorTextError, parse_error_text
+from glue_iam_kit.engine.arns import name_from, parse_arn
+from glue_iam_kit.engine.context import RequestContext, context_value
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, render_trace_text
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.policy import PolicySource, as_list, load_document, parse_policy
+from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError, NotFoundError, PolicyError
+from glue_iam_kit.principals.base import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
 
 OK, PROBLEM, COULD_NOT_CHECK, INFO = "ok", "problem", "could not check", "info"
 VERDICTS = ("wrong-account", "role-not-found", "job-uses-other-role", "trust-missing-service", "explicit-deny",
@@ -766,7 +766,7 @@ class Investigation:
             self.conclusion()
         tally = c.render_call_tally(self.target)
         if artifacts_dir:
-            from .snapshot import write_json_atomic
+            from glue_iam_kit.sources.snapshot import write_json_atomic
 
             write_json_atomic(f"{artifacts_dir}/raw-results.json",
                               {"results": self.results(), "identifiers": self.identifiers()})
@@ -779,7 +779,7 @@ def open_investigation(target: str = "sandbox", *, scenario: str = "seed-inciden
                        service: str = "glue.amazonaws.com", error_text: str = "", account_id: str = "",
                        endpoint_url: str = "", scenario_params: dict[str, str] | None = None) -> Investigation:
     """Open the target and start an investigation (what the notebook's first cell calls)."""
-    from .targets import open_target
+    from glue_iam_kit.sources.base import open_target
 
     kwargs: dict[str, Any] = {}
     if target == "sandbox":

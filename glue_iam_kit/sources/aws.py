@@ -20,8 +20,8 @@ import botocore.config
 import botocore.exceptions
 import botocore.parsers
 
-from .errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
-from .policy import load_document
+from glue_iam_kit.engine.policy import load_document
+from glue_iam_kit.errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
 
 # Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")

@@ -21,8 +21,8 @@ import tempfile
 from collections import Counter
 from typing import Any
 
-from .errors import CouldNotCheck, KitError, NotFoundError
-from .policy import load_document
+from glue_iam_kit.engine.policy import load_document
+from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
 
 FORMAT = "glue-iam-kit/snapshot@1"
 _AUTH_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

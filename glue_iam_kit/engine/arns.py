@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import ArnError
+from glue_iam_kit.errors import ArnError
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 

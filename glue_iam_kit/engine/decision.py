@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .conditions import ConditionTrace
-from .policy import PolicySource, Statement
+from glue_iam_kit.engine.conditions import ConditionTrace
+from glue_iam_kit.engine.policy import PolicySource, Statement
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .investigation import INFO, OK, PROBLEM, VERDICTS, Finding, Investigation
+from glue_iam_kit.diagnosis.investigation import INFO, OK, PROBLEM, VERDICTS, Finding, Investigation
 
 
 def record_prediction(inv: Investigation, verdict: str, policy: str = "") -> Finding:

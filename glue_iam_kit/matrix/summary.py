@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import KitError
-from .matrix import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
-from .trace import ALLOWED, EXPLICIT_DENY, StatementTrace
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, StatementTrace
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.matrix.compute import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
 
 # A probe for "any service": no policy names it, so only grants without a PassedToService limit allow it.
 ANY_SERVICE = "a-service-no-policy-names.amazonaws.com"

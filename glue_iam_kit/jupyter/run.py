@@ -20,10 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .anonymise import Anonymiser, find_survivors
-from .errors import KitError
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"  # a checkout (editable install)
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
 # A wheel install puts them under <prefix>/share (pyproject's data-files).
 INSTALLED_NOTEBOOK_DIRS = tuple(Path(p) / "share" / "glue-iam-kit" / "notebooks"
                                 for p in dict.fromkeys((sysconfig.get_path("data"), sys.prefix)))
@@ -91,7 +91,7 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
                       notebook: str = INVESTIGATION) -> dict[str, Any]:
     """Execute the investigation (or training) notebook and write its four files into *out_dir*; return the
     verdicts and the paths."""
-    from .report import render_report_html, render_report_md, warm_up
+    from glue_iam_kit.reports.markdown import render_report_html, render_report_md, warm_up
 
     warmed = threading.Event()
 

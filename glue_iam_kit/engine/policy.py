@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from .conditions import Operator, parse_operator, parse_policy_values
-from .context import value_text
-from .errors import PolicyError
-from .patterns import ACTION, RESOURCE, Pattern, compile_pattern
+from glue_iam_kit.engine.conditions import Operator, parse_operator, parse_policy_values
+from glue_iam_kit.engine.context import value_text
+from glue_iam_kit.engine.patterns import ACTION, RESOURCE, Pattern, compile_pattern
+from glue_iam_kit.errors import PolicyError
 
 # Where a policy comes from. ``policy_type`` follows the simulator's SourcePolicyType where it can
 # (user, group, role, aws-managed, user-managed, resource); the kit adds boundary, scp and custom.

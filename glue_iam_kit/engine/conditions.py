@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .context import RequestContext, parse_binary, parse_bool, parse_date
-from .patterns import STRING, Unresolved, arn_like, compile_pattern
+from glue_iam_kit.engine.context import RequestContext, parse_binary, parse_bool, parse_date
+from glue_iam_kit.engine.patterns import STRING, Unresolved, arn_like, compile_pattern
 
 
 @dataclass(frozen=True, slots=True)

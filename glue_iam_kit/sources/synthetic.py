@@ -10,7 +10,7 @@ import json
 import random
 from typing import Any
 
-from .snapshot import FORMAT
+from glue_iam_kit.sources.snapshot import FORMAT
 
 GLUE_CONSOLE_PASSROLE = [
     {"Sid": "BaseAppPermissions", "Effect": "Allow", "Action": ["glue:*", "iam:ListRoles", "iam:GetRole"],

@@ -12,8 +12,8 @@ import re
 from importlib import resources
 from typing import Any
 
-from .arns import check_account_id
-from .errors import ArnError, KitError, NotFoundError
+from glue_iam_kit.engine.arns import check_account_id
+from glue_iam_kit.errors import ArnError, KitError, NotFoundError
 
 FAKE_CREDENTIALS = ("testing", "testing", None)  # moto accepts anything; never real keys
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -28,7 +28,7 @@ _NAME_RULES = {"user": _IAM_NAME, "role": _IAM_NAME, "glue_group": _GROUP_NAME, 
 
 def scenario_names() -> list[str]:
     """Names of the built-in scenarios, sorted."""
-    folder = resources.files("glue_iam_kit") / "scenarios"
+    folder = resources.files("glue_iam_kit.sources.sandbox") / "scenarios"
     return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
 
 
@@ -36,7 +36,7 @@ def load_scenario_file(name: str) -> dict[str, Any]:
     """The raw scenario (placeholders not yet filled)."""
     if name not in scenario_names():
         raise NotFoundError("scenario", name, f"the built-in scenarios ({', '.join(scenario_names())})")
-    path = resources.files("glue_iam_kit") / "scenarios" / f"{name}.json"
+    path = resources.files("glue_iam_kit.sources.sandbox") / "scenarios" / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -177,7 +177,7 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None):
         raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
     from moto import mock_aws
 
-    from .aws import AwsTarget, make_session
+    from glue_iam_kit.sources.aws import AwsTarget, make_session
 
     params = rendered["parameters"]
     mock = mock_aws()
