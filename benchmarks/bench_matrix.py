@@ -129,7 +129,9 @@ def pmapper_python(arg: str | None) -> str | None:
 
 def bench_pairs(snapshot: str, sample: int, matrix_wall: float, pm_python: str | None) -> None:
     from glue_iam_kit.engine.evaluator import Request, evaluate_request
-    from glue_iam_kit.matrix.compute import DECISIONS, MatrixAccount, matrix_context, principal_context
+    from glue_iam_kit.matrix import MatrixAccount
+    from glue_iam_kit.model import DECISIONS
+    from glue_iam_kit.principals.context import request_context
     from glue_iam_kit.sources.snapshot import SnapshotTarget
 
     target = SnapshotTarget.from_file(snapshot)
@@ -140,12 +142,11 @@ def bench_pairs(snapshot: str, sample: int, matrix_wall: float, pm_python: str |
     rng = random.Random(7)
     n_p, n_r = len(account.principals), len(account.roles)
     picks = [(rng.randrange(n_p), rng.randrange(n_r)) for _ in range(sample)]
-    base = matrix_context("glue.amazonaws.com", "absent")
     prepared = {}
     for p, _ in picks:
         if p not in prepared:
             pp = account.principals[p]
-            prepared[p] = (pp.policy_set(account.scps), principal_context(base, pp), pp.arn)
+            prepared[p] = (pp.policy_set(account.scps), request_context(pp, "glue.amazonaws.com"), pp.arn)
     t0 = time.perf_counter()
     decisions = [evaluate_request(prepared[p][0], Request("iam:PassRole", account.roles[r], prepared[p][2],
                                                           prepared[p][1])).decision for p, r in picks]
@@ -208,7 +209,7 @@ def main() -> None:
     parser.add_argument("--pmapper-python", help="a Python with principalmapper installed (or $PMAPPER_PYTHON)")
     args = parser.parse_args()
 
-    from glue_iam_kit.sources.snapshot import write_json_atomic
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -113,7 +113,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.files import write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     with open_from_args(args) as target:
         data = build_snapshot(target)
@@ -164,11 +165,12 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     import time
 
-    from glue_iam_kit.matrix.compute import check_output_path, compute_matrix, matrix_context
+    from glue_iam_kit.matrix import check_output_path, compute_matrix
+    from glue_iam_kit.principals.context import mfa_values
     from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
     check_output_path(args.out)  # before the long part
-    matrix_context(args.service, args.mfa)
+    mfa_values(args.mfa)
     started = time.perf_counter()
     with open_from_args(args) as target:
         # One read of the whole account instead of a few calls per principal.
@@ -201,33 +203,15 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_error_text(path: str | None) -> str:
-    if not path:
-        return ""
-    try:
-        if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError as exc:
-        from glue_iam_kit.errors import KitError
-
-        raise KitError(f"cannot read the error text file {path!r}: {exc.strerror}") from None
-
-
 def cmd_investigate(args: argparse.Namespace) -> int:
+    from glue_iam_kit.jupyter.params import INVESTIGATION, parameters_from_args
     from glue_iam_kit.jupyter.run import run_investigation
 
     kind = _target_kind(args)
     if args.apply_fix and kind == "snapshot":
         raise SystemExit("glue-iam-kit: error: --apply-fix never applies to a snapshot")
-    params = {"target": kind, "scenario": args.sandbox or "seed-incident", "profile": args.profile or "",
-              "region": args.region or "", "snapshot_path": os.path.abspath(args.snapshot) if args.snapshot else "",
-              "user": args.user or "", "job": args.job or "", "role": args.role or "", "service": args.service,
-              "error_text": _read_error_text(args.error_text), "apply_fix": bool(args.apply_fix),
-              "account_id": args.account_id or "", "endpoint_url": args.endpoint_url or "",
-              "scenario_params": {k: v for k, v in (("glue_group", args.glue_group), ("dev_group", args.dev_group))
-                                  if v}}
+    params = parameters_from_args(INVESTIGATION, args, target=kind, scenario_params={
+        k: v for k, v in (("glue_group", args.glue_group), ("dev_group", args.dev_group)) if v})
     if not args.quiet:
         print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
               + " ...", file=sys.stderr)
@@ -236,14 +220,16 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     for v in result["verdicts"] or ["(none reached)"]:
         print(f"  {v}")
     print("wrote:")
-    notes = {"investigation.ipynb": "not anonymised: for the investigator only", "report.html": "anonymised",
-             "report.md": "anonymised", "findings.json": "anonymised"}
-    for name, path in result["paths"].items():
-        print(f"  {path}  ({notes[name]})")
+    from glue_iam_kit.files import OUTPUT_FILES
+
+    for f in OUTPUT_FILES:
+        print(f"  {result['paths'][f.name]}  ({'anonymised' if f.anonymised else 'not anonymised: ' + f.reader})")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from glue_iam_kit.jupyter.params import TRAINING as TRAINING_PARAMS
+    from glue_iam_kit.jupyter.params import parameters_from_args
     from glue_iam_kit.jupyter.run import TRAINING, run_investigation
     from glue_iam_kit.sources.sandbox import load_scenario_file, scenario_names
 
@@ -253,7 +239,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for name in names:
         load_scenario_file(name)  # a clear error for an unknown scenario, before any kernel starts
         out = os.path.join(args.out, name) if args.all else args.out
-        params = {"scenario": name, "predicted_verdict": args.verdict or "", "predicted_policy": args.policy or ""}
+        params = parameters_from_args(TRAINING_PARAMS, args, scenario=name)
         result = run_investigation(params, out, progress=not args.quiet, notebook=TRAINING)
         print(f"{name}: {', '.join(result['verdicts'])}  ->  {result['paths']['report.md']}")
     return 0
@@ -271,7 +257,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with fh:
         for out, decisions in simulate_lines(fh):
             if args.explain:
-                from glue_iam_kit.engine.decision import render_trace_text
+                from glue_iam_kit.engine.explain import render_trace_text
 
                 print(f"# case {out.get('id')}")
                 if "error" in out:
@@ -398,11 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    ns = argparse.Namespace(sandbox="seed-incident", snapshot=None, profile=None, endpoint_url=None, region=None,
-                            user=None, role=None, job=None, account_id=None, glue_group=None, dev_group=None,
-                            error_text=None, service="glue.amazonaws.com", apply_fix=False, out=args.out,
-                            quiet=False)
-    return cmd_investigate(ns)
+    return cmd_investigate(build_parser().parse_args(["investigate", "--sandbox", "seed-incident", "--out", args.out]))
 
 
 def _version() -> str:

@@ -26,29 +26,28 @@
 # `glue-iam-kit investigate`, which also writes the anonymised reports.
 
 # %% tags=["parameters"]
-target = "sandbox"  # where to look: "sandbox" (moto, no AWS), "aws" (a real account), "snapshot" (offline file)
-scenario = "seed-incident"  # sandbox: the scenario to build (see `glue-iam-kit scenarios`)
-profile = ""  # aws: the AWS profile to read with (read-only permissions suffice)
-region = ""  # aws: the region of the Glue job; sandbox: overrides the scenario's region
-snapshot_path = ""  # snapshot: the file written by `glue-iam-kit snapshot`
-user = ""  # the IAM user (name or ARN) that was denied; empty: read from error_text or the scenario
-job = ""  # the Glue job name; empty: the scenario's
-role = ""  # the runtime role (name or ARN); empty: read from error_text, else the job's role
-service = "glue.amazonaws.com"  # the service the role is passed to (iam:PassedToService)
-error_text = ""  # the console/CLI error, pasted verbatim; empty: the scenario's
-apply_fix = False  # True: put the proposed policy, read it back and re-simulate (never on a snapshot)
-account_id = ""  # sandbox: the account id to build; empty: the scenario's
-scenario_params = {}  # sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": "Devs"}
-endpoint_url = ""  # aws: a custom endpoint (tests use a local moto server); empty: AWS
-artifacts_dir = ""  # set by `glue-iam-kit investigate`: where the raw results for the reports go
+target: str = "sandbox"  # where to look: "sandbox" (moto, no AWS), "aws" (a real account), "snapshot" (offline file)
+scenario: str = "seed-incident"  # sandbox: the scenario to build (see `glue-iam-kit scenarios`)
+profile: str = ""  # aws: the AWS profile to read with (read-only permissions suffice)
+region: str = ""  # aws: the region of the Glue job; sandbox: overrides the scenario's region
+snapshot_path: str = ""  # snapshot: the file written by `glue-iam-kit snapshot`
+user: str = ""  # the IAM user (name or ARN) that was denied; empty: read from error_text or the scenario
+job: str = ""  # the Glue job name; empty: the scenario's
+role: str = ""  # the runtime role (name or ARN); empty: read from error_text, else the job's role
+service: str = "glue.amazonaws.com"  # the service the role is passed to (iam:PassedToService)
+error_text: str = ""  # the console/CLI error, pasted verbatim; empty: the scenario's
+apply_fix: bool = False  # True: put the proposed policy, read it back and re-simulate (never on a snapshot)
+account_id: str = ""  # sandbox: the account id to build; empty: the scenario's
+scenario_params: dict = {}  # sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": "Devs"}
+endpoint_url: str = ""  # aws: a custom endpoint (tests use a local moto server); empty: AWS
+artifacts_dir: str = ""  # set by `glue-iam-kit investigate`: where the raw results for the reports go
 
 # %%
 from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.jupyter.params import INVESTIGATION, from_namespace
 
-inv = open_investigation(target, scenario=scenario, profile=profile, region=region, snapshot_path=snapshot_path,
-                         user=user, job=job, role=role, service=service, error_text=error_text,
-                         account_id=account_id, endpoint_url=endpoint_url, scenario_params=scenario_params)
-inv.header()
+inv = open_investigation(**from_namespace(INVESTIGATION, globals()))
+inv.step("failure")
 
 # %% [markdown]
 # ## 1. Confirm the account
@@ -57,14 +56,14 @@ inv.header()
 # identity with the account in the error first.
 
 # %%
-inv.step_account()
+inv.step("account")
 
 # %% [markdown]
 # ## 2. The user's own policies
 # Policies attached to the user directly, managed and inline. Often there are none: permissions come from groups.
 
 # %%
-inv.step_user_policies()
+inv.step("user-policies")
 
 # %% [markdown]
 # ## 3. Groups and their policies
@@ -72,7 +71,7 @@ inv.step_user_policies()
 # restrictions (an MFA-enforcement policy, a source-IP policy), narrows down where an allow should come from.
 
 # %%
-inv.step_groups()
+inv.step("groups")
 
 # %% [markdown]
 # ## 4. The role's trust policy trusts the service
@@ -80,7 +79,7 @@ inv.step_groups()
 # `glue.amazonaws.com`. This also confirms the role exists.
 
 # %%
-inv.step_role_trust()
+inv.step("trust")
 
 # %% [markdown]
 # ## 5. The Glue job really uses that role
@@ -88,7 +87,7 @@ inv.step_role_trust()
 # about the wrong role (an edit in progress, or the wrong job).
 
 # %%
-inv.step_job_role()
+inv.step("job")
 
 # %% [markdown]
 # ## 6. Simulate `iam:PassRole` with `iam:PassedToService`
@@ -98,7 +97,7 @@ inv.step_job_role()
 # evaluator explains; on the sandbox and a snapshot the local evaluator decides.
 
 # %%
-inv.step_simulate()
+inv.step("simulate")
 
 # %% [markdown]
 # ## 7. Explicit deny: find the restriction
@@ -106,7 +105,7 @@ inv.step_simulate()
 # boundary) and what satisfies it; then simulate again with it satisfied, to see what lies underneath.
 
 # %%
-inv.step_explicit_deny()
+inv.step("explicit-deny")
 
 # %% [markdown]
 # ## 8. Implicit deny: the nearest allow and the least-privilege fix
@@ -115,7 +114,7 @@ inv.step_explicit_deny()
 # Glue access). A what-if simulation shows it allows this and nothing next to it.
 
 # %%
-inv.step_implicit_deny()
+inv.step("implicit-deny")
 
 # %% [markdown]
 # ## 9. Verify the fix by simulation, before and after
@@ -123,13 +122,13 @@ inv.step_implicit_deny()
 # printed, put, read back and simulated again.
 
 # %%
-inv.step_verify(apply_fix=apply_fix)
+inv.step("verify", apply_fix=apply_fix)
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-inv.conclusion()
+inv.step("verdict")
 
 # %% [markdown]
 # ## Cost of this investigation

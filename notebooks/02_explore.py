@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,11 +22,11 @@
 # least-privilege fix. **Simulate with the fix** adds the proposed policy for a what-if. Nothing is changed in AWS.
 
 # %% tags=["parameters"]
-target = "sandbox"  # where to look: "sandbox", "aws" or "snapshot"
-scenario = "seed-incident"  # sandbox: the scenario (see `glue-iam-kit scenarios`)
-profile = ""  # aws: the AWS profile (read-only permissions suffice)
-region = ""  # aws: the region; sandbox: overrides the scenario's
-snapshot_path = ""  # snapshot: the file written by `glue-iam-kit snapshot`
+target: str = "sandbox"  # where to look: "sandbox", "aws" or "snapshot"
+scenario: str = "seed-incident"  # sandbox: the scenario (see `glue-iam-kit scenarios`)
+profile: str = ""  # aws: the AWS profile (read-only permissions suffice)
+region: str = ""  # aws: the region; sandbox: overrides the scenario's
+snapshot_path: str = ""  # snapshot: the file written by `glue-iam-kit snapshot`
 
 # %%
 from glue_iam_kit.jupyter.explorer import Explorer

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -19,47 +21,47 @@
 # below). The kit then runs the simulation and grades your prediction. Scenarios: `glue-iam-kit scenarios`.
 
 # %% tags=["parameters"]
-scenario = "seed-incident"  # the scenario to practise on
-predicted_verdict = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow or allowed
-predicted_policy = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
-artifacts_dir = ""  # set by `glue-iam-kit train`: where the raw results for the answer key go
+scenario: str = "seed-incident"  # the scenario to practise on
+predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow or allowed
+predicted_policy: str = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
+artifacts_dir: str = ""  # set by `glue-iam-kit train`: where the raw results for the answer key go
 
 # %%
 from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.jupyter.training import grade, record_prediction
 
 inv = open_investigation("sandbox", scenario=scenario)
-inv.header()
+inv.step("failure")
 
 # %% [markdown]
 # ## 1. The account
 
 # %%
-inv.step_account()
+inv.step("account")
 
 # %% [markdown]
 # ## 2. The user's own policies
 
 # %%
-inv.step_user_policies()
+inv.step("user-policies")
 
 # %% [markdown]
 # ## 3. Groups and their policies
 
 # %%
-inv.step_groups()
+inv.step("groups")
 
 # %% [markdown]
 # ## 4. The role's trust policy
 
 # %%
-inv.step_role_trust()
+inv.step("trust")
 
 # %% [markdown]
 # ## 5. The job's role
 
 # %%
-inv.step_job_role()
+inv.step("job")
 
 # %% [markdown]
 # ## Your prediction
@@ -72,19 +74,19 @@ record_prediction(inv, predicted_verdict, predicted_policy)
 # ## 6–9. Simulate, find the restriction, the nearest allow and the fix, verify
 
 # %%
-inv.step_simulate()
+inv.step("simulate")
 
 # %%
-inv.step_explicit_deny()
+inv.step("explicit-deny")
 
 # %%
-inv.step_implicit_deny()
+inv.step("implicit-deny")
 
 # %%
-inv.step_verify()
+inv.step("verify")
 
 # %%
-inv.conclusion()
+inv.step("verdict")
 
 # %% [markdown]
 # ## How did you do?

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -21,16 +23,16 @@
 # The same matrix as a file: `glue-iam-kit matrix --snapshot FILE --out matrix.parquet`.
 
 # %% tags=["parameters"]
-snapshot_path = ""  # the snapshot file (`glue-iam-kit snapshot --out FILE`); empty: a small synthetic account
-service = "glue.amazonaws.com"  # the service the roles are passed to (iam:PassedToService)
-mfa = "absent"  # aws:MultiFactorAuthPresent: absent (long-term access keys), present (MFA session) or false
-top = 15  # how many rows of each table to show
-out_path = ""  # also write every pair to FILE.parquet or FILE.csv; empty: do not write
+snapshot_path: str = ""  # the snapshot file (`glue-iam-kit snapshot --out FILE`); empty: a small synthetic account
+service: str = "glue.amazonaws.com"  # the service the roles are passed to (iam:PassedToService)
+mfa: str = "absent"  # aws:MultiFactorAuthPresent: absent (long-term access keys), present (MFA session) or false
+top: int = 15  # how many rows of each table to show
+out_path: str = ""  # also write every pair to FILE.parquet or FILE.csv; empty: do not write
 
 # %%
 import time
 
-from glue_iam_kit.matrix.compute import compute_matrix, open_matrix_snapshot
+from glue_iam_kit.matrix import compute_matrix, open_matrix_snapshot
 from glue_iam_kit.matrix.summary import (find_overbroad_grants, plot_heatmap, render_matrix_overview,
                                          summarise_principals, summarise_roles)
 

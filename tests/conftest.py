@@ -92,7 +92,8 @@ def moto_server():
 def aws_target(moto_server):
     """The aws target's exact code path, pointed at the loopback moto server, seeded with seed-incident."""
     from glue_iam_kit.sources.aws import AwsTarget, make_session
-    from glue_iam_kit.sources.sandbox import FAKE_CREDENTIALS, render_scenario, seed
+    from glue_iam_kit.sources.sandbox import render_scenario
+    from glue_iam_kit.sources.sandbox.target import FAKE_CREDENTIALS, seed
 
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")).read()
     scenario = render_scenario("seed-incident", account_id=SERVER_ACCOUNT)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from glue_iam_kit import collectors as c
+from glue_iam_kit import frames
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
 from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
@@ -35,21 +36,21 @@ def _p(target):
 def test_caller_identity(target):
     account = _p(target)["account_id"]
     frame = c.fetch_caller_identity(target, account)
-    assert list(frame.columns) == c.IDENTITY_COLUMNS
+    assert list(frame.columns) == frames.IDENTITY_COLUMNS
     assert frame.loc[0, "account"] == account and frame.loc[0, "matches"]
     assert not c.fetch_caller_identity(target, "999999999999").loc[0, "matches"]
 
 
 def test_user_policies_empty_but_with_columns(target):
     frame = c.fetch_user_policies(target, _p(target)["user"])
-    assert list(frame.columns) == c.POLICY_COLUMNS
+    assert list(frame.columns) == frames.POLICY_COLUMNS
     assert frame.empty  # the seed user has no policy of its own, as in the write-up
 
 
 def test_user_groups_and_their_policies(target):
     p = _p(target)
     frame = c.fetch_user_groups(target, p["user"])
-    assert list(frame.columns) == c.GROUP_COLUMNS
+    assert list(frame.columns) == frames.GROUP_COLUMNS
     rows = {(r.group_name, r.policy_name, r.policy_type, r.attachment) for r in frame.itertuples()}
     assert rows == {(p["glue_group"], "AWSGlueConsoleFullAccess", "aws-managed", "managed"),
                     (p["dev_group"], "RequireMFA", "group", "inline")}
@@ -61,7 +62,7 @@ def test_user_groups_and_their_policies(target):
 def test_identity_statements_have_sources(target):
     p = _p(target)
     frame = c.fetch_identity_statements(target, p["user"])
-    assert list(frame.columns) == c.STATEMENT_COLUMNS
+    assert list(frame.columns) == frames.STATEMENT_COLUMNS
     deny = frame[frame.effect == "Deny"]
     assert len(deny) == 1 and deny.iloc[0].via_group == p["dev_group"] and deny.iloc[0].not_action
     passrole = frame[frame.action == "iam:PassRole"]
@@ -71,7 +72,7 @@ def test_identity_statements_have_sources(target):
 def test_role_trust_rows(target):
     p = _p(target)
     frame = c.fetch_role(target, p["role"])
-    assert list(frame.columns) == c.TRUST_COLUMNS
+    assert list(frame.columns) == frames.TRUST_COLUMNS
     assert frame.loc[0, "principal"] == "glue.amazonaws.com" and frame.loc[0, "principal_type"] == "Service"
     assert frame.loc[0, "role_arn"] == f"arn:aws:iam::{p['account_id']}:role/{p['role']}"
     # a role ARN is accepted as well as a name
@@ -81,14 +82,14 @@ def test_role_trust_rows(target):
 def test_job_resolves_role(target):
     p = _p(target)
     frame = c.fetch_job(target, p["job"])
-    assert list(frame.columns) == c.JOB_COLUMNS
+    assert list(frame.columns) == frames.JOB_COLUMNS
     assert frame.loc[0, "role_as_stored"] == p["role"]
     assert frame.loc[0, "role_arn"] == f"arn:aws:iam::{p['account_id']}:role/{p['role']}"
 
 
 def test_scps_not_in_an_organization(target):
     frame = c.fetch_service_control_policies(target)
-    assert list(frame.columns) == c.SCP_COLUMNS and frame.empty
+    assert list(frame.columns) == frames.SCP_COLUMNS and frame.empty
 
 
 @pytest.mark.parametrize("step,kind", [
@@ -112,7 +113,7 @@ def test_call_tally_counts_operations(shared_sandbox):
     before = dict(shared_sandbox.calls)
     c.fetch_user_groups(shared_sandbox, _p(shared_sandbox)["user"])
     tally = c.render_call_tally(shared_sandbox)
-    assert list(tally.columns) == c.CALL_COLUMNS
+    assert list(tally.columns) == frames.CALL_COLUMNS
     counts = dict(zip(tally.operation, tally.calls, strict=True))
     assert counts["iam:ListGroupsForUser"] - before.get("iam:ListGroupsForUser", 0) == 1
     assert counts["iam:GetPolicyVersion"] - before.get("iam:GetPolicyVersion", 0) == 1
@@ -120,7 +121,7 @@ def test_call_tally_counts_operations(shared_sandbox):
 
 def test_sandbox_round_trip_through_snapshot_gives_same_frames(shared_sandbox, tmp_path):
     sandbox = shared_sandbox
-    from glue_iam_kit.sources.snapshot import write_json_atomic
+    from glue_iam_kit.files import write_json_atomic
 
     path = tmp_path / "snap.json"
     write_json_atomic(str(path), build_snapshot(sandbox))

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from glue_iam_kit.engine.cases import simulate_case
-from glue_iam_kit.engine.decision import render_trace_frame, render_trace_text
+from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.frames import render_trace_frame
 
 CASE_DIR = Path(__file__).parent / "cases"
 BASE_DEFAULTS = {

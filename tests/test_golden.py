@@ -37,11 +37,7 @@ def scenario_findings(name: str) -> dict[str, Any]:
     """findings.json of the investigation of *name*, as the reports write it, volatile fields masked."""
     inv = open_investigation("sandbox", scenario=name)
     try:
-        for step in ("header", "step_account", "step_user_policies", "step_groups", "step_role_trust",
-                     "step_job_role", "step_simulate", "step_explicit_deny", "step_implicit_deny"):
-            getattr(inv, step)()
-        inv.step_verify(apply_fix=False)
-        inv.conclusion()
+        inv.run()
         results, ids = inv.results(), inv.identifiers()
     finally:
         inv.target.close()

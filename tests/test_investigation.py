@@ -14,11 +14,7 @@ SCENARIOS = {s["name"]: s for s in list_scenarios()}
 
 
 def run_all_steps(inv, apply_fix=False):
-    for step in (inv.header, inv.step_account, inv.step_user_policies, inv.step_groups, inv.step_role_trust,
-                 inv.step_job_role, inv.step_simulate, inv.step_explicit_deny, inv.step_implicit_deny):
-        step()
-    inv.step_verify(apply_fix=apply_fix)
-    return inv.conclusion()
+    return inv.run(apply_fix=apply_fix)[-1]
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -61,12 +57,12 @@ def test_seed_incident_layers_nearest_allow_and_fix():
 def test_apply_fix_puts_reads_back_and_resimulates():
     inv = open_investigation("sandbox", scenario="role-not-found")  # no MFA layer: the fix alone decides
     try:
-        inv.step_role_trust()
-        inv.step_simulate()
-        inv.step_explicit_deny()
-        inv.step_implicit_deny()
+        inv.step("trust")
+        inv.step("simulate")
+        inv.step("explicit-deny")
+        inv.step("implicit-deny")
         before = list(inv.target.operations)
-        finding = inv.step_verify(apply_fix=True)
+        finding = inv.step("verify", apply_fix=True)
         assert finding.status == "ok", finding.summary
         assert inv.verification == {"applied": True, "policy_printed": json.dumps(inv.fix["policy"]),
                                     "read_back_matches": True, "before": "implicitDeny", "after": "allowed"}
@@ -78,8 +74,9 @@ def test_apply_fix_puts_reads_back_and_resimulates():
 
 def test_unknown_user_is_a_clear_error(tmp_path):
     from glue_iam_kit.errors import NotFoundError
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.sources.base import open_target
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -90,7 +87,7 @@ def test_unknown_user_is_a_clear_error(tmp_path):
 def test_bad_error_text_is_a_finding_not_a_crash():
     inv = open_investigation("sandbox", error_text="Job failed: S3 bucket not found")
     try:
-        header = inv.header()
+        header = inv.step("failure")
         assert header.status == "could not check" and "not an AccessDenied message" in header.summary
         assert run_all_steps(inv).summary == ("verdict: explicit-deny, no-allow — not confirmed: 1 step(s) could not "
                                               "be checked")
@@ -99,8 +96,9 @@ def test_bad_error_text_is_a_finding_not_a_crash():
 
 
 def test_snapshot_target_decides_locally(tmp_path):
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.sources.base import open_target
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -130,7 +128,7 @@ def test_aws_target_uses_the_simulator_as_authority(aws_target):
 
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"], job="nightly-sales-etl")
     inv.principal  # noqa: B018 - read the policies first: the stub then answers the simulator calls only
-    inv._scp_levels()
+    inv.evidence.scp_levels()
     role = "arn:aws:iam::123456789012:role/etl-runtime-role"
     iam = aws_target.client("iam")
     with Stubber(iam) as stub:
@@ -141,11 +139,11 @@ def test_aws_target_uses_the_simulator_as_authority(aws_target):
         for decision in ("implicitDeny", "allowed", "implicitDeny", "implicitDeny"):
             stub.add_response("simulate_principal_policy",
                               {"EvaluationResults": [_result(decision, role)], "IsTruncated": False}, None)
-        first = inv.step_simulate()
+        first = inv.step("simulate")
         assert inv.layers[0].aws_decision == "explicitDeny" and first.details["local_decision"] == "explicitDeny"
-        inv.step_explicit_deny()
+        inv.step("explicit-deny")
         assert [layer.aws_decision for layer in inv.layers] == ["explicitDeny", "implicitDeny"]
-        inv.step_implicit_deny()
+        inv.step("implicit-deny")
         stub.assert_no_pending_responses()
     assert [w["after"] for w in inv.what_if] == ["allowed", "implicitDeny", "implicitDeny"]
 
@@ -157,8 +155,8 @@ def test_the_what_if_sends_the_proposed_policy(aws_target, monkeypatch):
     monkeypatch.setattr(aws_target, "simulate_principal_policy",
                         lambda **p: sent.append(p) or [_result("implicitDeny", p["ResourceArns"][0])])
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
-    for step in (inv.step_role_trust, inv.step_simulate, inv.step_explicit_deny, inv.step_implicit_deny):
-        step()
+    for key in ("trust", "simulate", "explicit-deny", "implicit-deny"):
+        inv.step(key)
     what_if = [p for p in sent if "PolicyInputList" in p]
     assert what_if and json.loads(what_if[0]["PolicyInputList"][0]) == inv.fix["policy"]
     entries = {e["ContextKeyName"]: e for e in sent[0]["ContextEntries"]}
@@ -170,7 +168,7 @@ def test_aws_simulator_unavailable_falls_back_to_local(aws_target):
     from glue_iam_kit.diagnosis.investigation import Investigation
 
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
-    finding = inv.step_simulate()
+    finding = inv.step("simulate")
     # moto's server answers SimulatePrincipalPolicy with an error: the local evaluator decides, and says so.
     assert finding.details["aws_decision"] is None and "local evaluator decides" in finding.details["aws_note"]
     assert finding.details["decision"] == "explicitDeny"
@@ -182,13 +180,14 @@ def test_disagreement_is_a_finding(aws_target, monkeypatch):
     monkeypatch.setattr(aws_target, "simulate_principal_policy",
                         lambda **p: [{"EvalDecision": "allowed", "EvalActionName": "iam:PassRole"}])
     inv = Investigation(aws_target, error_text=aws_target.scenario["error_text"])
-    finding = inv.step_simulate()
+    finding = inv.step("simulate")
     assert finding.details.get("disagreement") and "a disagreement to look into" in finding.summary
 
 
 def test_a_malformed_policy_is_a_clear_could_not_check(tmp_path):
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.sources.base import open_target
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     with open_target("sandbox") as t:
         data = json.loads(json.dumps(build_snapshot(t), default=str))
@@ -198,10 +197,10 @@ def test_a_malformed_policy_is_a_clear_could_not_check(tmp_path):
     inv = open_investigation("snapshot", snapshot_path=str(tmp_path / "s.json"), user="dev-user",
                              role="etl-runtime-role")
     try:
-        finding = inv.step_simulate()
+        finding = inv.step("simulate")
         assert finding.status == "could not check"
         assert "policy 'RequireMFA' statement 1 (DenyAllExceptListedIfNoMFA): Effect must be" in finding.summary
-        assert inv.conclusion().details["unconfirmed"]
+        assert inv.step("verdict").details["unconfirmed"]
     finally:
         inv.finish()
 

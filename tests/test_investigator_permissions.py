@@ -12,11 +12,9 @@ from moto.core import enable_iam_authentication
 from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.sources.aws import AwsTarget, make_session
 from glue_iam_kit.sources.base import open_target
-from glue_iam_kit.sources.sandbox import _account_header
+from glue_iam_kit.sources.sandbox.target import _account_header
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("header", "step_account", "step_user_policies", "step_groups", "step_role_trust", "step_job_role",
-         "step_simulate", "step_explicit_deny", "step_implicit_deny", "step_verify", "conclusion")
 
 
 def _investigator(sandbox, without: str) -> AwsTarget:
@@ -47,7 +45,7 @@ def test_each_missing_permission_is_reported_and_the_run_goes_on(missing, step):
         with enable_iam_authentication():
             inv = Investigation(target, error_text=sandbox.scenario["error_text"],
                                 job=sandbox.scenario["parameters"]["job"])
-            findings = {f.key: f for f in (getattr(inv, name)() for name in STEPS)}
+            findings = {f.key: f for f in inv.run()}
     finding = findings[step]
     assert finding.status == "could not check", finding.summary
     assert f"AccessDenied on {missing} — grant it or use a snapshot" in finding.summary
@@ -62,7 +60,7 @@ def test_with_every_permission_nothing_is_missing():
         with enable_iam_authentication():
             inv = Investigation(target, error_text=sandbox.scenario["error_text"],
                                 job=sandbox.scenario["parameters"]["job"])
-            findings = [getattr(inv, name)() for name in STEPS]
+            findings = inv.run()
     unconfirmed = findings[-1].details["unconfirmed"]
     assert all("SimulatePrincipalPolicy" in u or "not implemented" in u for u in unconfirmed) or not unconfirmed
     assert findings[-1].summary.startswith("verdict: explicit-deny, no-allow")
@@ -73,6 +71,6 @@ def test_a_denied_simulator_falls_back_to_the_local_evaluator():
         target = _investigator(sandbox, "iam:SimulatePrincipalPolicy")
         with enable_iam_authentication():
             inv = Investigation(target, error_text=sandbox.scenario["error_text"])
-            finding = inv.step_simulate()
+            finding = inv.step("simulate")
     assert "AccessDenied on iam:SimulatePrincipalPolicy" in finding.details["aws_note"]
     assert finding.details["decision"] == "explicitDeny"

@@ -16,14 +16,7 @@ from glue_iam_kit.cli import main
 from glue_iam_kit.engine.evaluator import Request, evaluate_request
 from glue_iam_kit.engine.patterns import RESOURCE, compile_pattern
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.matrix.compute import (
-    MATRIX_COLUMNS,
-    MatrixAccount,
-    compute_matrix,
-    evaluate_matrix,
-    matrix_context,
-    principal_context,
-)
+from glue_iam_kit.matrix import MATRIX_COLUMNS, MatrixAccount, compute_matrix, evaluate_matrix
 from glue_iam_kit.matrix.summary import (
     find_overbroad_grants,
     heatmap_grid,
@@ -31,7 +24,8 @@ from glue_iam_kit.matrix.summary import (
     summarise_principals,
     summarise_roles,
 )
-from glue_iam_kit.principals.base import gather_scps
+from glue_iam_kit.principals import gather_scps
+from glue_iam_kit.principals.context import request_context
 from glue_iam_kit.sources.snapshot import SnapshotTarget
 from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
@@ -46,11 +40,11 @@ def _pair_by_pair(target, pairs, service="glue.amazonaws.com", mfa="absent"):
     account = MatrixAccount(target)
     by_arn = {pp.arn: pp for pp in account.principals}
     scps = gather_scps(target)
-    base = matrix_context(service, mfa)
     out = {}
     for principal, role in pairs:
         pp = by_arn[principal]
-        d = evaluate_request(pp.policy_set(scps), Request("iam:PassRole", role, pp.arn, principal_context(base, pp)))
+        d = evaluate_request(pp.policy_set(scps), Request("iam:PassRole", role, pp.arn,
+                                                            request_context(pp, service, mfa)))
         out[(principal, role)] = (d.decision, d.blocked_by or "", "; ".join(sorted(t.label for t in d.deciding)))
     return out
 
@@ -99,7 +93,7 @@ def test_role_vectors_equal_pattern_by_pattern():
         {**copy.deepcopy(template), "RoleName": arn.rsplit("/", 1)[1], "Arn": arn} for arn in roles]
     account = MatrixAccount(SnapshotTarget(data))
     for who in ("al*ice", "alice", "b?c"):
-        context = principal_context(matrix_context("glue.amazonaws.com", "absent"), _user(who))
+        context = request_context(_user(who), "glue.amazonaws.com", "absent")
         for tail in ("a*", "a", "${aws:username}-*", "${aws:username}", "${aws:nokey}", "path/*", "b${?}c"):
             for raw in (f"arn:aws:iam::111122223333:role/{tail}", "*", "arn:aws:iam::*:role/?"):
                 pattern = compile_pattern(raw, RESOURCE)

@@ -89,8 +89,9 @@ def test_anonymised_reports_keep_no_identifier(names, tmp_path):
 
 
 def test_failed_run_is_one_line_and_leaves_no_report(tmp_path, capsys):
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.sources.base import open_target
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     with open_target("sandbox") as t:
         write_json_atomic(str(tmp_path / "s.json"), build_snapshot(t))
@@ -110,7 +111,7 @@ def test_notebooks_are_committed_clean_and_paired(path):
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
     for line in params[0].source.splitlines():
-        assert re.match(r"^\w+ = .+  # \S", line), f"parameters are `name = value  # help`: {line!r}"
+        assert re.match(r"^\w+: \w+ = .+  # \S", line), f"parameters are `name: type = value  # help`: {line!r}"
     paired = path.with_suffix(".py")
     assert paired.exists(), "pair every notebook with a jupytext percent script"
     import jupytext
@@ -152,9 +153,10 @@ def test_train_needs_a_scenario(capsys):
 
 @pytest.mark.parametrize("source", ["sandbox", "synthetic"])
 def test_account_matrix_notebook_runs(tmp_path, source):
+    from glue_iam_kit.files import write_json_atomic
     from glue_iam_kit.jupyter.run import execute_notebook
     from glue_iam_kit.sources.base import open_target
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
     from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
     snap = tmp_path / "snapshot.json"

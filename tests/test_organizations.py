@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from glue_iam_kit.errors import CouldNotCheck
 from glue_iam_kit.sources.aws import AwsTarget, make_session
-from glue_iam_kit.sources.sandbox import FAKE_CREDENTIALS, _account_header
+from glue_iam_kit.sources.sandbox.target import FAKE_CREDENTIALS, _account_header
 
 DENY = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyPassRoleToGlue", "Effect": "Deny",
                                                 "Action": "iam:PassRole", "Resource": "*"}]}

@@ -13,7 +13,7 @@ from glue_iam_kit import collectors as c
 from glue_iam_kit.cli import main
 from glue_iam_kit.errors import CouldNotCheck
 from glue_iam_kit.sources.aws import AwsTarget, make_session
-from glue_iam_kit.sources.sandbox import FAKE_CREDENTIALS
+from glue_iam_kit.sources.sandbox.target import FAKE_CREDENTIALS
 
 GLUE_THROTTLED = (400, b'{"__type": "ThrottlingException", "message": "Rate exceeded"}')
 THROTTLED = (400, b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
@@ -76,9 +76,9 @@ def test_a_throttled_step_records_could_not_check_and_the_run_goes_on(fresh_targ
 
     fresh_target.client("glue").meta.events.register("before-send.glue.GetJob", Faults(GLUE_THROTTLED, n=99))
     inv = Investigation(fresh_target, user="dev-user", role="etl-runtime-role", job="nightly-sales-etl")
-    job = inv.step_job_role()
+    job = inv.step("job")
     assert job.status == "could not check" and "throttled on glue:GetJob" in job.summary
-    assert inv.step_simulate().details["decision"] == "explicitDeny"
+    assert inv.step("simulate").details["decision"] == "explicitDeny"
 
 
 def test_secrets_never_reach_any_output(aws_target, tmp_path, monkeypatch, capsys):
@@ -88,12 +88,12 @@ def test_secrets_never_reach_any_output(aws_target, tmp_path, monkeypatch, capsy
     # the aws target with credentials from the environment, as a real run would take them
     target = AwsTarget(make_session(region="ap-northeast-1"), kind="aws", endpoint_url=aws_target.endpoint_url)
     from glue_iam_kit.diagnosis.investigation import Investigation
-    from glue_iam_kit.sources.snapshot import build_snapshot, write_json_atomic
+    from glue_iam_kit.files import write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
 
     inv = Investigation(target, user="dev-user", role="etl-runtime-role", job="nightly-sales-etl")
-    for step in (inv.step_account, inv.step_groups, inv.step_simulate, inv.step_explicit_deny,
-                 inv.step_implicit_deny, inv.conclusion):
-        step()
+    for key in ("account", "groups", "simulate", "explicit-deny", "implicit-deny", "verdict"):
+        inv.step(key)
     write_json_atomic(str(tmp_path / "results.json"), inv.results())
     write_json_atomic(str(tmp_path / "snap.json"), build_snapshot(target))
     assert main(["investigate", "--snapshot", str(tmp_path / "snap.json"), "--user", "dev-user", "-q",

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from glue_iam_kit.cli import main
-from glue_iam_kit.engine.cases import simulate_frame
+from glue_iam_kit.frames import simulate_frame
 
 ALLOW_PASSROLE = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/etl-runtime",

@@ -127,20 +127,3 @@ def simulate_lines(lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], list[
             yield {"id": None, "error": f"line {n}: not valid JSON ({exc.msg} at column {exc.colno})"}, []
             continue
         yield simulate_case(case)
-
-
-def simulate_frame(path: str):
-    """The same as ``glue-iam-kit simulate --cases PATH``, as a DataFrame: one row per action × resource."""
-    import pandas as pd
-
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for out, decisions in simulate_lines(fh):
-            if "error" in out:
-                rows.append({"id": out["id"], "action": None, "resource": None, "decision": None,
-                             "blocked_by": None, "matched": "", "error": out["error"]})
-            for d in decisions:
-                rows.append({"id": out["id"], "action": d.action, "resource": d.resource, "decision": d.decision,
-                             "blocked_by": d.blocked_by, "matched": "; ".join(t.label for t in d.deciding),
-                             "error": None})
-    return pd.DataFrame(rows, columns=["id", "action", "resource", "decision", "blocked_by", "matched", "error"])

@@ -13,10 +13,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from glue_iam_kit.diagnosis.investigation import Investigation, fix_policy, proposed_fix_record
-from glue_iam_kit.engine.context import context_value
-from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, render_trace_text
+from glue_iam_kit.diagnosis.evidence import Evidence
+from glue_iam_kit.diagnosis.fix import fix_policy, proposed_fix_record
+from glue_iam_kit.engine.context import RequestContext, context_value
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
+from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import KitError
+from glue_iam_kit.principals.context import request_context
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.sandbox import scenario_names
 
@@ -61,7 +64,7 @@ class Explorer:
         self.fix_button = w.Button(description="Simulate with the fix", icon="wrench", disabled=True)
         self.fix_result = w.HTML()
         self._target: Any = None
-        self._inv: Investigation | None = None
+        self._evidence: Evidence | None = None
         self._quiet = False
 
         self.load_button.on_click(lambda _: self.load())
@@ -117,13 +120,13 @@ class Explorer:
             self.progress.value = 3
             principals = [u["Arn"] for u in auth["UserDetailList"]] + [r["Arn"] for r in auth["RoleDetailList"]]
             roles = [r["Arn"] for r in auth["RoleDetailList"]]
-            scenario = getattr(self._target, "scenario", {}) or {}
-            params = scenario.get("parameters", {})
+            defaults = self._target.subject_defaults()
+            scenario = getattr(self._target, "scenario", None) or {}
             self._quiet = True
             self.principal.options, self.role.options, self.job.options = principals, roles, ["", *jobs]
-            self.principal.value = self._default(principals, params.get("user") or params.get("deployer"))
-            self.role.value = self._default(roles, params.get("role"))
-            self.job.value = params.get("job", "") if params.get("job") in jobs else (jobs[0] if jobs else "")
+            self.principal.value = self._default(principals, defaults.get("user"))
+            self.role.value = self._default(roles, defaults.get("role"))
+            self.job.value = defaults.get("job", "") if defaults.get("job") in jobs else (jobs[0] if jobs else "")
             self._quiet = False
             self.status.value = f"<i>{kind}{': ' + scenario.get('description', '') if scenario else ''}</i>"
             self.progress.value = 4
@@ -142,34 +145,31 @@ class Explorer:
     def _subject_changed(self) -> None:
         if self._quiet or self._target is None or not self.principal.value or not self.role.value:
             return
-        self._inv = Investigation(self._target, user=self.principal.value, role=self.role.value,
+        self._evidence = Evidence(self._target, user=self.principal.value, role=self.role.value,
                                   job=self.job.value or "", service=self.service.value)
-        self._inv.role_arn = self.role.value
         self.refresh()
 
     # -- evaluating --------------------------------------------------------------------------------------
-    def context(self):
-        """The request context the toggles describe."""
-        assert self._inv is not None
-        self._inv.service = self.service.value
-        ctx = self._inv.base_context()
-        if self.mfa.value != "absent":
-            ctx = ctx.with_values(context_value("aws:MultiFactorAuthPresent", self.mfa.value, "boolean"))
+    def context(self) -> RequestContext:
+        """The request context the toggles describe (the same builder the investigation and the matrix use)."""
+        assert self._evidence is not None
+        extra = []
         if self.source_ip.value.strip():
             try:
-                ctx = ctx.with_values(context_value("aws:SourceIp", self.source_ip.value.strip(), "ip"))
+                extra.append(context_value("aws:SourceIp", self.source_ip.value.strip(), "ip"))
             except KitError as exc:
                 self.decision.value = _decision_html("?", str(exc))
                 raise
-        return ctx
+        mfa = {"true": "present"}.get(self.mfa.value, self.mfa.value)
+        return request_context(self._evidence.principal, self.service.value, mfa, extra)
 
     def refresh(self) -> None:
         """Simulate with the current choices and show the decision, the trace, the nearest allows, the fix."""
-        if self._quiet or self._inv is None:
+        if self._quiet or self._evidence is None:
             return
         self.fix_result.value = ""
         try:
-            layer = self._inv.simulate(self.context())
+            layer = self._evidence.simulate(self.context(), role_arn=self.role.value)
         except KitError as exc:
             self.trace.value = f"<b>could not check:</b> {html.escape(str(exc))}"
             return
@@ -187,10 +187,10 @@ class Explorer:
 
     def simulate_with_fix(self) -> None:
         """What-if: the same request with the least-privilege policy added."""
-        if self._inv is None:
+        if self._evidence is None:
             return
         record = proposed_fix_record(self.role.value, self.service.value)
-        layer = self._inv.simulate(self.context(), extra=[record])
+        layer = self._evidence.simulate(self.context(), role_arn=self.role.value, extra=[record])
         self.decision.value = _decision_html(layer.final, "with the proposed fix")
         self.fix_result.value = f"with the fix: <b>{layer.final}</b>"
         self.trace.value = f"<pre>{html.escape(render_trace_text(layer.decision))}</pre>"

@@ -1,12 +1,8 @@
-"""Run the investigation notebook with papermill and write the four files of an investigation.
+"""Run the kit's notebooks with papermill, and an investigation's four files from one run.
 
-- ``investigation.ipynb``: the executed notebook, not anonymised, for the investigator only;
-- ``report.html``: anonymised, code hidden, standalone (nbconvert, rendered in this process);
-- ``report.md``: anonymised, for tickets and postmortem documents;
-- ``findings.json``: anonymised, machine-readable.
-
-Every file is rendered first and written last (temporary file, then rename): a failed run leaves no half
-report. A last check refuses to write an anonymised file in which a real identifier survives.
+The kernel is started before papermill is imported, so it boots on the other core while papermill loads; the
+notebook leaves its raw results (:func:`write_raw_results`) for the reports, which are rendered here
+(:mod:`glue_iam_kit.reports.bundle`).
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
+from glue_iam_kit.files import write_json_atomic
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
 # A wheel install puts them under <prefix>/share (pyproject's data-files).
@@ -30,6 +26,7 @@ INSTALLED_NOTEBOOK_DIRS = tuple(Path(p) / "share" / "glue-iam-kit" / "notebooks"
 PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 TRAINING = "03_training.ipynb"
+RAW_RESULTS = "raw-results.json"  # the notebook's hand-over to the reports, in the run's temporary folder
 
 
 def notebook_path(name: str) -> Path:
@@ -45,8 +42,7 @@ def execute_notebook(name: str, output: str, parameters: dict[str, Any], progres
                      cwd: str | None = None, while_running: Any = None) -> None:
     """papermill, with a clear error instead of a traceback when a cell fails.
 
-    The kernel is started first, so that it boots on the other core while papermill (a heavy import) loads
-    here; *while_running* (a callable) is started in a thread once papermill is loaded.
+    *while_running* (a callable) is started in a thread once papermill is loaded.
     """
     from jupyter_client.manager import KernelManager
 
@@ -72,26 +68,17 @@ def execute_notebook(name: str, output: str, parameters: dict[str, Any], progres
         km.shutdown_kernel(now=True)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write_raw_results(artifacts_dir: str, results: dict[str, Any], identifiers: dict[str, Any]) -> None:
+    """What the notebook hands to the reports (never a report itself: it is not anonymised)."""
+    write_json_atomic(os.path.join(artifacts_dir, RAW_RESULTS), {"results": results, "identifiers": identifiers})
 
 
 def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True,
                       notebook: str = INVESTIGATION) -> dict[str, Any]:
     """Execute the investigation (or training) notebook and write its four files into *out_dir*; return the
     verdicts and the paths."""
-    from glue_iam_kit.reports.markdown import render_report_html, render_report_md, warm_up
+    from glue_iam_kit.reports.bundle import render_outputs, write_outputs
+    from glue_iam_kit.reports.html import warm_up
 
     warmed = threading.Event()
 
@@ -105,7 +92,7 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
         executed = os.path.join(tmp, "investigation.ipynb")
         execute_notebook(notebook, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp,
                          while_running=warm)
-        raw_path = os.path.join(tmp, "raw-results.json")
+        raw_path = os.path.join(tmp, RAW_RESULTS)
         if not os.path.exists(raw_path):
             raise KitError("the notebook ran but left no results: is it the kit's own notebook?")
         with open(raw_path, encoding="utf-8") as fh:
@@ -117,26 +104,5 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
     identifiers = dict(raw["identifiers"])
     if parameters.get("profile"):
         identifiers["profile"] = parameters["profile"]
-    anonymiser = Anonymiser(identifiers)
-    anonymous_nb = anonymiser.anonymise_notebook(json.loads(notebook_text))
-    results = anonymiser.anonymise_object(raw["results"])
-    files = {
-        "report.html": render_report_html(anonymous_nb),
-        # The report's own prose is anonymised too: a name may collide with a word the report uses.
-        "report.md": anonymiser.anonymise_text(render_report_md(results)),
-        "findings.json": json.dumps(results, indent=1, default=str) + "\n",
-    }
-    kinds = {"report.html": "html", "report.md": "text", "findings.json": "json"}
-    for name, text in files.items():
-        survivors = find_survivors(text, identifiers, kinds[name])
-        if survivors:
-            # Never name them here: this message may itself end up in a ticket.
-            raise KitError(f"refusing to write {name}: {len(survivors)} identifier(s) survived anonymisation")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files["investigation.ipynb"] = notebook_text
-    for name in ("investigation.ipynb", "report.html", "report.md", "findings.json"):
-        _atomic_write(out / name, files[name])
-    return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]],
-            "paths": {name: str(out / name) for name in ("investigation.ipynb", "report.html", "report.md",
-                                                          "findings.json")}}
+    paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers))
+    return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths}

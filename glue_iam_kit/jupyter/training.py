@@ -1,70 +1,18 @@
 """Training: the trainee records a prediction (verdict and the deciding policy) before the simulation; the kit
-grades it against what the investigation found, and explains what was missed."""
+grades it against what the investigation found. Both are steps of the one step list
+(:data:`glue_iam_kit.diagnosis.steps.TRAINING_STEPS`); these are the notebook's names for them."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
-
-from glue_iam_kit.diagnosis.investigation import INFO, OK, PROBLEM, VERDICTS, Finding, Investigation
+from glue_iam_kit.diagnosis.investigation import Investigation
+from glue_iam_kit.model import Finding
 
 
 def record_prediction(inv: Investigation, verdict: str, policy: str = "") -> Finding:
     """Record the trainee's prediction (shown in the notebook before the simulation runs)."""
-    verdict = (verdict or "").strip()
-    if verdict and verdict not in VERDICTS:
-        summary = f"'{verdict}' is not a verdict: choose one of {', '.join(VERDICTS)}"
-        status = PROBLEM
-    elif not verdict:
-        summary = f"no prediction recorded: set predicted_verdict to one of {', '.join(VERDICTS)}"
-        status = INFO
-    else:
-        summary = f"your prediction: {verdict}" + (f", decided by {policy}" if policy else "")
-        status = INFO
-    inv.prediction = {"verdict": verdict, "policy": (policy or "").strip()}  # type: ignore[attr-defined]
-    return inv._add(Finding(11, "prediction", "Your prediction", status, summary))
-
-
-def deciding_policies(inv: Investigation) -> list[str]:
-    """The policies that decide: the explicit deny's, the nearest allow's, or the granting statements'."""
-    names: list[str] = []
-    for v in inv.verdicts:
-        if v["verdict"] == "explicit-deny":
-            names.append(v["policy"])
-        elif v["verdict"] == "no-allow":
-            names += [n["policy"] for n in v.get("nearest_allows", [])[:1]]
-        elif v["verdict"] == "allowed":
-            names += [d.split(" (", 1)[0] for d in v.get("deciding", [])]
-    return names
+    return inv.step("prediction", verdict=verdict, policy=policy)
 
 
 def grade(inv: Investigation) -> Finding:
     """Compare the recorded prediction with the verdicts; explain what was missed."""
-    prediction: dict[str, Any] = getattr(inv, "prediction", {}) or {}
-    actual = [v["verdict"] for v in inv.verdicts]
-    deciding = deciding_policies(inv)
-    guess, policy = prediction.get("verdict", ""), prediction.get("policy", "")
-    verdict_ok = bool(guess) and guess == (actual[0] if actual else "")
-    verdict_partly = bool(guess) and guess in actual and not verdict_ok
-    policy_ok = not policy or policy in deciding
-    rows = [{"what": "verdict", "you said": guess or "(nothing)", "the investigation found": ", ".join(actual),
-             "right": verdict_ok},
-            {"what": "deciding policy", "you said": policy or "(not graded)",
-             "the investigation found": ", ".join(deciding) or "-", "right": policy_ok}]
-    missed = []
-    if not verdict_ok:
-        if verdict_partly:
-            missed.append(f"{guess} holds, but it is not the first layer: {actual[0]} comes first "
-                          "(an explicit deny hides what lies underneath until its restriction is satisfied)")
-        else:
-            missed.append(f"the verdicts are {', '.join(actual)}")
-    if not policy_ok:
-        missed.append(f"the deciding policy is {', '.join(deciding)}")
-    status = OK if verdict_ok and policy_ok else PROBLEM
-    if status != OK:  # the investigation's own account of the causes, to read next
-        missed += [f.summary for f in inv.findings
-                   if f.key in ("explicit-deny", "implicit-deny") and f.status == PROBLEM]
-    summary = "right on both counts" if status == OK else "not quite: " + "; ".join(missed[:2])
-    return inv._add(Finding(12, "grade", "Grade", status, summary, pd.DataFrame(rows),
-                            {"missed": missed, "prediction": prediction}))
+    return inv.step("grade")

@@ -21,48 +21,22 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from glue_iam_kit.engine.context import RequestContext, context_value
-from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.engine.context import RequestContext
+from glue_iam_kit.engine.decision import EXPLICIT_DENY
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request, matches_action
 from glue_iam_kit.engine.patterns import Pattern, Unresolved, compile_resolved
 from glue_iam_kit.errors import CouldNotCheck, KitError
-from glue_iam_kit.principals.base import PolicyRecord, PrincipalPolicies, gather_role, gather_scps, gather_user
+from glue_iam_kit.matrix.table import PassRoleMatrix, progress_bar
+from glue_iam_kit.model import DECISION_COULD_NOT_CHECK, DECISIONS, GLUE_SERVICE, PASSROLE, could_not_check
+from glue_iam_kit.principals import KINDS, PolicyRecord, PrincipalPolicies, gather_scps
+from glue_iam_kit.principals.context import mfa_values, request_context
 
-PASSROLE = "iam:PassRole"
-COULD_NOT_CHECK = "couldNotCheck"  # a malformed policy, an unreadable principal: the reason is in statements
-DECISIONS = (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, COULD_NOT_CHECK)
-MATRIX_COLUMNS = ["principal_arn", "role_arn", "decision", "blocked_by", "statements"]
-MFA_MODES = ("absent", "present", "false")
-OUTPUT_FORMATS = (".parquet", ".csv")
 _PRINCIPAL_SPECIFIC = ("${", "aws:username", "aws:userid", "aws:principalarn", "aws:principaltag")
-
-
-def matrix_context(service: str, mfa: str) -> RequestContext:
-    """iam:PassedToService, and MFA as long-term keys (absent), an MFA session (present) or false."""
-    if mfa not in MFA_MODES:
-        raise KitError(f"mfa must be one of {', '.join(MFA_MODES)}, not {mfa!r}")
-    values = [context_value("iam:PassedToService", service)]
-    if mfa == "present":
-        values.append(context_value("aws:MultiFactorAuthPresent", "true", "boolean"))
-    elif mfa == "false":
-        values.append(context_value("aws:MultiFactorAuthPresent", "false", "boolean"))
-    return RequestContext(values)
-
-
-def principal_context(base: RequestContext, pp: PrincipalPolicies) -> RequestContext:
-    """*base* plus the keys AWS fills in for the principal itself."""
-    context = base.with_values(context_value("aws:PrincipalArn", pp.arn))
-    if pp.principal_type == "user":
-        context = context.with_values(context_value("aws:username", pp.name))
-    return context
 
 
 def gather_principals(target: Any, auth: dict[str, Any] | None = None) -> list[PrincipalPolicies]:
@@ -73,13 +47,13 @@ def gather_principals(target: Any, auth: dict[str, Any] | None = None) -> list[P
     """
     auth = auth or target.authorization_details()
     out = []
-    for kind, entries, key, gather in (("user", auth["UserDetailList"], "UserName", gather_user),
-                                       ("role", auth["RoleDetailList"], "RoleName", gather_role)):
+    for kind, entries, key in ((KINDS["user"], auth["UserDetailList"], "UserName"),
+                               (KINDS["role"], auth["RoleDetailList"], "RoleName")):
         for entry in entries:
             try:
-                out.append(gather(target, entry[key]))
+                out.append(kind.gather(target, entry[key]))
             except KitError as exc:
-                out.append(PrincipalPolicies(kind, entry[key], entry["Arn"], unreadable=str(exc)))
+                out.append(PrincipalPolicies(kind.name, entry[key], entry["Arn"], unreadable=str(exc)))
     return out
 
 
@@ -96,12 +70,6 @@ class _Codes(dict):
         return list(self)
 
 
-def _progress(enabled: bool, **kwargs: Any) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(disable=not enabled, mininterval=0.5, **kwargs)
-
-
 class MatrixAccount:
     """An account's principals, roles and SCPs, gathered once; principals grouped, roles classed per group.
 
@@ -114,6 +82,8 @@ class MatrixAccount:
         self.principals = gather_principals(target, auth)
         self.principal_arns = [pp.arn for pp in self.principals]
         self.roles: list[str] = [r["Arn"] for r in auth["RoleDetailList"]]
+        arns = self.roles or self.principal_arns
+        self.account_id = arns[0].split(":")[4] if arns else ""
         self.role_index = {arn: i for i, arn in enumerate(self.roles)}
         self._sorted_index = sorted(range(len(self.roles)), key=self.roles.__getitem__)
         self._sorted_roles = [self.roles[i] for i in self._sorted_index]
@@ -158,7 +128,8 @@ class MatrixAccount:
         # The route (source label) is part of the key: the statements column names it.
         docs = tuple(sorted((r.source.label, text(r.document)) for r in pp.records))
         boundary = text(pp.boundary.document) if pp.boundary else ""
-        key: tuple[Any, ...] = (docs, boundary)
+        # The kind too: aws:PrincipalType (and the statements' routes) differ between a user and a role.
+        key: tuple[Any, ...] = (pp.principal_type, docs, boundary)
         texts_lower = [t.lower() for _, t in docs] + [boundary.lower()]
         if any(marker in t for t in texts_lower for marker in _PRINCIPAL_SPECIFIC):
             key += (pp.arn,)
@@ -256,10 +227,9 @@ class MatrixAccount:
                         out.update(v for v in c.values if "*" not in v and "?" not in v)
         return sorted(out)
 
-    def decide(self, service: str = "glue.amazonaws.com", mfa: str = "absent", progress: bool = False) \
-            -> PassRoleMatrix:
+    def decide(self, service: str = GLUE_SERVICE, mfa: str = "absent", progress: bool = False) -> PassRoleMatrix:
         """The matrix for *service* with MFA *mfa*: one evaluation per (group, role class)."""
-        base = matrix_context(service, mfa)
+        mfa_values(mfa)  # a clear error for an unknown mode
         n_groups, n_roles = self.groups, len(self.roles)
         decision = np.empty((n_groups, n_roles), dtype=np.int8)
         blocked = np.empty((n_groups, n_roles), dtype=np.int16)
@@ -269,17 +239,17 @@ class MatrixAccount:
         statement_codes.code("")
         evaluations = 0
         problems = list(self.problems)
-        with _progress(progress, total=n_groups, desc="evaluating", unit="group") as bar:
+        with progress_bar(progress, total=n_groups, desc="evaluating", unit="group") as bar:
             for g, rep in enumerate(self.representatives):
                 bar.update(1)
-                context = principal_context(base, rep)
+                context = request_context(rep, service, mfa)
                 try:
                     policies = self.policy_set(g)
                     inverse, first = self.classes(g, context)
                 except KitError as exc:
-                    decision[g] = DECISIONS.index(COULD_NOT_CHECK)
+                    decision[g] = DECISIONS.index(DECISION_COULD_NOT_CHECK)
                     blocked[g] = 0
-                    statements[g] = statement_codes.code(f"could not check: {exc}")
+                    statements[g] = statement_codes.code(could_not_check(str(exc)))
                     if not rep.unreadable:  # an unreadable principal is already among the problems
                         more = f" (and {self.group_sizes[g] - 1} more like it)" if self.group_sizes[g] > 1 else ""
                         problems.append(f"{rep.arn}{more}: {exc}")
@@ -298,9 +268,9 @@ class MatrixAccount:
                     # Some of its policies could not be read: only an explicit deny among the known ones is
                     # certain; anything else might change with the missing policies.
                     unsure = d_codes != DECISIONS.index(EXPLICIT_DENY)
-                    d_codes[unsure] = DECISIONS.index(COULD_NOT_CHECK)
+                    d_codes[unsure] = DECISIONS.index(DECISION_COULD_NOT_CHECK)
                     b_codes[unsure] = 0
-                    s_codes[unsure] = statement_codes.code("could not check: " + "; ".join(rep.problems))
+                    s_codes[unsure] = statement_codes.code(could_not_check("; ".join(rep.problems)))
                 decision[g], blocked[g], statements[g] = d_codes[inverse], b_codes[inverse], s_codes[inverse]
         return PassRoleMatrix(self, service, mfa, decision, blocked, statements, blocked_codes.labels(),
                               statement_codes.labels(), evaluations, problems)
@@ -321,123 +291,6 @@ def _literal_prefix(parts: tuple[tuple[bool, str], ...]) -> str:
     return "".join(out)
 
 
-@dataclass
-class PassRoleMatrix:
-    """The matrix as (group × role) code arrays; :meth:`to_frame` and :meth:`write` make the rows."""
-
-    account: MatrixAccount
-    service: str
-    mfa: str
-    decision: np.ndarray  # (groups, roles) int8 codes into DECISIONS
-    blocked_by: np.ndarray  # (groups, roles) codes into blocked_labels
-    statements: np.ndarray  # (groups, roles) codes into statement_labels
-    blocked_labels: list[str]
-    statement_labels: list[str]
-    evaluations: int  # evaluator calls it took
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def principals(self) -> list[str]:
-        return self.account.principal_arns
-
-    @property
-    def roles(self) -> list[str]:
-        return self.account.roles
-
-    @property
-    def pairs(self) -> int:
-        return len(self.account.principals) * len(self.account.roles)
-
-    def decision_counts(self) -> dict[str, int]:
-        """How many pairs got each decision."""
-        sizes = self.account.group_sizes
-        return {name: int(sizes @ (self.decision == code).sum(axis=1)) for code, name in enumerate(DECISIONS)}
-
-    def for_service(self, service: str) -> PassRoleMatrix:
-        """The same account's matrix for another service (cheap: the grouping is reused)."""
-        return self.account.decide(service, self.mfa)
-
-    def _rows(self, first: int, last: int) -> dict[str, np.ndarray]:
-        """Codes of every column for principals first..last-1 (rows principal-major)."""
-        n_roles = len(self.roles)
-        groups = self.account.group_of[first:last]
-        return {
-            "principal_arn": np.repeat(np.arange(first, last, dtype=np.int32), n_roles),
-            "role_arn": np.tile(np.arange(n_roles, dtype=np.int32), last - first),
-            "decision": self.decision[groups].ravel(),
-            "blocked_by": self.blocked_by[groups].ravel(),
-            "statements": self.statements[groups].ravel(),
-        }
-
-    def _dictionaries(self) -> dict[str, list[str]]:
-        return {"principal_arn": self.principals, "role_arn": self.roles, "decision": list(DECISIONS),
-                "blocked_by": self.blocked_labels, "statements": self.statement_labels}
-
-    def to_frame(self) -> Any:
-        """The whole matrix as a DataFrame with :data:`MATRIX_COLUMNS` (categorical columns: compact)."""
-        import pandas as pd
-
-        codes = self._rows(0, len(self.account.principals))
-        dictionaries = self._dictionaries()
-        return pd.DataFrame({name: pd.Categorical.from_codes(codes[name], categories=dictionaries[name],
-                                                             validate=False) for name in MATRIX_COLUMNS})
-
-    def record_batches(self, rows_per_batch: int = 1 << 20) -> Iterator[Any]:
-        """The rows as pyarrow record batches with dictionary-encoded columns, principal by principal."""
-        import pyarrow as pa
-
-        dictionaries = {name: pa.array(labels, type=pa.string()) for name, labels in self._dictionaries().items()}
-        step = max(1, rows_per_batch // max(1, len(self.roles)))
-        total = len(self.account.principals)
-        for first in range(0, total, step):
-            codes = self._rows(first, min(total, first + step))
-            yield pa.RecordBatch.from_arrays(
-                [pa.DictionaryArray.from_arrays(pa.array(codes[name].astype(np.int32, copy=False)),
-                                                dictionaries[name]) for name in MATRIX_COLUMNS],
-                names=MATRIX_COLUMNS)
-
-    def write(self, path: str | os.PathLike[str], progress: bool = False, rows_per_batch: int = 1 << 20) -> Path:
-        """Write the rows to ``.parquet`` or ``.csv`` (by suffix), streaming in batches; atomic."""
-        import pyarrow as pa
-
-        out = check_output_path(path)
-        tmp = out.with_name(f".{out.name}.partial")
-        schema = pa.schema([(name, pa.dictionary(pa.int32(), pa.string())) for name in MATRIX_COLUMNS])
-        try:
-            with _progress(progress, total=self.pairs, desc="writing", unit="decision", unit_scale=True) as bar:
-                if out.suffix.lower() == ".parquet":
-                    import pyarrow.parquet as pq
-
-                    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                        for batch in self.record_batches(rows_per_batch):
-                            writer.write_batch(batch)
-                            bar.update(batch.num_rows)
-                else:
-                    import pyarrow.csv as pacsv
-
-                    plain = pa.schema([(name, pa.string()) for name in MATRIX_COLUMNS])
-                    # CSV wants plain strings; a smaller batch keeps the decoded text small.
-                    with pacsv.CSVWriter(tmp, plain) as writer:
-                        for batch in self.record_batches(max(1, rows_per_batch // 4)):
-                            writer.write_table(pa.Table.from_batches([batch]).cast(plain))
-                            bar.update(batch.num_rows)
-            os.replace(tmp, out)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return out
-
-
-def check_output_path(path: str | os.PathLike[str]) -> Path:
-    """*path* as a Path when the matrix can be written there (a known suffix, an existing directory)."""
-    out = Path(path)
-    if out.suffix.lower() not in OUTPUT_FORMATS:
-        raise KitError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, not {out.name!r}")
-    if not out.absolute().parent.is_dir():
-        raise KitError(f"cannot write {out}: directory {out.absolute().parent} does not exist")
-    return out
-
-
 def open_matrix_snapshot(snapshot_path: str = "") -> Any:
     """The snapshot file's target; with no path, a small synthetic account (to try the notebook on)."""
     from glue_iam_kit.sources.snapshot import SnapshotTarget
@@ -449,13 +302,13 @@ def open_matrix_snapshot(snapshot_path: str = "") -> Any:
     return SnapshotTarget.from_file(snapshot_path)
 
 
-def compute_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent",
+def compute_matrix(target: Any, service: str = GLUE_SERVICE, mfa: str = "absent",
                    progress: bool = False) -> PassRoleMatrix:
     """The PassRole matrix of *target* (best a snapshot: every other target is read principal by principal)."""
-    matrix_context(service, mfa)  # validate before the (long) gathering
+    mfa_values(mfa)  # validate before the (long) gathering
     return MatrixAccount(target).decide(service, mfa, progress)
 
 
-def evaluate_matrix(target: Any, service: str = "glue.amazonaws.com", mfa: str = "absent") -> Any:
+def evaluate_matrix(target: Any, service: str = GLUE_SERVICE, mfa: str = "absent") -> Any:
     """The matrix as a DataFrame with :data:`MATRIX_COLUMNS`: one row per principal × role."""
     return compute_matrix(target, service, mfa).to_frame()

@@ -1,9 +1,7 @@
 """What the account matrix says: per role, per principal, the over-broad grants, and a picture (pure, no AWS).
 
-Over-broad PassRole grants are the two that IAM Access Analyzer's policy checks warn about: ``iam:PassRole``
-on every role ("Pass role with star in resource", IAM User Guide, access-analyzer-reference-policy-checks) and
-a grant with no ``iam:PassedToService`` condition, which lets the principal hand the role to any service
-(IAM User Guide, id_roles_use_passrole; condition key reference_policies_iam-condition-keys).
+Over-broad grants follow the one rule in :mod:`glue_iam_kit.diagnosis.overbroad` (the investigation's security
+finding uses it too); here they are counted over the whole account.
 """
 
 from __future__ import annotations
@@ -13,9 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from glue_iam_kit.diagnosis.overbroad import evaluate_breadth
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, StatementTrace
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.matrix.compute import DECISIONS, PASSROLE, PassRoleMatrix, matrix_context, principal_context
+from glue_iam_kit.matrix.table import PassRoleMatrix
+from glue_iam_kit.model import DECISIONS, PASSROLE
+from glue_iam_kit.principals.context import request_context
 
 # A probe for "any service": no policy names it, so only grants without a PassedToService limit allow it.
 ANY_SERVICE = "a-service-no-policy-names.amazonaws.com"
@@ -130,14 +131,13 @@ def find_overbroad_grants(matrix: PassRoleMatrix) -> Any:
     import pandas as pd
 
     account = matrix.account
-    base = matrix_context(matrix.service, matrix.mfa)
     grants: dict[str, _Grant] = {}
     for g, rep in enumerate(account.representatives):
         try:
             statements = list(account.passrole_statements(g))
         except KitError:
             continue
-        context = principal_context(base, rep)
+        context = request_context(rep, matrix.service, matrix.mfa)
         for pol, st in statements:
             if st.effect != "Allow" or pol.source.kind != "identity":
                 continue
@@ -166,24 +166,14 @@ def find_overbroad_grants(matrix: PassRoleMatrix) -> Any:
 
 
 def _describe(matrix: PassRoleMatrix, pol: Any, st: Any, label: str, context: Any) -> _Grant:
-    n = len(matrix.roles)
-    selected = np.zeros(n, dtype=bool)
+    selected = np.zeros(len(matrix.roles), dtype=bool)
     for pattern in st.resources or ():
         selected |= matrix.account.vector(pattern, context)
     if st.not_resource:
         selected = ~selected
-    services = sorted({v for c in st.conditions if c.key.lower() == "iam:passedtoservice" for v in c.values})
-    every = bool(n) and bool(selected.all()) and (st.not_resource or any("*" in p.raw for p in st.resources or ()))
-    reasons = []
-    if every:
-        reasons.append("Resource selects every role" + (" (\"*\")" if any(p.raw == "*" for p in st.resources or ())
-                                                       else ""))
-    if not services:
-        reasons.append("no iam:PassedToService condition: any service")
-    if reasons and st.not_action:
-        reasons.append("granted through NotAction")
-    severity = "high" if every and not services else "medium"
-    return _Grant(pol.source.label, label, int(selected.sum()), ", ".join(services) or "any", reasons, severity)
+    breadth = evaluate_breadth(st, matrix.account.account_id, context.single)
+    return _Grant(pol.source.label, label, int(selected.sum()), ", ".join(breadth.services) or "any",
+                  breadth.reasons(), breadth.severity)
 
 
 def _bins(size: int, bins: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
-"""The incident report: markdown for tickets and postmortems, HTML from the executed notebook (nbconvert, in
-process, code hidden). Both read like a good incident write-up: the failure as quoted, each step with its
-evidence, the cause(s), the least-privilege change and its verification, and the rule to keep next time.
+"""report.md: the incident report for tickets and postmortems, from the (anonymised) findings. It reads like a
+good incident write-up: the failure as quoted, each step with its evidence, the cause(s), the least-privilege
+change and its verification, and the rule to keep next time.
 
 These functions only make text; anonymisation is applied by the caller before anything is written.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-STATUS_MARK = {"ok": "ok", "problem": "PROBLEM", "could not check": "could not check", "info": "info"}
+from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
+
+STATUS_MARK = {OK: "ok", PROBLEM: "PROBLEM", COULD_NOT_CHECK: "could not check", INFO: "info"}
 
 
 def _cell(value: Any) -> str:
@@ -95,30 +97,3 @@ def render_report_md(results: dict[str, Any]) -> str:
     if calls:
         out += [render_markdown_table([{"operation": k, "calls": v} for k, v in calls.items()], limit=50), ""]
     return "\n".join(out)
-
-
-_exporter: Any = None
-
-
-def _html_exporter() -> Any:
-    global _exporter
-    if _exporter is None:
-        from nbconvert import HTMLExporter
-
-        _exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    return _exporter
-
-
-def warm_up() -> None:
-    """Import nbconvert and load its template ahead of time (called while the kernel runs)."""
-    import nbformat
-
-    _html_exporter().from_notebook_node(nbformat.v4.new_notebook())
-
-
-def render_report_html(notebook: dict[str, Any]) -> str:
-    """The notebook (already anonymised) as standalone HTML with the code hidden (nbconvert, in process)."""
-    import nbformat
-
-    body, _ = _html_exporter().from_notebook_node(nbformat.reads(json.dumps(notebook), as_version=4))
-    return body

@@ -1,4 +1,5 @@
-"""The boto3 edge: the one module that imports boto3/botocore. Used by the ``aws`` and ``sandbox`` targets.
+"""The boto3 edge: with the sandbox, the only place boto3/botocore are imported. The ``aws`` target, and the
+base of the ``sandbox`` target.
 
 Every call goes through one client factory that
 - counts calls per operation (the cost of an investigation, shown at the end of a run);
@@ -22,6 +23,7 @@ import botocore.parsers
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
+from glue_iam_kit.sources.base import GLUE_READER, IAM_READER, ORGANIZATIONS_READER, POLICY_WRITER, SIMULATOR
 
 # Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")
@@ -90,7 +92,9 @@ def _describe(exc: Exception, service: str, operation: str) -> Exception:
 
 
 class AwsTarget:
-    """A target backed by a boto3 Session: a real account (``aws``) or moto (``sandbox``)."""
+    """A target backed by a boto3 Session: a real account (``aws``); the sandbox subclasses it."""
+
+    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER})
 
     def __init__(
         self,
@@ -119,9 +123,6 @@ class AwsTarget:
             read_timeout=30,
         )
         self._closers: list[Callable[[], None]] = []
-        # The sandbox serves a scenario's SCP levels itself: in moto the account that creates an organization
-        # is its management account, which SCPs never restrict.
-        self.scp_levels: list[list[tuple[str, dict[str, Any]]]] | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -191,6 +192,10 @@ class AwsTarget:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def subject_defaults(self) -> dict[str, str]:
+        """A real account has no default subject: the caller names it."""
+        return {}
+
     # -- reads: the one interface all targets share -----------------------------------------------------
     def caller_identity(self) -> dict[str, str]:
         r = self.call("sts", "get_caller_identity")
@@ -257,8 +262,6 @@ class AwsTarget:
         """SCP levels that apply to *account* (default: the caller's), root first, account last; [] when not in an
         organization. AWS lets only the management account or a delegated administrator walk the organization
         (ListParents): from a plain member account this says "could not check"."""
-        if self.scp_levels is not None:
-            return self.scp_levels
         try:
             org = self.call("organizations", "describe_organization")["Organization"]
         except CouldNotCheck as exc:

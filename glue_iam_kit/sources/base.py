@@ -1,26 +1,32 @@
 """One interface, three targets: ``sandbox`` (moto, the default), ``aws`` (a real account), ``snapshot``.
 
-Every target answers the same reads (``caller_identity``, ``get_user``, ``list_groups_for_user``,
-``get_managed_policy``, ``get_role``, ``get_job``, ``service_control_policies``, ...), keeps a tally of the
-AWS calls it made (``calls``), and is closed after use (``with open_target(...) as target:``).
+A target is a set of capabilities, each a protocol below; code asks :func:`can` rather than testing which kind
+of target it has. Every target keeps a tally of the AWS calls it made (``calls``), and is closed after use
+(``with open_target(...) as target:``).
+
+========== ===================================================== =====================
+capability what                                                  targets
+========== ===================================================== =====================
+iam        users, groups, roles, policies, authorization details all
+glue       Glue resources (jobs)                                 all
+orgs       service control policies that apply to the account    all (may say "could not check")
+simulator  AWS's SimulatePrincipalPolicy                         aws
+writer     put an inline policy (only inside ``writable()``)      aws, sandbox
+========== ===================================================== =====================
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 from glue_iam_kit.errors import KitError
 
 TARGET_KINDS = ("sandbox", "aws", "snapshot")
+IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER = "iam", "glue", "orgs", "simulator", "writer"
 
 
-class Target(Protocol):
-    """What every target provides (see :class:`~glue_iam_kit.aws.AwsTarget` for the reference)."""
-
-    kind: str
-    region: str | None
-    calls: Any
-
+class IamReader(Protocol):
     def caller_identity(self) -> dict[str, str]: ...
     def get_user(self, name: str) -> dict[str, Any]: ...
     def list_attached_user_policies(self, name: str) -> list[dict[str, str]]: ...
@@ -32,11 +38,47 @@ class Target(Protocol):
     def get_role(self, name: str) -> dict[str, Any]: ...
     def list_attached_role_policies(self, name: str) -> list[dict[str, str]]: ...
     def list_role_inline_policies(self, name: str) -> list[tuple[str, dict[str, Any]]]: ...
+    def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]: ...
+
+
+class GlueReader(Protocol):
     def get_job(self, name: str) -> dict[str, Any]: ...
     def list_jobs(self) -> list[dict[str, Any]]: ...
-    def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]: ...
-    def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]: ...
+
+
+class OrganizationsReader(Protocol):
+    def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
+        """SCP levels, root first, account last; raises CouldNotCheck when they cannot be read."""
+        ...
+
+
+class Simulator(Protocol):
+    def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]: ...
+
+
+class PolicyWriter(Protocol):
+    def writable(self) -> contextlib.AbstractContextManager[None]: ...
+    def put_inline_policy(self, principal_type: str, principal: str, policy_name: str, document: str) -> None: ...
+
+
+class Target(IamReader, GlueReader, OrganizationsReader, Protocol):
+    """What every target provides, beside the capabilities it lists."""
+
+    kind: str  # a label for people: sandbox | aws | snapshot (never branched on: use can())
+    region: str | None
+    calls: Any
+    capabilities: frozenset[str]
+
+    def subject_defaults(self) -> dict[str, str]:
+        """What to investigate when the caller names nothing (a sandbox scenario's user, role, job, error)."""
+        ...
+
     def close(self) -> None: ...
+
+
+def can(target: Any, capability: str) -> bool:
+    """Whether *target* has *capability* (one of the constants above)."""
+    return capability in getattr(target, "capabilities", frozenset())
 
 
 def open_target(

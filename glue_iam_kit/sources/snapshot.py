@@ -16,13 +16,12 @@ A bare ``get-account-authorization-details`` output is accepted too: the account
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from typing import Any
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
+from glue_iam_kit.sources.base import GLUE_READER, IAM_READER, ORGANIZATIONS_READER
 
 FORMAT = "glue-iam-kit/snapshot@1"
 _AUTH_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -70,9 +69,11 @@ def _policy_name(entry: dict[str, Any]) -> str:
 
 
 class SnapshotTarget:
-    """Answers the same reads as :class:`~glue_iam_kit.aws.AwsTarget` from a snapshot, without AWS."""
+    """Answers the same reads as :class:`~glue_iam_kit.sources.aws.AwsTarget` from a snapshot, without AWS: no
+    simulator (the local evaluator decides) and nothing to write to."""
 
     kind = "snapshot"
+    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER})
 
     def __init__(self, data: dict[str, Any], path: str | None = None) -> None:
         self.data = normalise_snapshot(data, path or "snapshot")
@@ -98,6 +99,9 @@ class SnapshotTarget:
 
     def close(self) -> None:
         pass
+
+    def subject_defaults(self) -> dict[str, str]:
+        return {}
 
     def __enter__(self) -> SnapshotTarget:
         return self
@@ -200,8 +204,6 @@ class SnapshotTarget:
                                    if not p.get("Arn", "").startswith("arn:aws:iam::aws:")]
         return details
 
-    def simulate_principal_policy(self, **_: Any) -> list[dict[str, Any]]:
-        raise CouldNotCheck("a snapshot has no AWS policy simulator; the local evaluator decides")
 
 
 def _referenced_policy_arns(auth: dict[str, list[Any]]) -> set[str]:
@@ -238,20 +240,3 @@ def build_snapshot(target: Any) -> dict[str, Any]:
     except CouldNotCheck:
         pass
     return data
-
-
-def write_json_atomic(path: str, data: Any) -> None:
-    """Write JSON to *path* through a temporary file and a rename: never a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, default=str, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-

@@ -1,0 +1,161 @@
+"""The evidence of one investigation: its inputs, and everything read for it, each read once.
+
+Reads go through the target's capabilities (:mod:`glue_iam_kit.sources.base`); a simulation is decided by the
+local evaluator and, where the target has AWS's simulator, by AWS too (AWS is then the authority and the local
+evaluator explains). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from glue_iam_kit.diagnosis.errortext import AccessDenied, ErrorTextError, parse_error_text
+from glue_iam_kit.diagnosis.layers import Layer
+from glue_iam_kit.engine.context import RequestContext
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.policy import as_list, parse_policy
+from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint
+from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
+from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
+from glue_iam_kit.principals.context import request_context
+from glue_iam_kit.sources.base import SIMULATOR, can
+
+
+class Evidence:
+    """Who was denied passing which role to what, and what the target says about them."""
+
+    def __init__(self, target: Any, *, user: str, job: str = "", role: str = "", service: str = GLUE_SERVICE,
+                 error_text: str = "", profile: str = "", entry_point: str = "job",
+                 defaults: dict[str, str] | None = None) -> None:
+        self.target = target
+        self.service = service or GLUE_SERVICE
+        self.profile = profile
+        self.entry_point: EntryPoint = ENTRY_POINTS[entry_point]
+        self.error_text = error_text
+        self.error: AccessDenied | None = None
+        self.error_problem = ""
+        if error_text.strip():
+            try:
+                self.error = parse_error_text(error_text)
+            except ErrorTextError as exc:
+                self.error_problem = str(exc)
+        e, defaults = self.error, defaults or {}
+        # Given names first, then what the error names, then the target's defaults (a sandbox scenario's).
+        self.user = user or (e.principal if e else "") or defaults.get("user", "")
+        self.job = job
+        self.role = role or (e.resource if e and e.role_name else "") or defaults.get("role", "")
+        self.expected_account = e.account if e else ""
+        self.role_arn = ""  # the role's real ARN, once read
+        self.role_missing = False
+        self.job_frame: pd.DataFrame | None = None
+        self.caller: dict[str, str] | None = None
+        self._pp: PrincipalPolicies | None = None
+        self._scps: list[list[PolicyRecord]] | None = None
+        self.scp_note = ""
+        if not self.user:
+            raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
+
+    # -- the principal ------------------------------------------------------------------------------------
+    @property
+    def principal(self) -> PrincipalPolicies:
+        if self._pp is None:
+            self._pp = gather_principal(self.target, self.user)
+        return self._pp
+
+    def forget_principal(self) -> None:
+        """Read every policy again on next use (after a fix was applied: check what AWS now holds)."""
+        self._pp = None
+
+    @property
+    def account(self) -> str:
+        try:
+            return self.principal.account
+        except KitError:
+            return self.expected_account
+
+    # -- the role and the resource that uses it -----------------------------------------------------------
+    def role_arn_or_guess(self) -> str:
+        """The role's ARN: as read, as given, or built from its name in the principal's account."""
+        if self.role_arn:
+            return self.role_arn
+        if self.role.startswith("arn:"):
+            return self.role
+        return f"arn:aws:iam::{self.account}:role/{self.role}"
+
+    @property
+    def role_name(self) -> str:
+        return self.role.rsplit("/", 1)[-1] if self.role else ""
+
+    def read_resource(self) -> pd.DataFrame:
+        """The Glue resource's frame (read once)."""
+        if self.job_frame is None:
+            self.job_frame = self.entry_point.fetch(self.target, self.job)
+        return self.job_frame
+
+    def resolve_role_from_resource(self) -> None:
+        """No role given: take the one the Glue resource uses (when it can be read)."""
+        if self.job and not self.role:
+            try:
+                frame = self.read_resource()
+                self.role = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
+            except KitError:
+                pass
+
+    # -- the policies and the simulation ------------------------------------------------------------------
+    def scp_levels(self) -> list[list[PolicyRecord]]:
+        if self._scps is None:
+            try:
+                self._scps = gather_scps(self.target)
+            except CouldNotCheck as exc:
+                self._scps, self.scp_note = [], f"SCPs could not be read ({exc}); evaluated without them"
+        return self._scps
+
+    def base_context(self) -> RequestContext:
+        """The requester's real context for a call with long-term keys: no aws:MultiFactorAuthPresent."""
+        return request_context(self.principal, self.service, "absent")
+
+    def policy_set(self, extra: list[PolicyRecord] = (), boundary_extra: dict[str, Any] | None = None) -> PolicySet:
+        """Every policy that decides, compiled; *extra* identity policies and boundary statements for a what-if."""
+        ps = self.principal.policy_set(self.scp_levels(), list(extra))
+        if boundary_extra is not None and ps.boundary:
+            b = ps.boundary[0]
+            doc = json.loads(json.dumps(b.document))
+            doc["Statement"] = as_list(doc.get("Statement")) + boundary_extra["Statement"]
+            ps = PolicySet(ps.identity, (parse_policy(doc, b.source),), ps.scp_levels, ps.resource, ps.notes)
+        return ps
+
+    def simulate(self, context: RequestContext, role_arn: str | None = None, extra: list[PolicyRecord] = (),
+                 label: str = "", boundary_extra: dict[str, Any] | None = None) -> Layer:
+        """Simulate iam:PassRole with *context*: locally, and with AWS's simulator where the target has one."""
+        role_arn = role_arn or self.role_arn_or_guess()
+        request = Request(PASSROLE, role_arn, self.principal.arn, context)
+        decision = evaluate_request(self.policy_set(extra, boundary_extra), request)
+        layer = Layer(label, context, decision)
+        # AWS's simulator takes no boundary edits (PermissionsBoundaryPolicyInputList replaces, not adds).
+        if can(self.target, SIMULATOR) and boundary_extra is None:
+            layer.aws_decision, layer.aws_note = self._aws_simulate(context, role_arn, extra)
+        return layer
+
+    def _aws_simulate(self, context: RequestContext, role_arn: str,
+                      extra: list[PolicyRecord]) -> tuple[str | None, str]:
+        params: dict[str, Any] = {"PolicySourceArn": self.principal.arn, "ActionNames": [PASSROLE],
+                                  "ResourceArns": [role_arn], "ContextEntries": context.as_entries()}
+        if extra:
+            params["PolicyInputList"] = [json.dumps(r.document) for r in extra]
+        try:
+            results = self.target.simulate_principal_policy(**params)
+        except (CouldNotCheck, KitError) as exc:
+            return None, f"AWS simulator unavailable ({exc}); the local evaluator decides"
+        if not results:
+            return None, "AWS simulator returned no result; the local evaluator decides"
+        return results[0].get("EvalDecision"), "AWS SimulatePrincipalPolicy is the authority"
+
+    def caller_identity(self) -> dict[str, str]:
+        """The investigator's identity (read once)."""
+        if self.caller is None:
+            self.caller = self.target.caller_identity()
+        return self.caller

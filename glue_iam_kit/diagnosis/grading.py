@@ -1,0 +1,70 @@
+"""Training's two steps: the trainee's prediction (verdict and deciding policy), recorded before the
+simulation, and its grade against what the investigation found, with what was missed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from glue_iam_kit.diagnosis.outcome import Outcome
+from glue_iam_kit.model import INFO, OK, PROBLEM, VERDICTS
+
+if TYPE_CHECKING:
+    from glue_iam_kit.diagnosis.investigation import Investigation
+
+
+def record_prediction(inv: Investigation, verdict: str = "", policy: str = "") -> Outcome:
+    """Record the trainee's prediction (shown in the notebook before the simulation runs)."""
+    verdict = (verdict or "").strip()
+    if verdict and verdict not in VERDICTS:
+        status, summary = PROBLEM, f"'{verdict}' is not a verdict: choose one of {', '.join(VERDICTS)}"
+    elif not verdict:
+        status, summary = INFO, f"no prediction recorded: set predicted_verdict to one of {', '.join(VERDICTS)}"
+    else:
+        status, summary = INFO, f"your prediction: {verdict}" + (f", decided by {policy}" if policy else "")
+    inv.prediction = {"verdict": verdict, "policy": (policy or "").strip()}
+    return Outcome(status, summary)
+
+
+def deciding_policies(inv: Investigation) -> list[str]:
+    """The policies that decide: the explicit deny's, the nearest allow's, or the granting statements'."""
+    names: list[str] = []
+    for v in inv.verdicts:
+        if v["verdict"] == "explicit-deny":
+            names.append(v["policy"])
+        elif v["verdict"] == "no-allow":
+            names += [n["policy"] for n in v.get("nearest_allows", [])[:1]]
+        elif v["verdict"] == "allowed":
+            names += [d.split(" (", 1)[0] for d in v.get("deciding", [])]
+    return names
+
+
+def grade_prediction(inv: Investigation) -> Outcome:
+    """Compare the recorded prediction with the verdicts; explain what was missed."""
+    prediction = inv.prediction or {}
+    actual = [v["verdict"] for v in inv.verdicts]
+    deciding = deciding_policies(inv)
+    guess, policy = prediction.get("verdict", ""), prediction.get("policy", "")
+    verdict_ok = bool(guess) and guess == (actual[0] if actual else "")
+    verdict_partly = bool(guess) and guess in actual and not verdict_ok
+    policy_ok = not policy or policy in deciding
+    rows = [{"what": "verdict", "you said": guess or "(nothing)", "the investigation found": ", ".join(actual),
+             "right": verdict_ok},
+            {"what": "deciding policy", "you said": policy or "(not graded)",
+             "the investigation found": ", ".join(deciding) or "-", "right": policy_ok}]
+    missed = []
+    if not verdict_ok:
+        if verdict_partly:
+            missed.append(f"{guess} holds, but it is not the first layer: {actual[0]} comes first "
+                          "(an explicit deny hides what lies underneath until its restriction is satisfied)")
+        else:
+            missed.append(f"the verdicts are {', '.join(actual)}")
+    if not policy_ok:
+        missed.append(f"the deciding policy is {', '.join(deciding)}")
+    status = OK if verdict_ok and policy_ok else PROBLEM
+    if status != OK:  # the investigation's own account of the causes, to read next
+        missed += [f.summary for f in inv.findings
+                   if f.key in ("explicit-deny", "implicit-deny") and f.status == PROBLEM]
+    summary = "right on both counts" if status == OK else "not quite: " + "; ".join(missed[:2])
+    return Outcome(status, summary, pd.DataFrame(rows), {"missed": missed, "prediction": prediction})

@@ -1,0 +1,62 @@
+"""Every identifier the reports must anonymise, gathered from what the investigation saw: the principal, its
+groups, the role, the Glue resources, the accounts, the investigator, and every name the target lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glue_iam_kit.diagnosis.evidence import Evidence
+from glue_iam_kit.engine.arns import parse_arn
+from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
+
+_LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts")
+
+
+def collect_identifiers(ev: Evidence) -> dict[str, Any]:
+    """``{"user", "role", "job", "profile", "account", "investigator", "users", "roles", ...}`` for the Anonymiser."""
+    ids: dict[str, Any] = {"user": "", "role": ev.role_name, "job": ev.job, "profile": ev.profile, "account": "",
+                           **{k: [] for k in _LIST_KEYS}}
+    try:
+        ident = ev.caller_identity()  # step 1 read it already
+        ids["investigator"] = ident["Arn"].rsplit("/", 1)[-1] if "/" in ident["Arn"] else ""
+        ids["accounts"].append(ident["Account"])
+    except (KitError, CouldNotCheck):
+        pass
+    try:
+        pp = ev.principal
+        ids["account"] = pp.account
+        if pp.kind.has_groups:  # an IAM user: the person
+            ids["user"] = pp.name
+        else:
+            ids["roles"].append(pp.name)
+        ids["groups"] = [g["GroupName"] for g in pp.groups]
+    except KitError:
+        ids["user"] = ev.user.rsplit("/", 1)[-1]
+    if ev.error:
+        ids["accounts"].append(ev.error.account)
+        for arn in (ev.error.principal, ev.error.resource):
+            try:
+                a = parse_arn(arn)
+                ids["roles" if ":role/" in arn or "assumed-role/" in arn else "users"].append(a.name)
+                if "assumed-role/" in arn:
+                    ids["roles"].append(a.resource.split("/")[1])
+            except ArnError:
+                pass
+    try:
+        auth = ev.target.authorization_details(aws_managed=False)
+        ids["users"] += [u["UserName"] for u in auth["UserDetailList"]]
+        ids["groups"] += [g["GroupName"] for g in auth["GroupDetailList"]]
+        ids["roles"] += [r["RoleName"] for r in auth["RoleDetailList"]]
+        ids["policies"] += [p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1] for p in auth["Policies"]
+                            if not p.get("Arn", "").startswith("arn:aws:iam::aws:")]
+    except (KitError, CouldNotCheck):
+        pass
+    try:
+        ids["jobs"] += ev.entry_point.list_names(ev.target)
+    except (KitError, CouldNotCheck):
+        pass
+    if ev.job_frame is not None and not ev.job_frame.empty:
+        ids["roles"].append(ev.job_frame.loc[0, "role_name"])
+    for key in _LIST_KEYS:
+        ids[key] = sorted({x for x in ids[key] if x})
+    return ids

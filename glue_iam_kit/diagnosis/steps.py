@@ -1,0 +1,298 @@
+"""The procedure as data: :data:`STEPS`, in order, each a number, a key, a title and a function of the
+investigation that returns an :class:`Outcome`. Training's extra steps (:data:`TRAINING_STEPS`) are listed
+here too, so every step of every notebook comes from one list.
+
+A step reads the evidence (:class:`~glue_iam_kit.diagnosis.evidence.Evidence`) and records verdicts, layers,
+the fix and security findings on the investigation through its public methods. A step that fails becomes
+``could not check: <why>`` in the runner; the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from glue_iam_kit import collectors as c
+from glue_iam_kit.diagnosis import fix as fixes
+from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
+from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
+from glue_iam_kit.diagnosis.outcome import Outcome, Step
+from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
+from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.errors import NotFoundError
+from glue_iam_kit.frames import JOB_COLUMNS, TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
+from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, RULE, VERDICTS, could_not_check
+from glue_iam_kit.sources.base import POLICY_WRITER, can
+
+if TYPE_CHECKING:
+    from glue_iam_kit.diagnosis.investigation import Investigation
+
+
+def failure(inv: Investigation) -> Outcome:
+    """The failure as quoted, and what the investigation will look at."""
+    ev = inv.evidence
+    rows = [{"what": "target", "value": getattr(ev.target, "kind", "?")},
+            {"what": "principal", "value": ev.user}, {"what": "role", "value": ev.role or "(from the job)"},
+            {"what": "job", "value": ev.job or "(not given)"}, {"what": "service", "value": ev.service}]
+    if ev.error:
+        rows += [{"what": "error: action", "value": ev.error.action},
+                 {"what": "error: account", "value": ev.error.account},
+                 {"what": "error: cause", "value": f"{ev.error.kind} ({ev.error.policy_type})"}]
+    status, summary = INFO, "investigating " + (ev.error.describe() if ev.error else
+                                                 f"iam:PassRole of {ev.role or 'the job role'} by {ev.user}")
+    if ev.error_problem:
+        status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {ev.error_problem}")
+    elif not ev.error_text.strip():
+        summary += " (no error text given)"
+    return Outcome(status, summary, pd.DataFrame(rows, columns=["what", "value"]),
+                   {"error_text": ev.error_text, "error": ev.error.as_dict() if ev.error else None})
+
+
+def account(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    frame = identity_frame(ev.caller_identity(), ev.expected_account or None)
+    actual = frame.loc[0, "account"]
+    if ev.expected_account and actual != ev.expected_account:
+        inv.add_verdict("wrong-account", expected=ev.expected_account, actual=actual)
+        return Outcome(PROBLEM, f"the target is account {actual}, but the error came from {ev.expected_account}: "
+                                "every other finding is about the wrong account", frame)
+    if not ev.expected_account:
+        return Outcome(INFO, f"the target is account {actual} (no error text to compare with)", frame)
+    return Outcome(OK, f"account {actual} is the one in the error", frame)
+
+
+def principal_policies(inv: Investigation) -> Outcome:
+    pp = inv.evidence.principal
+    own = [r for r in pp.records if r.source.via_group is None]
+    attached = sum(r.source.attachment == "managed" for r in own)
+    summary = f"{pp.principal_type} {pp.name}: {attached} attached, {len(own) - attached} inline policies"
+    if pp.boundary:
+        summary += f"; permissions boundary {pp.boundary.source.name}"
+    if pp.problems:
+        summary += "; " + could_not_check("; ".join(pp.problems))
+    return Outcome(COULD_NOT_CHECK if pp.problems else OK, summary, policy_frame(pp.name, own),
+                   {"problems": pp.problems})
+
+
+def groups(inv: Investigation) -> Outcome:
+    pp = inv.evidence.principal
+    if not pp.kind.has_groups:
+        return Outcome(INFO, f"{pp.name} is a {pp.principal_type}: {pp.principal_type}s have no groups",
+                       group_frame([], []), title="Groups")
+    frame = group_frame(pp.groups, [r for r in pp.records if r.source.via_group])
+    group_problems = [p for p in pp.problems if "group" in p or "managed policy" in p]
+    if group_problems:
+        return Outcome(COULD_NOT_CHECK, could_not_check("; ".join(group_problems)), frame,
+                       {"problems": group_problems})
+    if not pp.groups:
+        return Outcome(OK, f"{pp.name} is in no group", frame, title="Groups")
+    policies = {g["GroupName"]: ", ".join(p for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
+                for g in pp.groups}
+    names = ", ".join(f"{name} ({pols or '-'})" for name, pols in policies.items())
+    return Outcome(OK, f"member of {names}", frame)
+
+
+def trust(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    if not ev.role:
+        ev.resolve_role_from_resource()
+    if not ev.role:
+        return Outcome(COULD_NOT_CHECK, could_not_check("no role given and no job to read it from"))
+    try:
+        frame = c.fetch_role(ev.target, ev.role)
+    except NotFoundError:
+        ev.role_missing = True
+        inv.add_verdict("role-not-found", role=ev.role_arn_or_guess())
+        return Outcome(PROBLEM, f"role {ev.role_name} does not exist in account {ev.account}: Glue cannot use it, "
+                                "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS))
+    ev.role_arn = frame.loc[0, "role_arn"] if not frame.empty else ev.role_arn_or_guess()
+    trusted = frame[(frame.effect == "Allow") & (frame.principal.isin([ev.service, "*"])) &
+                    frame.action.str.contains("sts:AssumeRole|sts:\\*|^\\*$", regex=True)]
+    if trusted.empty:
+        who = sorted(set(frame.principal))
+        inv.add_verdict("trust-missing-service", role=ev.role_arn, service=ev.service, trusted=who)
+        return Outcome(PROBLEM, f"the trust policy of {ev.role_name} does not let {ev.service} assume it "
+                                f"(it trusts {', '.join(who) or 'nobody'})", frame)
+    return Outcome(OK, f"{ev.service} may assume {ev.role_name}", frame)
+
+
+def resource_role(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    noun = ev.entry_point.noun.split()[-1]  # "job"
+    if not ev.job:
+        return Outcome(COULD_NOT_CHECK, could_not_check(f"no {noun} given"))
+    try:
+        frame = ev.read_resource()
+    except NotFoundError as exc:
+        return Outcome(PROBLEM, f"{exc}: check the {noun} name and the region "
+                                f"({getattr(ev.target, 'region', '?')})", empty_frame(JOB_COLUMNS))
+    used_arn = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
+    used_name = frame.loc[0, "role_name"]
+    if ev.role and used_name != ev.role_name:
+        inv.add_verdict("job-uses-other-role", job=ev.job, job_role=used_arn, investigated_role=ev.role_arn_or_guess())
+        return Outcome(PROBLEM, f"{noun} {ev.job} uses role {used_name}, not {ev.role_name}: the error and the "
+                                f"{noun} disagree (an edit in progress, or the wrong {noun})", frame)
+    return Outcome(OK, f"{noun} {ev.job} uses {used_name}", frame)
+
+
+def simulate(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    layer = ev.simulate(ev.base_context(), label="the requester's real context (long-term keys: "
+                                                 "aws:MultiFactorAuthPresent absent)")
+    inv.layers = [layer]
+    details = layer_details(layer)
+    summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
+    if ev.scp_note:
+        details["note"] = ev.scp_note
+    if layer.aws_decision and layer.aws_decision != layer.decision.decision:
+        summary += f" — the local evaluator says {layer.decision.decision}: a disagreement to look into"
+        details["disagreement"] = True
+    return Outcome(OK if layer.final == ALLOWED else PROBLEM, summary, layer_frame(inv.layers), details)
+
+
+def explicit_deny(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    if not inv.layers:
+        return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
+    if inv.layers[0].final != EXPLICIT_DENY:
+        return Outcome(OK, "no explicit deny", layer_frame(inv.layers))
+    first = inv.layers[0].decision
+    restrictions = [restriction(t) for t in first.deciding]
+    deny = first.deciding[0]
+    inv.add_verdict("explicit-deny", policy_type=deny.source.kind, policy=deny.source.name,
+                    via_group=deny.source.via_group, statement=deny.index + 1, sid=deny.sid,
+                    restriction=restrictions[0][0], satisfied_by=restrictions[0][1])
+    # Satisfy what can be satisfied and look underneath, as the write-up did with MFA.
+    inv.layers = peel(inv.layers, lambda context, label: ev.simulate(context, label=label))
+    summary = f"denied by {deny.label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
+    if len(inv.layers) > 1:
+        summary += f". With it satisfied the decision is {inv.layers[-1].final}"
+    else:
+        summary += ". It cannot be satisfied by the requester: that restriction is the cause"
+    return Outcome(PROBLEM, summary, layer_frame(inv.layers),
+                   {"restrictions": [{"restriction": r, "satisfied_by": s} for r, s in restrictions],
+                    "layers": [layer_details(layer) for layer in inv.layers]})
+
+
+def _security_findings(inv: Investigation, d: Decision) -> list[dict[str, Any]]:
+    """The over-broad rule (shared with the matrix) on the statements that granted it."""
+    out = []
+    account_id = inv.evidence.account
+    for t in d.deciding:
+        if t.statement.effect != "Allow":
+            continue
+        breadth = evaluate_breadth(t.statement, account_id)
+        if breadth.overbroad:
+            out.append({"policy": t.source.name, "statement": t.index + 1, "why": breadth.why(), "advice": ADVICE})
+    return out
+
+
+def implicit_deny(inv: Investigation) -> Outcome:
+    ev = inv.evidence
+    if not inv.layers:
+        return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
+    final = inv.layers[-1]
+    d = final.decision
+    if final.final == ALLOWED:
+        inv.add_verdict("allowed", deciding=[t.label for t in d.deciding])
+        inv.security += _security_findings(inv, d)
+        summary = f"allowed by {', '.join(t.label for t in d.deciding) or 'the policies'}"
+        if inv.security:
+            summary += "; security finding: " + "; ".join(s["why"] for s in inv.security)
+        return Outcome(OK, summary, None, {"security": inv.security})
+    if final.final != IMPLICIT_DENY:
+        return Outcome(INFO, "not reached: the explicit deny above cannot be satisfied by the requester")
+    near = [{"rank": i + 1, "policy": t.source.name, "policy_type": t.source.policy_type,
+             "via_group": t.source.via_group or "", "statement": t.index + 1, "sid": t.sid or "",
+             "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
+    frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
+    inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
+    if d.blocked_by == "scp":
+        inv.fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
+        return Outcome(PROBLEM, "no SCP level allows iam:PassRole here: only the organization's admins can change "
+                                "that", frame, {"nearest_allows": near, "fix": inv.fix})
+    inv.fix, extra, boundary_extra, label = fixes.plan_fix(ev, d)
+    after = ev.simulate(final.context, extra=extra, boundary_extra=boundary_extra, label=label)
+    inv.what_if = fixes.what_if(ev, final, after, extra, boundary_extra)
+    summary = (f"no {d.blocked_by} policy allows iam:PassRole on {ev.role_name}; nearest allow: "
+               f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
+               f"no {d.blocked_by} policy allows iam:PassRole at all")
+    where = (inv.fix["where"], inv.fix["principal"])
+    summary += f". Fix: {fixes.fix_policy_name(ev.service)} on the {where[0]} {where[1]}; what-if: {after.final}"
+    return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": inv.fix, "what_if": inv.what_if,
+                                             "explanation": render_trace_text(d)})
+
+
+def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
+    ev = inv.evidence
+    if not inv.fix or not inv.fix.get("policy"):
+        status = OK if inv.layers and inv.layers[-1].final == ALLOWED else INFO
+        return Outcome(status, "no fix to verify" if status == INFO else
+                       "nothing to fix: iam:PassRole is already allowed")
+    frame = pd.DataFrame(inv.what_if, columns=["check", "before", "after", "expected", "as_expected"])
+    if not apply_fix:
+        ok = all(w["as_expected"] for w in inv.what_if)
+        summary = ("what-if before applying: " + ("the fix allows exactly this role to "
+                   f"{ev.service}, and nothing next to it" if ok else "the fix does not behave as expected")
+                   + ". Not applied (apply_fix=False): apply it with the command in step 8, then re-run")
+        return Outcome(INFO if ok else PROBLEM, summary, frame, {"applied": False, "what_if": inv.what_if})
+    if not can(ev.target, POLICY_WRITER):
+        return Outcome(COULD_NOT_CHECK, could_not_check(f"a fix is never applied to a {ev.target.kind}: "
+                                                        "it has nothing to write to"))
+    if inv.fix["where"] not in fixes.FIX_WHERE_KINDS:
+        return Outcome(COULD_NOT_CHECK,
+                       could_not_check(f"the kit does not change a {inv.fix['where']}; apply it by hand"))
+    inv.verification = fixes.apply_fix(ev, inv.fix, inv.layers[-1])
+    v = inv.verification
+    summary = (f"applied {inv.fix['policy_name']} to the {inv.fix['principal_type']} {inv.fix['principal']}; "
+               f"read back {'identical' if v['read_back_matches'] else 'DIFFERENT'}; "
+               f"re-simulated: {v['before']} → {v['after']}")
+    rows = pd.DataFrame([{"check": "applied, re-simulated", "before": v["before"], "after": v["after"],
+                          "expected": "allowed", "as_expected": v["after"] == ALLOWED}])
+    status = OK if v["after"] == ALLOWED and v["read_back_matches"] else PROBLEM
+    return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v))
+
+
+def verdict(inv: Investigation) -> Outcome:
+    """The verdicts, in the order of the procedure, and the rule to keep next time."""
+    order = {v: i for i, v in enumerate(VERDICTS)}
+    inv.verdicts.sort(key=lambda v: order[v["verdict"]])
+    frame = pd.DataFrame([{"verdict": v["verdict"], "details": json.dumps({k: x for k, x in v.items()
+                                                                        if k != "verdict"}, default=str)}
+                          for v in inv.verdicts], columns=["verdict", "details"])
+    names = [v["verdict"] for v in inv.verdicts] or ["no verdict"]
+    status = OK if names == ["allowed"] and not inv.security else PROBLEM
+    unconfirmed = [f"step {f.step} ({f.title}): {f.summary.removeprefix(COULD_NOT_CHECK + ': ')}"
+                   for f in inv.findings if f.status == COULD_NOT_CHECK]
+    summary = "verdict: " + ", ".join(names)
+    if unconfirmed:
+        summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
+    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": RULE, "security": inv.security,
+                                            "unconfirmed": unconfirmed})
+
+
+STEPS: tuple[Step, ...] = (
+    Step(0, "failure", "The failure", failure),
+    Step(1, "account", "Account", account),
+    Step(2, "user-policies", "The user's own policies", principal_policies),
+    Step(3, "groups", "Groups and their policies", groups),
+    Step(4, "trust", "The role's trust policy trusts {service}", trust),
+    Step(5, "job", "The Glue job really uses that role", resource_role),
+    Step(6, "simulate", "Simulate iam:PassRole with iam:PassedToService={service}", simulate),
+    Step(7, "explicit-deny", "Explicit deny: which restriction", explicit_deny),
+    Step(8, "implicit-deny", "Implicit deny: the nearest allow and the least-privilege fix", implicit_deny),
+    Step(9, "verify", "Verify the fix by simulation, before and after", verify),
+    Step(10, "verdict", "Verdict", verdict),
+)
+# Training: the prediction is recorded after step 5 (before the simulation); the grade comes last.
+TRAINING_STEPS: tuple[Step, ...] = (
+    Step(11, "prediction", "Your prediction", record_prediction),
+    Step(12, "grade", "Grade", grade_prediction),
+)
+STEP_BY_KEY = {s.key: s for s in (*STEPS, *TRAINING_STEPS)}
+# The order a training notebook walks them in.
+TRAINING_ORDER = ("failure", "account", "user-policies", "groups", "trust", "job", "prediction", "simulate",
+                  "explicit-deny", "implicit-deny", "verify", "verdict", "grade")

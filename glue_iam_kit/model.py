@@ -1,0 +1,125 @@
+"""The findings schema as types: one spelling of every word the kit writes.
+
+Everything that reaches ``findings.json``, the reports, the notebook and the CLI is named here once: the step
+statuses, the verdicts, the decisions (AWS's simulator words, from the engine), the action under
+investigation, the rule to keep, and the typed findings document (``glue-iam-kit/findings@1``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+
+PASSROLE = "iam:PassRole"
+GLUE_SERVICE = "glue.amazonaws.com"
+
+# A step's status.
+OK, PROBLEM, COULD_NOT_CHECK, INFO = "ok", "problem", "could not check", "info"
+STATUSES = (OK, PROBLEM, COULD_NOT_CHECK, INFO)
+
+# A pair's decision: the simulator's three words, and one for "could not be decided" in the same camelCase
+# spelling (the matrix's decision column); as a status it is COULD_NOT_CHECK.
+DECISION_COULD_NOT_CHECK = "couldNotCheck"
+DECISIONS = (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, DECISION_COULD_NOT_CHECK)
+
+# The verdicts, in the order of the procedure (several may hold at once).
+VERDICTS = ("wrong-account", "role-not-found", "job-uses-other-role", "trust-missing-service", "explicit-deny",
+            "no-allow", "allowed")
+
+RULE = ("glue:* or AWSGlueConsoleFullAccess is not \"may pass any Glue role\": iam:PassRole is its own action, and "
+        "the managed policy only covers roles named AWSGlueServiceRole*. Grant iam:PassRole on exactly the runtime "
+        "role the job needs, only to glue.amazonaws.com.")
+
+FINDINGS_FORMAT = "glue-iam-kit/findings@1"
+
+
+def could_not_check(why: str) -> str:
+    """The one spelling of a step summary that could not be checked."""
+    return f"{COULD_NOT_CHECK}: {why}"
+
+
+@dataclass
+class Finding:
+    """One step's outcome: status, summary, evidence (a DataFrame) and details (data, for findings.json).
+
+    Renderings live in :mod:`glue_iam_kit.reports.finding`; a notebook shows a Finding through them.
+    """
+
+    step: int
+    key: str
+    title: str
+    status: str
+    summary: str
+    evidence: Any = None  # pandas.DataFrame | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def shown_evidence(self) -> Any:
+        """The evidence without whole policy documents (kept in ``evidence`` for the notebook, too wide to show)."""
+        if self.evidence is None:
+            return None
+        return self.evidence.drop(columns=[col for col in ("document",) if col in self.evidence.columns])
+
+    def evidence_records(self) -> list[dict[str, Any]]:
+        """The evidence rows as plain data (whole policy documents left out: they are in the notebook)."""
+        if self.evidence is None:
+            return []
+        return json.loads(self.shown_evidence().to_json(orient="records", default_handler=str))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "key": self.key, "title": self.title, "status": self.status,
+                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details}
+
+    def _repr_html_(self) -> str:
+        from glue_iam_kit.reports.finding import render_finding_html
+
+        return render_finding_html(self)
+
+    def __repr__(self) -> str:
+        from glue_iam_kit.reports.finding import render_finding_text
+
+        return render_finding_text(self)
+
+
+@dataclass
+class Findings:
+    """``findings.json``: the verdicts, every step, every simulation, the fix, its what-if and verification, the
+    security findings, the AWS call tally and the rule. Reads ``findings@1`` (absent keys get their empty value).
+    """
+
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    simulations: list[dict[str, Any]] = field(default_factory=list)
+    fix: dict[str, Any] | None = None
+    what_if: list[dict[str, Any]] = field(default_factory=list)
+    verification: dict[str, Any] = field(default_factory=dict)
+    security: list[dict[str, Any]] = field(default_factory=list)
+    aws_calls: dict[str, int] = field(default_factory=dict)
+    rule: str = RULE
+    format: str = FINDINGS_FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document, keys in the order findings@1 has always had."""
+        data = {"format": self.format}
+        data.update({f.name: getattr(self, f.name) for f in fields(self) if f.name != "format"})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Findings:
+        from glue_iam_kit.errors import KitError
+
+        if data.get("format", FINDINGS_FORMAT) != FINDINGS_FORMAT:
+            raise KitError(f"unknown findings format {data.get('format')!r}; expected {FINDINGS_FORMAT}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def verdict_names(self) -> list[str]:
+        return [v["verdict"] for v in self.verdicts]
+
+    def step(self, key: str) -> dict[str, Any] | None:
+        """The step with *key* (``failure``, ``account``, ..., ``verdict``), or None."""
+        return next((s for s in self.steps if s["key"] == key), None)

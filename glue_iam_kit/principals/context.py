@@ -1,0 +1,49 @@
+"""The request context of a principal's iam:PassRole request: the one builder the investigation, the explorer,
+the training and the matrix all call.
+
+AWS fills in the principal's own keys on every request (IAM User Guide, "AWS global condition context keys"):
+``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:userid`` (when known) and, for IAM
+users, ``aws:username``; ``aws:PrincipalTag/<key>`` for each tag on the principal. ``iam:PassedToService`` is
+the service the role is passed to (IAM User Guide, "Granting a user permissions to pass a role").
+
+``aws:MultiFactorAuthPresent`` is *absent* (not false) for calls signed with long-term access keys, so "absent"
+is the requester's real context for the CLI; "present" is an MFA session; "false" is what a few tools send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from glue_iam_kit.engine.context import ContextValue, RequestContext, context_value
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.principals.base import PrincipalPolicies
+
+MFA_MODES = ("absent", "present", "false")
+
+
+def mfa_values(mfa: str) -> list[ContextValue]:
+    """aws:MultiFactorAuthPresent for an MFA mode (nothing for long-term keys)."""
+    if mfa not in MFA_MODES:
+        raise KitError(f"mfa must be one of {', '.join(MFA_MODES)}, not {mfa!r}")
+    if mfa == "absent":
+        return []
+    return [context_value("aws:MultiFactorAuthPresent", "true" if mfa == "present" else "false", "boolean")]
+
+
+def principal_values(pp: PrincipalPolicies) -> list[ContextValue]:
+    """The keys AWS fills in for the principal itself."""
+    values = [context_value("aws:PrincipalArn", pp.arn), context_value("aws:PrincipalAccount", pp.account),
+              context_value("aws:PrincipalType", pp.kind.aws_principal_type)]
+    values += pp.kind.context_values(pp)
+    values += [context_value(f"aws:PrincipalTag/{key}", value) for key, value in sorted(pp.tags.items())]
+    return values
+
+
+def request_context(pp: PrincipalPolicies, service: str, mfa: str = "absent",
+                    extra: Iterable[ContextValue] = ()) -> RequestContext:
+    """The context of *pp* passing a role to *service*, with MFA as *mfa*."""
+    return RequestContext([context_value("iam:PassedToService", service), *principal_values(pp),
+                           *mfa_values(mfa), *extra])
+
+
+__all__ = ["MFA_MODES", "mfa_values", "principal_values", "request_context"]

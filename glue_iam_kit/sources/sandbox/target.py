@@ -1,0 +1,159 @@
+"""The sandbox target: the aws target's code path on moto in process, with what only a scenario knows (its
+subject and its SCP levels). Importing this module loads boto3 and moto's data; the scenario side does not."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.sources.aws import AwsTarget, make_session
+from glue_iam_kit.sources.base import SIMULATOR
+
+FAKE_CREDENTIALS = ("testing", "testing", None)  # moto accepts anything; never real keys
+_AWS_POLICY_ARN = re.compile(r"arn:aws:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
+_open_sandboxes: list[str] = []  # moto's state is per process: one sandbox at a time
+
+
+class SandboxTarget(AwsTarget):
+    """moto, seeded from a rendered scenario."""
+
+    # moto implements no policy simulator: the local evaluator decides.
+    capabilities = AwsTarget.capabilities - {SIMULATOR}
+
+    def __init__(self, session: Any, scenario: dict[str, Any]) -> None:
+        super().__init__(session, kind="sandbox", region=scenario["parameters"]["region"])
+        self.scenario = scenario
+
+    def subject_defaults(self) -> dict[str, str]:
+        params = self.scenario.get("parameters", {})
+        out = {k: params[k] for k in ("user", "role", "job") if params.get(k)}
+        if "user" not in out and params.get("deployer"):  # a CI role is the principal
+            out["user"] = f"arn:aws:iam::{params['account_id']}:role/{params['deployer']}"
+        if self.scenario.get("error_text"):
+            out["error_text"] = self.scenario["error_text"]
+        return out
+
+    def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
+        # The scenario's own SCP levels: in moto the account that creates an organization is its management
+        # account, which SCPs never restrict (tests/sources/test_organizations.py covers the real path on moto).
+        if "service_control_policies" in self.scenario:
+            return [[(p["name"], p["document"]) for p in level]
+                    for level in self.scenario["service_control_policies"]]
+        return super().service_control_policies(account)
+
+
+def seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None = None) -> None:
+    """Create everything *scenario* declares through *session* (a moto-backed boto3 Session).
+
+    *endpoint_url* points the clients at a moto server instead of the in-process mock (tests of the aws target).
+    """
+    iam = session.client("iam", endpoint_url=endpoint_url)
+    glue = session.client("glue", endpoint_url=endpoint_url)
+    for p in scenario.get("managed_policies", []):
+        iam.create_policy(PolicyName=p["name"], Path=p.get("path", "/"), PolicyDocument=json.dumps(p["document"]))
+    account = scenario["parameters"]["account_id"]
+
+    def policy_arn(ref: str) -> str:
+        return ref if ref.startswith("arn:") else f"arn:aws:iam::{account}:policy/{ref}"
+
+    for g in scenario.get("groups", []):
+        iam.create_group(GroupName=g["name"], Path=g.get("path", "/"))
+        for arn in g.get("managed_policies", []):
+            iam.attach_group_policy(GroupName=g["name"], PolicyArn=policy_arn(arn))
+        for pname, doc in g.get("inline_policies", {}).items():
+            iam.put_group_policy(GroupName=g["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
+    for u in scenario.get("users", []):
+        kwargs: dict[str, Any] = {"UserName": u["name"], "Path": u.get("path", "/")}
+        if u.get("boundary"):
+            kwargs["PermissionsBoundary"] = policy_arn(u["boundary"])
+        iam.create_user(**kwargs)
+        for g in u.get("groups", []):
+            iam.add_user_to_group(GroupName=g, UserName=u["name"])
+        for arn in u.get("managed_policies", []):
+            iam.attach_user_policy(UserName=u["name"], PolicyArn=policy_arn(arn))
+        for pname, doc in u.get("inline_policies", {}).items():
+            iam.put_user_policy(UserName=u["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
+    for r in scenario.get("roles", []):
+        kwargs = {"RoleName": r["name"], "Path": r.get("path", "/"),
+                  "AssumeRolePolicyDocument": json.dumps(r["trust"])}
+        if r.get("boundary"):
+            kwargs["PermissionsBoundary"] = policy_arn(r["boundary"])
+        iam.create_role(**kwargs)
+        for arn in r.get("managed_policies", []):
+            iam.attach_role_policy(RoleName=r["name"], PolicyArn=policy_arn(arn))
+        for pname, doc in r.get("inline_policies", {}).items():
+            iam.put_role_policy(RoleName=r["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
+    for j in scenario.get("jobs", []):
+        glue.create_job(Name=j["name"], Role=j["role"],
+                        Command={"Name": "glueetl", "ScriptLocation": j.get("script", "s3://example/script.py")})
+
+
+def _account_header(account_id: str):
+    def add(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account_id  # moto picks the account per request from this
+    return add
+
+
+def _referenced_aws_policies(scenario: dict[str, Any]) -> set[str]:
+    return set(_AWS_POLICY_ARN.findall(json.dumps(scenario)))
+
+
+def _load_aws_policies(account_id: str, names: set[str]) -> bool:
+    """Give the sandbox account just the AWS managed policies it uses, with their real documents from moto's
+    data, found and parsed one by one: parsing all of them (1,500+) for every sandbox costs half a second.
+    Returns False when moto's internals are not as expected; the caller then loads them all the usual way."""
+    try:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data as data
+        from moto.iam.models import AWSManagedPolicy, iam_backends
+
+        backend = iam_backends[account_id]["global"]
+        decoder = json.JSONDecoder()
+        for name in names:
+            m = re.search(r'"' + re.escape(name) + r'"\s*:\s*\{', data)
+            if m is None:
+                return False
+            doc, _ = decoder.raw_decode(data, m.end() - 1)
+            policy = AWSManagedPolicy.from_data(name, account_id, backend.region_name, doc)
+            backend.managed_policies[policy.arn] = policy
+        return True
+    except (ImportError, AttributeError, KeyError, ValueError, TypeError):
+        return False
+
+
+def start_sandbox(rendered: dict[str, Any]) -> SandboxTarget:
+    """Start moto in process and seed the *rendered* scenario (closing the target stops moto).
+
+    moto keeps one state per process, so only one sandbox can be open at a time.
+    """
+    scenario = rendered["name"]
+    if _open_sandboxes:
+        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
+    from moto import mock_aws
+
+    params = rendered["parameters"]
+    mock = mock_aws()
+    mock.start()
+    if not _load_aws_policies(params["account_id"], _referenced_aws_policies(rendered)):
+        mock.stop()
+        mock = mock_aws(config={"iam": {"load_aws_managed_policies": True}})
+        mock.start()
+    try:
+        # One session (botocore parses each service model once per session); seeding uses its own clients,
+        # the target's clients carry the read-only guard.
+        session = make_session(region=params["region"], credentials=FAKE_CREDENTIALS)
+        session.events.register("before-sign", _account_header(params["account_id"]))
+        seed(session, rendered)
+    except Exception:
+        mock.stop()
+        raise
+    target = SandboxTarget(session, rendered)
+    _open_sandboxes.append(scenario)
+
+    def stop() -> None:
+        mock.stop()
+        _open_sandboxes.remove(scenario)
+
+    target.on_close(stop)
+    return target
