@@ -14,7 +14,7 @@ from glue_iam_kit.sources.aws import AwsTarget, make_session
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.sandbox.target import _account_header
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _investigator(sandbox, without: str) -> AwsTarget:

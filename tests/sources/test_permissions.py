@@ -8,7 +8,7 @@ from pathlib import Path
 
 from glue_iam_kit.sources.aws import is_read_only
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WRITES_FOR_APPLY_FIX = {"iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy"}
 
 

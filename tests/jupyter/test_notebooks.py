@@ -17,7 +17,7 @@ from glue_iam_kit.reports.anonymise import find_survivors
 from glue_iam_kit.sources.aws import is_read_only
 from glue_iam_kit.sources.sandbox import list_scenarios
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = {s["name"]: s["expected_verdicts"] for s in list_scenarios()}
 REPORTS = ("report.html", "report.md", "findings.json")

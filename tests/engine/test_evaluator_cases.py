@@ -1,4 +1,4 @@
-"""The evaluator's table: every file in tests/cases/ is a topic; every case in it one simulate-custom-policy request.
+"""The evaluator's table: each file in tests/engine/cases/ is a topic; each case one simulate-custom-policy request.
 
 Shorthands keep the tables readable (expanded by :func:`build`):
 - ``"condition": {...}``  → one Allow statement on the default action and resource with that Condition;

@@ -1,0 +1,208 @@
+"""One function per command: arguments in, library calls, a few lines out. Imports are lazy (per command) so
+that ``simulate`` and ``--help`` start fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from glue_iam_kit.cli.options import open_from_args, print_frame, target_kind
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from glue_iam_kit.sources.sandbox import list_scenarios
+
+    for s in list_scenarios():
+        print(f"{s['name']:<24} {s['description']}")
+        if args.verbose:
+            print(f"{'':<24} cause: {s['root_cause']}")
+            print(f"{'':<24} verdicts: {', '.join(s['expected_verdicts'])}")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    args.sandbox = args.scenario
+    with open_from_args(args) as target:
+        scenario = target.scenario
+        print(f"sandbox {scenario['name']}: {scenario['description']}")
+        print(f"account {scenario['parameters']['account_id']}, region {target.region}")
+        auth = target.authorization_details()
+        for u in auth["UserDetailList"]:
+            print(f"  user  {u['Arn']}  groups: {', '.join(u.get('GroupList', [])) or '-'}")
+        for g in auth["GroupDetailList"]:
+            pols = [p["PolicyName"] for p in g.get("AttachedManagedPolicies", [])] + \
+                   [p["PolicyName"] + " (inline)" for p in g.get("GroupPolicyList", [])]
+            print(f"  group {g['Arn']}  policies: {', '.join(pols) or '-'}")
+        for r in auth["RoleDetailList"]:
+            print(f"  role  {r['Arn']}")
+        for j in target.list_jobs():
+            print(f"  job   {j['Name']}  role: {j['Role']}")
+        if scenario.get("error_text"):
+            print("error text:\n  " + scenario["error_text"].replace("\n", "\n  "))
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from glue_iam_kit.files import write_json_atomic
+    from glue_iam_kit.sources.snapshot import build_snapshot
+
+    with open_from_args(args) as target:
+        data = build_snapshot(target)
+    write_json_atomic(args.out, data)
+    auth = data["AuthorizationDetails"]
+    print(f"wrote {args.out}: {len(auth['UserDetailList'])} users, {len(auth['GroupDetailList'])} groups, "
+          f"{len(auth['RoleDetailList'])} roles, {len(auth['Policies'])} managed policies, "
+          f"{len(data.get('Jobs', []))} jobs")
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """Collect and print the evidence of each step (no verdict)."""
+    from glue_iam_kit import collectors as c
+    from glue_iam_kit.errors import CouldNotCheck, NotFoundError
+
+    with open_from_args(args) as target:
+        params = getattr(target, "scenario", {}).get("parameters", {})
+        user = args.user or params.get("user")
+        role = args.role or params.get("role")
+        job = args.job or params.get("job")
+        if not user:
+            raise SystemExit("glue-iam-kit: error: --user is required for this target")
+        steps = [
+            ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target, params.get("account_id"))),
+            (f"2. user {user}: attached and inline policies", lambda: c.fetch_user_policies(target, user)),
+            (f"3. user {user}: groups and their policies", lambda: c.fetch_user_groups(target, user)),
+            (f"4. role {role}: trust policy", (lambda: c.fetch_role(target, role)) if role else None),
+            (f"5. Glue job {job}", (lambda: c.fetch_job(target, job)) if job else None),
+            ("service control policies", lambda: c.fetch_service_control_policies(target)),
+            (f"identity statements that apply to {user}", lambda: c.fetch_identity_statements(target, user)),
+        ]
+        for title, step in steps:
+            if step is None:
+                print(f"\n## {title}\ncould not check: not given")
+                continue
+            try:
+                frame = step()
+                if not args.documents:  # whole policy documents make every table too wide to read
+                    frame = frame.drop(columns=["document"], errors="ignore")
+                print_frame(title, frame)
+            except (CouldNotCheck, NotFoundError) as exc:
+                print(f"\n## {title}\ncould not check: {exc}")
+        print_frame("AWS calls made", c.render_call_tally(target))
+    return 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    import time
+
+    from glue_iam_kit.matrix import check_output_path, compute_matrix
+    from glue_iam_kit.principals.context import mfa_values
+    from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
+
+    check_output_path(args.out)  # before the long part
+    mfa_values(args.mfa)
+    started = time.perf_counter()
+    with open_from_args(args) as target:
+        # One read of the whole account instead of a few calls per principal.
+        if not isinstance(target, SnapshotTarget) and not args.quiet:
+            print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
+        snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
+        matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
+    out = matrix.write(args.out, progress=not args.quiet)
+    seconds = time.perf_counter() - started
+    from glue_iam_kit.matrix.summary import (
+        find_overbroad_grants,
+        render_matrix_overview,
+        summarise_principals,
+        summarise_roles,
+    )
+
+    print(render_matrix_overview(matrix, seconds))
+    print(f"wrote {out} ({os.path.getsize(out) / 1e6:,.1f} MB)")
+    if args.summaries or not args.quiet:
+        grants = find_overbroad_grants(matrix)
+        if not args.quiet:
+            print_frame(f"over-broad PassRole grants, riskiest first (top 10 of {len(grants)})",
+                         grants.drop(columns=["reasons"]).head(10))
+        if args.summaries:
+            os.makedirs(args.summaries, exist_ok=True)
+            for name, frame in (("roles.csv", summarise_roles(matrix)), ("principals.csv",
+                                summarise_principals(matrix)), ("overbroad-grants.csv", grants)):
+                frame.to_csv(os.path.join(args.summaries, name), index=False)
+            print(f"\nwrote roles.csv, principals.csv, overbroad-grants.csv into {args.summaries}")
+    return 0
+
+
+def cmd_investigate(args: argparse.Namespace) -> int:
+    from glue_iam_kit.jupyter.params import INVESTIGATION, parameters_from_args
+    from glue_iam_kit.jupyter.run import run_investigation
+
+    kind = target_kind(args)
+    if args.apply_fix and kind == "snapshot":
+        raise SystemExit("glue-iam-kit: error: --apply-fix never applies to a snapshot")
+    params = parameters_from_args(INVESTIGATION, args, target=kind, scenario_params={
+        k: v for k, v in (("glue_group", args.glue_group), ("dev_group", args.dev_group)) if v})
+    if not args.quiet:
+        print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
+              + " ...", file=sys.stderr)
+    result = run_investigation(params, args.out, progress=not args.quiet)
+    print("verdict:")
+    for v in result["verdicts"] or ["(none reached)"]:
+        print(f"  {v}")
+    print("wrote:")
+    from glue_iam_kit.files import OUTPUT_FILES
+
+    for f in OUTPUT_FILES:
+        print(f"  {result['paths'][f.name]}  ({'anonymised' if f.anonymised else 'not anonymised: ' + f.reader})")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from glue_iam_kit.jupyter.params import TRAINING as TRAINING_PARAMS
+    from glue_iam_kit.jupyter.params import parameters_from_args
+    from glue_iam_kit.jupyter.run import TRAINING, run_investigation
+    from glue_iam_kit.sources.sandbox import load_scenario_file, scenario_names
+
+    if not args.all and not args.scenario:
+        raise SystemExit("glue-iam-kit: error: give --scenario NAME, or --all for the answer key")
+    names = scenario_names() if args.all else [args.scenario]
+    for name in names:
+        load_scenario_file(name)  # a clear error for an unknown scenario, before any kernel starts
+        out = os.path.join(args.out, name) if args.all else args.out
+        params = parameters_from_args(TRAINING_PARAMS, args, scenario=name)
+        result = run_investigation(params, out, progress=not args.quiet, notebook=TRAINING)
+        print(f"{name}: {', '.join(result['verdicts'])}  ->  {result['paths']['report.md']}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from glue_iam_kit.engine.cases import simulate_lines
+
+    try:
+        fh = sys.stdin if args.cases == "-" else open(args.cases, encoding="utf-8")
+    except OSError as exc:
+        print(f"glue-iam-kit: error: cannot read cases file {args.cases!r}: {exc.strerror}", file=sys.stderr)
+        return 1
+    write = sys.stdout.write
+    with fh:
+        for out, decisions in simulate_lines(fh):
+            if args.explain:
+                from glue_iam_kit.engine.explain import render_trace_text
+
+                print(f"# case {out.get('id')}")
+                if "error" in out:
+                    print(f"error: {out['error']}")
+                for d in decisions:
+                    print(render_trace_text(d))
+                print()
+            else:
+                write(json.dumps(out, separators=(",", ":")) + "\n")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from glue_iam_kit.cli import build_parser
+
+    return cmd_investigate(build_parser().parse_args(["investigate", "--sandbox", "seed-incident", "--out", args.out]))

@@ -1,0 +1,72 @@
+"""The options every command that reads a target shares, and opening the target they name."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+EPILOG = """\
+targets (pick one; the sandbox is the default):
+  --sandbox SCENARIO          moto in process, seeded from a built-in scenario (see `glue-iam-kit scenarios`)
+  --profile P --region R      a real AWS account, read-only (see required permissions in the README)
+  --snapshot FILE             offline, from `glue-iam-kit snapshot --out FILE` or
+                              `aws iam get-account-authorization-details` output
+"""
+
+
+def add_target_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("target")
+    g.add_argument("--sandbox", metavar="SCENARIO", help="sandbox scenario (default: seed-incident)")
+    g.add_argument("--profile", help="AWS profile of a real account (the aws target)")
+    g.add_argument("--region", help="AWS region (aws target; overrides the sandbox scenario's region)")
+    g.add_argument("--endpoint-url", help="custom AWS endpoint, e.g. a local moto server (aws target)")
+    g.add_argument("--snapshot", metavar="FILE", help="snapshot file (the snapshot target)")
+    s = p.add_argument_group("sandbox names (fill the scenario's parameters)")
+    s.add_argument("--account-id", help="sandbox account id (twelve digits)")
+    s.add_argument("--glue-group", help="sandbox group that carries AWSGlueConsoleFullAccess")
+    s.add_argument("--dev-group", help="sandbox developers group (MFA policy)")
+
+
+def add_subject_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help="IAM user name or ARN (sandbox: also names the built user)")
+    p.add_argument("--role", help="the job's runtime role, name or ARN (sandbox: also names the built role)")
+    p.add_argument("--job", help="Glue job name (sandbox: also names the built job)")
+
+
+def target_kind(args: argparse.Namespace) -> str:
+    chosen = [k for k, v in (("sandbox", args.sandbox), ("snapshot", args.snapshot),
+                             ("aws", args.profile or args.endpoint_url)) if v]
+    if len(chosen) > 1:
+        raise SystemExit(f"glue-iam-kit: error: choose one target, not {' and '.join(chosen)}")
+    return chosen[0] if chosen else "sandbox"
+
+
+def open_from_args(args: argparse.Namespace) -> Any:
+    """Open the target the arguments name (the sandbox by default)."""
+    from glue_iam_kit.sources.base import open_target
+
+    kind = target_kind(args)
+    if kind == "sandbox":
+        from glue_iam_kit.engine.arns import name_from
+        from glue_iam_kit.errors import ArnError, KitError
+
+        params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
+        try:  # names build the scenario; an ARN gives its name
+            params.update({k: name_from(params[k], k) for k in ("user", "role") if params[k]})
+        except ArnError as exc:
+            raise KitError(str(exc)) from None
+        return open_target("sandbox", scenario=args.sandbox or "seed-incident", region=args.region, **params)
+    if kind == "snapshot":
+        return open_target("snapshot", snapshot_path=args.snapshot)
+    return open_target("aws", profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
+
+
+def print_frame(title: str, frame: Any) -> None:
+    import pandas as pd
+
+    print(f"\n## {title}")
+    if frame.empty:
+        print("(none)")
+        return
+    with pd.option_context("display.max_colwidth", 90, "display.width", 200, "display.max_columns", 20):
+        print(frame.to_string(index=False))
