@@ -40,7 +40,6 @@ apply_fix: bool = False  # True: put the proposed policy, read it back and re-si
 account_id: str = ""  # sandbox: the account id to build; empty: the scenario's
 scenario_params: dict = {}  # sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": "Devs"}
 endpoint_url: str = ""  # aws: a custom endpoint (tests use a local moto server); empty: AWS
-artifacts_dir: str = ""  # set by `glue-iam-kit investigate`: where the raw results for the reports go
 
 # %%
 from glue_iam_kit.diagnosis.investigation import open_investigation
@@ -135,4 +134,4 @@ inv.step("verdict")
 # The AWS API calls made, per operation (all read-only unless a fix was applied).
 
 # %%
-inv.finish(artifacts_dir)
+inv.finish()

@@ -24,7 +24,6 @@
 scenario: str = "seed-incident"  # the scenario to practise on
 predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow or allowed
 predicted_policy: str = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
-artifacts_dir: str = ""  # set by `glue-iam-kit train`: where the raw results for the answer key go
 
 # %%
 from glue_iam_kit.diagnosis.investigation import open_investigation
@@ -95,4 +94,4 @@ inv.step("verdict")
 grade(inv)
 
 # %%
-inv.finish(artifacts_dir)
+inv.finish()

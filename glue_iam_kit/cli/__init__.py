@@ -76,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_args(p)
     add_subject_args(p)
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
-    p.add_argument("--service", default="glue.amazonaws.com", help="service the role is passed to "
-                                                                   "(default: glue.amazonaws.com)")
+    p.add_argument("--service", help="service the role is passed to (default: glue.amazonaws.com)")
     p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
                                                             "(never on a snapshot)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the four files")
@@ -107,8 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(PassRole on every role, or with no iam:PassedToService condition).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_args(p)
-    p.add_argument("--service", default="glue.amazonaws.com",
-                   help="the iam:PassedToService value (default: glue.amazonaws.com)")
+    p.add_argument("--service", help="the iam:PassedToService value (default: glue.amazonaws.com)")
     p.add_argument("--mfa", choices=["absent", "present", "false"], default="absent",
                    help="aws:MultiFactorAuthPresent: absent (long-term access keys, the default), present (an MFA "
                         "session), false")
@@ -167,6 +165,3 @@ def main(argv: list[str] | None = None) -> int:
               "(set GLUE_IAM_KIT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

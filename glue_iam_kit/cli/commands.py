@@ -98,6 +98,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     import time
 
     from glue_iam_kit.matrix import check_output_path, compute_matrix
+    from glue_iam_kit.model import GLUE_SERVICE
     from glue_iam_kit.principals.context import mfa_values
     from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
@@ -109,7 +110,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         if not isinstance(target, SnapshotTarget) and not args.quiet:
             print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
         snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
-        matrix = compute_matrix(snapshot, args.service, args.mfa, progress=not args.quiet)
+        matrix = compute_matrix(snapshot, args.service or GLUE_SERVICE, args.mfa, progress=not args.quiet)
     out = matrix.write(args.out, progress=not args.quiet)
     seconds = time.perf_counter() - started
     from glue_iam_kit.matrix.summary import (

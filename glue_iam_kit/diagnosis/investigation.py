@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.identifiers import collect_identifiers
@@ -98,17 +96,17 @@ class Investigation:
         """findings.json (before anonymisation) as data."""
         return self.document().to_dict()
 
-    def finish(self, artifacts_dir: str = "") -> pd.DataFrame:
-        """Write the raw results for the reports (when asked), close the target, and show the call tally."""
+    def finish(self) -> Any:
+        """Close the target and show the call tally; the shown tally carries the results to the kit's runner (the
+        reports are made from them, see :class:`glue_iam_kit.jupyter.run.Handover`)."""
+        from glue_iam_kit.jupyter.run import Handover
+
         if self.finding("verdict") is None:
             self.step("verdict")
         tally = c.render_call_tally(self.target)
-        if artifacts_dir:
-            from glue_iam_kit.jupyter.run import write_raw_results
-
-            write_raw_results(artifacts_dir, self.results(), self.identifiers())
+        handover = Handover(tally, self.results(), self.identifiers())
         self.target.close()
-        return tally
+        return handover
 
 
 def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigation:

@@ -56,6 +56,13 @@ class PolicySet:
     resource: Policy | None = None
     notes: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # The policies' own notes (once per set, not per decision: this is the hot path's input).
+        own = tuple(n for p in (*self.identity, *self.boundary, *(q for level in self.scp_levels for q in level),
+                                *((self.resource,) if self.resource is not None else ())) for n in p.notes)
+        if own:
+            object.__setattr__(self, "notes", tuple(dict.fromkeys((*self.notes, *own))))
+
     def with_identity(self, *policies: Policy) -> PolicySet:
         """A what-if copy with extra identity policies (the proposed fix)."""
         return replace(self, identity=self.identity + tuple(policies))

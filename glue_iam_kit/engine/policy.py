@@ -100,6 +100,7 @@ class Policy:
     source: PolicySource
     statements: tuple[Statement, ...]
     document: dict[str, Any] = field(compare=False, repr=False)
+    notes: tuple[str, ...] = ()  # said in every decision it takes part in (e.g. variables read literally)
 
 
 def load_document(document: Any, name: str = "policy") -> dict[str, Any]:
@@ -165,7 +166,18 @@ def _services(actions: tuple[str, ...]) -> frozenset[str] | None:
     return frozenset(services)
 
 
-def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
+# Policy variables exist only in policies whose Version is 2012-10-17; under 2008-10-17 or without a Version,
+# "${aws:username}" is literal text (IAM User Guide, "IAM policy elements: Variables and tags", and "IAM JSON
+# policy elements: Version"). "${$}" is the kit's own escape for a literal "$" (patterns.py).
+VARIABLES_VERSION = "2012-10-17"
+
+
+def _literal(text: str) -> str:
+    """*text* with every ``${`` made literal, for a policy whose Version has no variables."""
+    return text.replace("${", "${$}{")
+
+
+def _statement(raw: Any, index: int, policy_name: str, kind: str, variables: bool = True) -> Statement:
     sid = raw.get("Sid") if isinstance(raw, dict) else None
     where = f"policy {policy_name!r} statement {index + 1}" + (f" ({sid})" if sid else "")
     if not isinstance(raw, dict):
@@ -177,6 +189,7 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
         raise PolicyError(f"{where}: needs exactly one of Action or NotAction")
     not_action = "NotAction" in raw
     actions = _strings(raw.get("NotAction" if not_action else "Action"), where)
+    keep = (lambda s: s) if variables else _literal
     for a in actions:
         if a != "*" and ":" not in a:
             raise PolicyError(f"{where}: action {a!r} is not service:action")
@@ -188,7 +201,8 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
     resources = None
     if has_res or has_not_res:
         resources = tuple(
-            compile_pattern(r, RESOURCE) for r in _strings(raw.get("NotResource" if has_not_res else "Resource"), where)
+            compile_pattern(keep(r), RESOURCE)
+            for r in _strings(raw.get("NotResource" if has_not_res else "Resource"), where)
         )
     conditions = []
     cond_block = raw.get("Condition", {})
@@ -202,7 +216,7 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
         if not isinstance(keys, dict):
             raise PolicyError(f"{where}: condition {op_text} must map keys to values")
         for key, values in keys.items():
-            texts = _strings(values, f"{where} condition {op_text} {key}")
+            texts = tuple(keep(v) for v in _strings(values, f"{where} condition {op_text} {key}"))
             try:
                 parsed = parse_policy_values(op, texts)
             except ValueError as exc:
@@ -232,7 +246,7 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str) -> Statement:
 
 # Compiled statements by document content: the same policy (a managed policy attached to many principals, the
 # same document on every line of a cases file) is compiled once. Bounded, so a long run cannot grow it forever.
-_COMPILED: dict[tuple[str, str], tuple[Statement, ...]] = {}
+_COMPILED: dict[tuple[str, str], tuple[tuple[Statement, ...], tuple[str, ...]]] = {}
 _COMPILED_MAX = 4096
 
 
@@ -250,9 +264,16 @@ def parse_policy(document: Any, source: PolicySource | str) -> Policy:
         statements = doc.get("Statement")
         if statements is None:
             raise PolicyError(f"policy {source.name!r}: has no Statement")
-        compiled = tuple(_statement(raw, i, source.name, source.kind) for i, raw in enumerate(as_list(statements)))
+        version = doc.get("Version")
+        variables = version == VARIABLES_VERSION
+        notes: tuple[str, ...] = ()
+        if not variables and "${" in json.dumps(statements):
+            notes = (f"policy {source.name}: Version {version or '(none)'}: ${{...}} is literal text, not a policy "
+                     f"variable (variables need Version {VARIABLES_VERSION})",)
+        compiled = (tuple(_statement(raw, i, source.name, source.kind, variables)
+                          for i, raw in enumerate(as_list(statements))), notes)
         if key:
             if len(_COMPILED) >= _COMPILED_MAX:
                 _COMPILED.clear()
             _COMPILED[key] = compiled
-    return Policy(source, compiled, doc)
+    return Policy(source, compiled[0], doc, compiled[1])

@@ -64,7 +64,6 @@ INVESTIGATION: tuple[Param, ...] = (
     Param("scenario_params", {}, 'sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": '
           '"Devs"}'),
     Param("endpoint_url", "", "aws: a custom endpoint (tests use a local moto server); empty: AWS", "endpoint_url"),
-    Param("artifacts_dir", "", "set by `glue-iam-kit investigate`: where the raw results for the reports go"),
 )
 
 TRAINING: tuple[Param, ...] = (
@@ -72,7 +71,6 @@ TRAINING: tuple[Param, ...] = (
     Param("predicted_verdict", "", "your prediction: wrong-account, role-not-found, job-uses-other-role, "
           "trust-missing-service, explicit-deny, no-allow or allowed", "verdict"),
     Param("predicted_policy", "", "the policy you think decides (e.g. RequireMFA); empty: not graded", "policy"),
-    Param("artifacts_dir", "", "set by `glue-iam-kit train`: where the raw results for the answer key go"),
 )
 
 ACCOUNT_MATRIX: tuple[Param, ...] = (

@@ -1,8 +1,8 @@
 """Run the kit's notebooks with papermill, and an investigation's four files from one run.
 
-The kernel is started before papermill is imported, so it boots on the other core while papermill loads; the
-notebook leaves its raw results (:func:`write_raw_results`) for the reports, which are rendered here
-(:mod:`glue_iam_kit.reports.bundle`).
+The kernel is started before papermill is imported, so it boots on the other core while papermill loads. The
+notebook's last output hands its results over (:class:`Handover`, no side file); the reports are rendered
+from them here (:mod:`glue_iam_kit.reports.bundle`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.files import write_json_atomic
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
 # A wheel install puts them under <prefix>/share (pyproject's data-files).
@@ -26,7 +25,9 @@ INSTALLED_NOTEBOOK_DIRS = tuple(Path(p) / "share" / "glue-iam-kit" / "notebooks"
 PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 TRAINING = "03_training.ipynb"
-RAW_RESULTS = "raw-results.json"  # the notebook's hand-over to the reports, in the run's temporary folder
+# The notebook's last output carries the results in this media type beside the tally it shows: no front end
+# renders it, the runner reads it from the executed notebook and removes it before anything is written.
+RESULTS_MEDIA_TYPE = "application/vnd.glue-iam-kit.results+json"
 
 
 def notebook_path(name: str) -> Path:
@@ -68,9 +69,31 @@ def execute_notebook(name: str, output: str, parameters: dict[str, Any], progres
         km.shutdown_kernel(now=True)
 
 
-def write_raw_results(artifacts_dir: str, results: dict[str, Any], identifiers: dict[str, Any]) -> None:
-    """What the notebook hands to the reports (never a report itself: it is not anonymised)."""
-    write_json_atomic(os.path.join(artifacts_dir, RAW_RESULTS), {"results": results, "identifiers": identifiers})
+class Handover:
+    """The investigation's last output: the AWS call tally as people see it, and the results (not anonymised:
+    never shown, never written) for the runner in :data:`RESULTS_MEDIA_TYPE`."""
+
+    def __init__(self, tally: Any, results: dict[str, Any], identifiers: dict[str, Any]) -> None:
+        self.tally, self.results, self.identifiers = tally, results, identifiers
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        data = json.loads(json.dumps({"results": self.results, "identifiers": self.identifiers}, default=str))
+        return {"text/plain": repr(self.tally), "text/html": self.tally._repr_html_(), RESULTS_MEDIA_TYPE: data}
+
+    def __repr__(self) -> str:
+        return repr(self.tally)
+
+
+def take_handover(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The results the notebook handed over, removed from its outputs (raises KitError when there are none)."""
+    found = None
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            if RESULTS_MEDIA_TYPE in output.get("data", {}):
+                found = output["data"].pop(RESULTS_MEDIA_TYPE)
+    if found is None:
+        raise KitError("the notebook ran but left no results: is it the kit's own notebook?")
+    return found
 
 
 def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True,
@@ -90,15 +113,11 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
 
     with tempfile.TemporaryDirectory(prefix="glue-iam-kit-") as tmp:
         executed = os.path.join(tmp, "investigation.ipynb")
-        execute_notebook(notebook, executed, {**parameters, "artifacts_dir": tmp}, progress, cwd=tmp,
-                         while_running=warm)
-        raw_path = os.path.join(tmp, RAW_RESULTS)
-        if not os.path.exists(raw_path):
-            raise KitError("the notebook ran but left no results: is it the kit's own notebook?")
-        with open(raw_path, encoding="utf-8") as fh:
-            raw = json.load(fh)
+        execute_notebook(notebook, executed, parameters, progress, cwd=tmp, while_running=warm)
         with open(executed, encoding="utf-8") as fh:
-            notebook_text = fh.read()
+            executed_nb = json.load(fh)
+    raw = take_handover(executed_nb)
+    notebook_text = json.dumps(executed_nb, indent=1, ensure_ascii=False) + "\n"
 
     warmed.wait(timeout=60)
     identifiers = dict(raw["identifiers"])
