@@ -29,7 +29,7 @@ from glue_iam_kit.frames import (
     statement_rows,
 )
 from glue_iam_kit.principals import gather_principal
-from glue_iam_kit.principals.base import PolicyRecord, gather_scps, managed_source
+from glue_iam_kit.principals.base import PolicyRecord, gather_scps, managed_source, tag_map
 from glue_iam_kit.principals.role import gather_role
 
 
@@ -84,6 +84,7 @@ def fetch_role(target: Any, role: str) -> pd.DataFrame:
     base = {"role_name": r["RoleName"], "role_arn": r["Arn"], "path": r.get("Path", "/"),
             "boundary_arn": (r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", "")}
     rows = []
+    tags = tag_map(r)
     for i, st in enumerate(as_list(trust.get("Statement")), start=1):
         principal = st.get("Principal", {})
         pairs = [("*", "*")] if principal == "*" else [
@@ -92,7 +93,9 @@ def fetch_role(target: Any, role: str) -> pd.DataFrame:
             rows.append({**base, "statement": i, "effect": st.get("Effect", ""), "principal_type": ptype,
                          "principal": p, "action": compact(st.get("Action")),
                          "condition": compact(st.get("Condition"))})
-    return make_frame(rows, TRUST_COLUMNS)
+    frame = make_frame(rows, TRUST_COLUMNS)
+    frame.attrs["tags"] = tags  # the role's tags: iam:ResourceTag/* when it is passed
+    return frame
 
 
 def fetch_role_policies(target: Any, role: str) -> pd.DataFrame:

@@ -21,8 +21,9 @@ from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint
 from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
-from glue_iam_kit.principals.context import request_context
-from glue_iam_kit.sources.base import SIMULATOR, can
+from glue_iam_kit.principals.base import tag_map
+from glue_iam_kit.principals.context import request_context, role_values
+from glue_iam_kit.sources.base import IDENTITY_CENTER_READER, SIMULATOR, can
 
 
 class Evidence:
@@ -55,6 +56,7 @@ class Evidence:
         self.caller: dict[str, str] | None = None
         self._pp: PrincipalPolicies | None = None
         self._scps: list[list[PolicyRecord]] | None = None
+        self._role_tags: dict[str, dict[str, str]] = {}  # role ARN -> its tags (iam:ResourceTag/*)
         self.scp_note = ""
         if not self.user:
             raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
@@ -69,6 +71,13 @@ class Evidence:
     def forget_principal(self) -> None:
         """Read every policy again on next use (after a fix was applied: check what AWS now holds)."""
         self._pp = None
+
+    def principal_noun(self) -> str:
+        """How to call the principal ("user", "role", ...); "principal" until it can be read."""
+        try:
+            return self.principal.kind.noun
+        except KitError:
+            return "principal"
 
     @property
     def account(self) -> str:
@@ -128,10 +137,35 @@ class Evidence:
             ps = PolicySet(ps.identity, (parse_policy(doc, b.source),), ps.scp_levels, ps.resource, ps.notes)
         return ps
 
+    def remember_role_tags(self, role_arn: str, tags: dict[str, str]) -> None:
+        self._role_tags[role_arn] = tags
+
+    def role_tags(self, role_arn: str) -> dict[str, str]:
+        """The passed role's tags (the investigated role's read once; any other role's only when known)."""
+        if role_arn not in self._role_tags and role_arn == self.role_arn_or_guess():
+            try:
+                self._role_tags[role_arn] = tag_map(self.target.get_role(role_arn.rsplit("/", 1)[-1]))
+            except KitError:
+                self._role_tags[role_arn] = {}
+        return self._role_tags.get(role_arn, {})
+
+    def permission_set(self, name: str) -> dict[str, Any]:
+        """The Identity Center permission set *name* as the target can read it, else what could not be read."""
+        out: dict[str, Any] = {"account": self.account}
+        if not can(self.target, IDENTITY_CENTER_READER):
+            return {**out, "problem": f"the {self.target.kind} target has no Identity Center: the permission set "
+                                      "is named from the role, and its existing inline policy could not be read"}
+        try:
+            return {**out, **self.target.find_permission_set(name)}
+        except KitError as exc:
+            return {**out, "problem": f"could not read permission set {name}: {exc}"}
+
     def simulate(self, context: RequestContext, role_arn: str | None = None, extra: list[PolicyRecord] = (),
                  label: str = "", boundary_extra: dict[str, Any] | None = None) -> Layer:
-        """Simulate iam:PassRole with *context*: locally, and with AWS's simulator where the target has one."""
+        """Simulate iam:PassRole with *context* and the passed role's tags: locally, and with AWS's simulator
+        where the target has one."""
         role_arn = role_arn or self.role_arn_or_guess()
+        context = context.with_values(*role_values(self.role_tags(role_arn)))
         request = Request(PASSROLE, role_arn, self.principal.arn, context)
         decision = evaluate_request(self.policy_set(extra, boundary_extra), request)
         layer = Layer(label, context, decision)

@@ -9,10 +9,12 @@ import json
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
+from glue_iam_kit.diagnosis.fix_forms import render_forms
 from glue_iam_kit.diagnosis.layers import Layer
-from glue_iam_kit.engine.context import context_value
+from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, Decision
-from glue_iam_kit.engine.policy import PolicySource, load_document
+from glue_iam_kit.engine.patterns import STRING, Unresolved, compile_pattern
+from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
 from glue_iam_kit.model import PASSROLE
 from glue_iam_kit.principals import PolicyRecord
 
@@ -37,13 +39,13 @@ def proposed_fix_record(role_arn: str, service: str) -> PolicyRecord:
                         fix_policy(role_arn, service))
 
 
-def cli_command(where: tuple[str, str], name: str, doc: dict[str, Any], profile: str = "") -> str:
-    """``aws iam put-{user,group,role}-policy`` that applies *doc*."""
-    ptype, pname = where
-    flag = {"user": "--user-name", "group": "--group-name", "role": "--role-name"}[ptype]
-    with_profile = f" --profile {profile}" if profile else ""
-    return (f"aws iam put-{ptype}-policy{with_profile} {flag} {pname} --policy-name {name} "
-            f"--policy-document '{json.dumps(doc, separators=(',', ':'))}'")
+def merge_statements(base: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]:
+    """*base* with *doc*'s statements added (for calls that replace a whole document)."""
+    if not base:
+        return doc
+    merged = json.loads(json.dumps(base))
+    merged["Statement"] = as_list(merged.get("Statement")) + as_list(doc["Statement"])
+    return merged
 
 
 def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyRecord], dict[str, Any] | None, str]:
@@ -53,14 +55,82 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
     name = fix_policy_name(ev.service)
     pp = ev.principal
     if d.blocked_by == "boundary":
-        boundary = pp.boundary.source.name if pp.boundary else ""
+        b = pp.boundary
+        boundary, arn = (b.source.name, b.source.arn or b.source.name) if b else ("", "")
+        merged = merge_statements(b.document if b else None, doc)
+        forms = render_forms("boundary", arn, boundary, merged, ev.profile)
         fix = {"where": "boundary", "principal_type": "boundary", "principal": boundary, "policy_name": boundary,
-               "policy": doc, "command": "add the statement to the permissions boundary policy (a new policy version)"}
+               "policy": doc, "command": forms["cli"], "forms": forms,
+               "note": "the boundary caps every grant: add the statement to it (a new default version)"}
         return fix, [], doc, "what-if: the boundary allows it"
     where = pp.kind.fix_target(pp, ev.entry_point.probe_action)
-    fix = {"where": where[0], "principal_type": where[0], "principal": where[1], "policy_name": name,
-           "policy": doc, "command": cli_command(where, name, doc, ev.profile)}
+    fix: dict[str, Any] = {"where": where[0], "principal_type": where[0], "principal": where[1], "policy_name": name,
+                           "policy": doc}
+    if where[0] == "permission-set":
+        sso = ev.permission_set(where[1])
+        merged = merge_statements(sso.get("inline_policy"), doc)
+        fix["forms"] = render_forms("permission-set", where[1], name, merged, ev.profile, sso)
+        fix["note"] = ("AWS refuses changes to Identity Center roles: the grant goes on permission set "
+                       f"{where[1]}, where Identity Center is administered; put-inline-policy-to-permission-set "
+                       "replaces the whole inline policy, so the document is the existing one with the grant added"
+                       + (f" ({sso['problem']})" if sso.get("problem") else ""))
+    elif not pp.kind.changeable:
+        fix["forms"] = {"cli": "", "cloudformation": "", "terraform": ""}
+        fix["note"] = pp.kind.why_unchangeable
+        fix["refused"] = pp.kind.why_unchangeable
+    else:
+        fix["forms"] = render_forms(where[0], where[1], name, doc, ev.profile)
+        owner = pp.managed_by if where[0] != "group" else ""  # IAM groups cannot be tagged
+        if owner:
+            fix["managed_by"] = owner
+            fix["note"] = (f"{where[0]} {where[1]} is managed by {owner}: change the template (the CloudFormation "
+                           "form), not the account; a direct put-*-policy would drift from the stack")
+    fix["command"] = fix["forms"]["cli"]
     return fix, [proposed_fix_record(role_arn, ev.service)], None, "what-if: with the fix"
+
+
+_RESOURCE_TAG = ("iam:resourcetag/", "aws:resourcetag/")
+
+
+def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list[dict[str, Any]]:
+    """When the nearest allow is a tag-based grant (ABAC) that missed only on the passed role's tags: the tag
+    change that keeps the design (tag the role as the grant expects), instead of a grant for this one role."""
+    role_name = ev.role_arn_or_guess().rsplit("/", 1)[-1]
+    for t in d.nearest_allows[:1]:
+        failed = [c for c in t.conditions if not c.matched]
+        if not failed or not all(c.key.lower().startswith(_RESOURCE_TAG) for c in failed):
+            continue
+        tags: dict[str, str] = {}
+        for c in failed:
+            if not c.operator.startswith("String") or "Not" in c.operator or not c.policy_values:
+                return []
+            try:
+                value = compile_pattern(c.policy_values[0], STRING).substituted(context.single)
+            except Unresolved:
+                return []
+            if "*" in value or "?" in value:
+                return []
+            tags[c.key.split("/", 1)[1]] = value
+        pairs = " ".join(f"Key={k},Value={v}" for k, v in tags.items())
+        return [{"kind": "tag-the-role", "keeps_design": True, "tags": tags,
+                 "command": f"aws iam tag-role --role-name {role_name} --tags {pairs}",
+                 "why": f"{t.label} grants iam:PassRole by tag (attribute-based): tagging the role as it expects "
+                        "keeps that design; a grant naming this one role would bypass it"}]
+    return []
+
+
+def refusal(fix: dict[str, Any]) -> str:
+    """Why the kit will not apply *fix* itself (and what to do instead), or "" when it may."""
+    command = (fix.get("forms") or {}).get("cli") or fix.get("command") or ""
+    if fix.get("refused"):
+        return f"not applied: {fix['refused']}"
+    if fix["where"] not in FIX_WHERE_KINDS:
+        return (f"not applied: the kit does not change a {fix['where']}; apply it by hand"
+                + (f": {command}" if command else ""))
+    if fix.get("managed_by"):
+        return (f"not applied: {fix['where']} {fix['principal']} is managed by {fix['managed_by']}; change the "
+                "template (the CloudFormation form in the report) and deploy it, or the stack drifts")
+    return ""
 
 
 def what_if(ev: Evidence, final: Layer, after: Layer, extra: list[PolicyRecord],

@@ -42,7 +42,7 @@ class Investigation:
     def step(self, key: str, **options: Any) -> Finding:
         """Run the step *key* (see STEPS) and keep its finding; any failure becomes ``could not check``."""
         step = STEP_BY_KEY[key]
-        title = step.title_for(self.evidence.service)
+        title = step.title_for(self.evidence.service, self.evidence.principal_noun())
         try:
             out = step.run(self, **options)
             finding = Finding(step.number, key, out.title or title, out.status, out.summary, out.evidence,

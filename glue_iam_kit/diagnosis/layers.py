@@ -66,13 +66,15 @@ def layer_frame(layers: list[Layer]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LAYER_COLUMNS)
 
 
-def restriction(trace: StatementTrace) -> tuple[str, str]:
-    """(restriction, what satisfies it) for a deciding Deny statement."""
+USER_MFA_ADVICE = "an MFA session: sign in with MFA, or call sts:GetSessionToken with --serial-number/--token-code"
+
+
+def restriction(trace: StatementTrace, mfa_advice: str = USER_MFA_ADVICE) -> tuple[str, str]:
+    """(restriction, what satisfies it) for a deciding Deny statement; *mfa_advice* is the principal kind's."""
     keys = {cond.key.lower() for cond in trace.statement.conditions}
     kind = trace.source.kind
     if "aws:multifactorauthpresent" in keys:
-        return "mfa", ("an MFA session: sign in with MFA, or call sts:GetSessionToken with "
-                       "--serial-number/--token-code")
+        return "mfa", mfa_advice
     if "aws:sourceip" in keys:
         return "source-ip", "a request from the allowed source network"
     if kind == "scp":

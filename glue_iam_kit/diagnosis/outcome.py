@@ -24,8 +24,8 @@ class Outcome:
 class Step:
     number: int
     key: str
-    title: str  # may name {service}
+    title: str  # may name {service} and {noun} (the principal's kind: user, role, ...)
     run: Callable[..., Outcome]
 
-    def title_for(self, service: str) -> str:
-        return self.title.format(service=service)
+    def title_for(self, service: str, noun: str = "principal") -> str:
+        return self.title.format(service=service, noun=noun)

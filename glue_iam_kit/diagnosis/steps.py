@@ -105,10 +105,12 @@ def trust(inv: Investigation) -> Outcome:
         frame = c.fetch_role(ev.target, ev.role)
     except NotFoundError:
         ev.role_missing = True
+        ev.remember_role_tags(ev.role_arn_or_guess(), {})
         inv.add_verdict("role-not-found", role=ev.role_arn_or_guess())
         return Outcome(PROBLEM, f"role {ev.role_name} does not exist in account {ev.account}: Glue cannot use it, "
                                 "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS))
     ev.role_arn = frame.loc[0, "role_arn"] if not frame.empty else ev.role_arn_or_guess()
+    ev.remember_role_tags(ev.role_arn, frame.attrs.get("tags", {}))
     trusted = frame[(frame.effect == "Allow") & (frame.principal.isin([ev.service, "*"])) &
                     frame.action.str.contains("sts:AssumeRole|sts:\\*|^\\*$", regex=True)]
     if trusted.empty:
@@ -160,7 +162,7 @@ def explicit_deny(inv: Investigation) -> Outcome:
     if inv.layers[0].final != EXPLICIT_DENY:
         return Outcome(OK, "no explicit deny", layer_frame(inv.layers))
     first = inv.layers[0].decision
-    restrictions = [restriction(t) for t in first.deciding]
+    restrictions = [restriction(t, ev.principal.kind.mfa_advice) for t in first.deciding]
     deny = first.deciding[0]
     inv.add_verdict("explicit-deny", policy_type=deny.source.kind, policy=deny.source.name,
                     via_group=deny.source.via_group, statement=deny.index + 1, sid=deny.sid,
@@ -215,6 +217,11 @@ def implicit_deny(inv: Investigation) -> Outcome:
         return Outcome(PROBLEM, "no SCP level allows iam:PassRole here: only the organization's admins can change "
                                 "that", frame, {"nearest_allows": near, "fix": inv.fix})
     inv.fix, extra, boundary_extra, label = fixes.plan_fix(ev, d)
+    alternatives = fixes.tag_alternatives(ev, d, final.context)
+    if alternatives:
+        inv.fix["alternatives"] = alternatives
+        inv.fix["note"] = (inv.fix.get("note", "") + " " if inv.fix.get("note") else "") + (
+            "The grant is tag-based: the tag change keeps that design; the per-role grant would bypass it.")
     after = ev.simulate(final.context, extra=extra, boundary_extra=boundary_extra, label=label)
     inv.what_if = fixes.what_if(ev, final, after, extra, boundary_extra)
     summary = (f"no {d.blocked_by} policy allows iam:PassRole on {ev.role_name}; nearest allow: "
@@ -242,9 +249,9 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     if not can(ev.target, POLICY_WRITER):
         return Outcome(COULD_NOT_CHECK, could_not_check(f"a fix is never applied to a {ev.target.kind}: "
                                                         "it has nothing to write to"))
-    if inv.fix["where"] not in fixes.FIX_WHERE_KINDS:
-        return Outcome(COULD_NOT_CHECK,
-                       could_not_check(f"the kit does not change a {inv.fix['where']}; apply it by hand"))
+    refusal = fixes.refusal(inv.fix)
+    if refusal:
+        return Outcome(COULD_NOT_CHECK, could_not_check(refusal))
     inv.verification = fixes.apply_fix(ev, inv.fix, inv.layers[-1])
     v = inv.verification
     summary = (f"applied {inv.fix['policy_name']} to the {inv.fix['principal_type']} {inv.fix['principal']}; "
@@ -277,7 +284,7 @@ def verdict(inv: Investigation) -> Outcome:
 STEPS: tuple[Step, ...] = (
     Step(0, "failure", "The failure", failure),
     Step(1, "account", "Account", account),
-    Step(2, "user-policies", "The user's own policies", principal_policies),
+    Step(2, "user-policies", "The {noun}'s own policies", principal_policies),
     Step(3, "groups", "Groups and their policies", groups),
     Step(4, "trust", "The role's trust policy trusts {service}", trust),
     Step(5, "job", "The Glue job really uses that role", resource_role),

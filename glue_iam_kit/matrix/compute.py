@@ -34,7 +34,10 @@ from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.matrix.table import PassRoleMatrix, progress_bar
 from glue_iam_kit.model import DECISION_COULD_NOT_CHECK, DECISIONS, GLUE_SERVICE, PASSROLE, could_not_check
 from glue_iam_kit.principals import KINDS, PolicyRecord, PrincipalPolicies, gather_scps
-from glue_iam_kit.principals.context import mfa_values, request_context
+from glue_iam_kit.principals.base import tag_map
+from glue_iam_kit.principals.context import mfa_values, request_context, role_values
+
+_RESOURCE_TAG_PREFIXES = ("iam:resourcetag/", "aws:resourcetag/")
 
 _PRINCIPAL_SPECIFIC = ("${", "aws:username", "aws:userid", "aws:principalarn", "aws:principaltag")
 
@@ -82,6 +85,10 @@ class MatrixAccount:
         self.principals = gather_principals(target, auth)
         self.principal_arns = [pp.arn for pp in self.principals]
         self.roles: list[str] = [r["Arn"] for r in auth["RoleDetailList"]]
+        # The roles' tags, by lower-cased key: iam:ResourceTag/* of a PassRole request (condition key names,
+        # tag keys included, are case-insensitive: IAM User Guide, "Condition element").
+        self.role_tags: list[dict[str, str]] = [tag_map(r) for r in auth["RoleDetailList"]]
+        self._tag_values = [{k.lower(): v for k, v in tags.items()} for tags in self.role_tags]
         arns = self.roles or self.principal_arns
         self.account_id = arns[0].split(":")[4] if arns else ""
         self.role_index = {arn: i for i, arn in enumerate(self.roles)}
@@ -115,6 +122,7 @@ class MatrixAccount:
         self.group_sizes = np.bincount(group_of, minlength=len(self.representatives)).astype(np.int64)
         self._policy_sets: dict[int, PolicySet | KitError] = {}
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._tagged: dict[int, bool] = {}  # group -> its PassRole statements test the role's tags
         self._vectors: dict[Any, np.ndarray] = {}
 
     @staticmethod
@@ -198,13 +206,27 @@ class MatrixAccount:
         if found is not None:
             return found
         columns: dict[Any, np.ndarray] = {}
+        tag_keys: set[str] = set()
         for _, st in self.passrole_statements(g):
             for pattern in st.resources or ():
                 v = self.vector(pattern, context)
                 columns.setdefault(id(v), v)
+            tag_keys.update(c.key.lower().split("/", 1)[1] for c in st.conditions
+                            if c.key.lower().startswith(_RESOURCE_TAG_PREFIXES))
+        self._tagged[g] = bool(tag_keys)
         n = len(self.roles)
-        if not columns or n == 0:
+        if n == 0 or not (columns or tag_keys):
             found = (np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64))
+        elif tag_keys:
+            # Roles differ by the patterns that select them and by the values of the tags the policies test.
+            codes = []
+            for key in sorted(tag_keys):
+                index: dict[str | None, int] = {}
+                codes.append(np.fromiter((index.setdefault(t.get(key), len(index)) for t in self._tag_values),
+                                         dtype=np.int64, count=n))
+            stacked = np.column_stack([*(v.astype(np.int64) for v in columns.values()), *codes])
+            _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+            found = (inverse.reshape(-1).astype(np.int32), first)
         else:
             packed = np.packbits(np.stack(list(columns.values()), axis=1), axis=1)
             keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
@@ -257,8 +279,10 @@ class MatrixAccount:
                 d_codes = np.empty(len(first), dtype=np.int8)
                 b_codes = np.empty(len(first), dtype=np.int16)
                 s_codes = np.empty(len(first), dtype=np.int32)
+                tagged = self._tagged.get(g, False)
                 for c, r in enumerate(first):
-                    d = evaluate_request(policies, Request(PASSROLE, self.roles[r], rep.arn, context))
+                    ctx = context.with_values(*role_values(self.role_tags[r])) if tagged else context
+                    d = evaluate_request(policies, Request(PASSROLE, self.roles[r], rep.arn, ctx))
                     d_codes[c] = DECISIONS.index(d.decision)
                     b_codes[c] = blocked_codes.code(d.blocked_by or "")
                     # Sorted: principals in one group may list the same policies in another order.

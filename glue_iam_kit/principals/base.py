@@ -35,11 +35,13 @@ class PolicyRecord:
 class PrincipalPolicies:
     """Everything that decides what a user or role may do."""
 
-    principal_type: str  # the kind's name: user | role (see glue_iam_kit.principals.KINDS)
+    principal_type: str  # the kind's name (see glue_iam_kit.principals.KINDS)
     name: str
     arn: str
     unique_id: str = ""  # UserId / RoleId (AIDA..., AROA...): aws:userid
     tags: dict[str, str] = field(default_factory=dict)  # aws:PrincipalTag/*
+    path: str = "/"
+    session: str = ""  # a role session's name (from an assumed-role ARN), when known
     records: list[PolicyRecord] = field(default_factory=list)
     boundary: PolicyRecord | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
@@ -56,14 +58,32 @@ class PrincipalPolicies:
 
         return kind_named(self.principal_type)
 
+    @property
+    def managed_by(self) -> str:
+        """The infrastructure-as-code owner its tags name ("CloudFormation stack X"), or ""."""
+        return iac_owner(self.tags)
+
     def policy_set(self, scp_levels: list[list[PolicyRecord]] | None = None, extra: list[PolicyRecord] = ()) \
             -> PolicySet:
-        """Compile into a :class:`PolicySet` (raises PolicyError naming a malformed policy)."""
+        """Compile into a :class:`PolicySet` (raises PolicyError naming a malformed policy). SCPs are left out
+        for a kind they never apply to (service-linked roles)."""
+        levels = [] if self.kind.scp_exempt else scp_levels or []
         return PolicySet(
             identity=tuple(r.compile() for r in [*self.records, *extra]),
             boundary=(self.boundary.compile(),) if self.boundary else (),
-            scp_levels=tuple(tuple(r.compile() for r in level) for level in scp_levels or []),
+            scp_levels=tuple(tuple(r.compile() for r in level) for level in levels),
         )
+
+
+# CloudFormation tags every resource of a stack with these (AWS CloudFormation User Guide, "Resource tag");
+# Terraform and CDK have no tag of their own, so only these are certain.
+CLOUDFORMATION_STACK_TAG = "aws:cloudformation:stack-name"
+
+
+def iac_owner(tags: dict[str, str]) -> str:
+    """"CloudFormation stack NAME" when the tags say a stack manages the entity, else ""."""
+    stack = tags.get(CLOUDFORMATION_STACK_TAG)
+    return f"CloudFormation stack {stack}" if stack else ""
 
 
 def managed_type(arn: str) -> str:

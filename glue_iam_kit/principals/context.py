@@ -39,6 +39,15 @@ def principal_values(pp: PrincipalPolicies) -> list[ContextValue]:
     return values
 
 
+def role_values(tags: dict[str, str]) -> list[ContextValue]:
+    """The passed role's tags, as ``iam:ResourceTag/<key>`` and ``aws:ResourceTag/<key>`` (the Service
+    Authorization Reference lists both for IAM's ``role`` resource type, on which iam:PassRole acts)."""
+    out = []
+    for key, value in sorted(tags.items()):
+        out += [context_value(f"iam:ResourceTag/{key}", value), context_value(f"aws:ResourceTag/{key}", value)]
+    return out
+
+
 def request_context(pp: PrincipalPolicies, service: str, mfa: str = "absent",
                     extra: Iterable[ContextValue] = ()) -> RequestContext:
     """The context of *pp* passing a role to *service*, with MFA as *mfa*."""
@@ -46,4 +55,4 @@ def request_context(pp: PrincipalPolicies, service: str, mfa: str = "absent",
                            *mfa_values(mfa), *extra])
 
 
-__all__ = ["MFA_MODES", "mfa_values", "principal_values", "request_context"]
+__all__ = ["MFA_MODES", "mfa_values", "principal_values", "request_context", "role_values"]

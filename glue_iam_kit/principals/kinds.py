@@ -15,12 +15,21 @@ if TYPE_CHECKING:
 
 
 class PrincipalKind(Protocol):
-    name: str  # the principal_type the findings carry: user | role
+    name: str  # the principal_type the findings carry: user | role | identity-center | service-linked | ...
+    noun: str  # how the reports call it
     arn_types: tuple[str, ...]  # the ARN resource types that name it (user; role, assumed-role)
     has_groups: bool
+    scp_exempt: bool  # service control policies never apply to it
+    changeable: bool  # a fix may go on it (AWS accepts a change)
+    why_unchangeable: str
+    mfa_advice: str  # what satisfies an MFA restriction for it
     # aws:PrincipalType for its requests (IAM User Guide, "AWS global condition context keys"):
     # Account | User | FederatedUser | AssumedRole | Anonymous.
     aws_principal_type: str
+
+    def recognises(self, entity: dict[str, Any]) -> bool:
+        """Whether a role read from IAM (path, name) is of this kind."""
+        ...
 
     def gather(self, target: Any, name: str) -> PrincipalPolicies:
         """Read it and every policy that applies to it (raises NotFoundError when it does not exist)."""

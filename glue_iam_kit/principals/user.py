@@ -21,7 +21,7 @@ from glue_iam_kit.principals.base import (
 def gather_user(target: Any, user: str) -> PrincipalPolicies:
     """A user's own and its groups' policies, and its boundary. Raises NotFoundError for an unknown user."""
     u = target.get_user(user)
-    pp = PrincipalPolicies("user", u["UserName"], u["Arn"], u.get("UserId", ""), tag_map(u))
+    pp = PrincipalPolicies("user", u["UserName"], u["Arn"], u.get("UserId", ""), tag_map(u), u.get("Path", "/"))
     p = pp.problems
     pp.records += attempt(p, "list the user's attached policies", lambda: read_managed(
         target, target.list_attached_user_policies(user), None, p))
@@ -40,9 +40,14 @@ def gather_user(target: Any, user: str) -> PrincipalPolicies:
 
 class UserKind:
     name = "user"
+    noun = "user"
     arn_types = ("user",)
     has_groups = True
+    scp_exempt = False
+    changeable = True
+    why_unchangeable = ""
     aws_principal_type = "User"
+    mfa_advice = "an MFA session: sign in with MFA, or call sts:GetSessionToken with --serial-number/--token-code"
 
     def gather(self, target: Any, name: str) -> PrincipalPolicies:
         return gather_user(target, name)

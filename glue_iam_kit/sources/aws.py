@@ -23,7 +23,14 @@ import botocore.parsers
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
-from glue_iam_kit.sources.base import GLUE_READER, IAM_READER, ORGANIZATIONS_READER, POLICY_WRITER, SIMULATOR
+from glue_iam_kit.sources.base import (
+    GLUE_READER,
+    IAM_READER,
+    IDENTITY_CENTER_READER,
+    ORGANIZATIONS_READER,
+    POLICY_WRITER,
+    SIMULATOR,
+)
 
 # Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")
@@ -94,7 +101,8 @@ def _describe(exc: Exception, service: str, operation: str) -> Exception:
 class AwsTarget:
     """A target backed by a boto3 Session: a real account (``aws``); the sandbox subclasses it."""
 
-    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER})
+    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER,
+                              IDENTITY_CENTER_READER})
 
     def __init__(
         self,
@@ -259,42 +267,10 @@ class AwsTarget:
         return self.paginate("glue", "get_jobs", "Jobs")
 
     def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
-        """SCP levels that apply to *account* (default: the caller's), root first, account last; [] when not in an
-        organization. AWS lets only the management account or a delegated administrator walk the organization
-        (ListParents): from a plain member account this says "could not check"."""
-        try:
-            org = self.call("organizations", "describe_organization")["Organization"]
-        except CouldNotCheck as exc:
-            if "AWSOrganizationsNotInUseException" in str(exc):
-                return []
-            raise
-        account = account or self.caller_identity()["Account"]
-        if org.get("MasterAccountId") == account:
-            return []  # SCPs never restrict the management account
-        chain, child = [account], account
-        while True:
-            try:
-                parents = self.call("organizations", "list_parents", ChildId=child)["Parents"]
-            except CouldNotCheck as exc:
-                raise CouldNotCheck(f"{exc}; reading SCPs needs the management account or a delegated "
-                                    "administrator (or a snapshot with ServiceControlPolicies)",
-                                    "organizations:ListParents") from None
-            if not parents:
-                break
-            chain.append(parents[0]["Id"])
-            if parents[0]["Type"] == "ROOT":
-                break
-            child = parents[0]["Id"]
-        levels = []
-        for target_id in reversed(chain):
-            summaries = self.paginate("organizations", "list_policies_for_target", "Policies", TargetId=target_id,
-                                      Filter="SERVICE_CONTROL_POLICY")
-            level = []
-            for s in summaries:
-                content = self.call("organizations", "describe_policy", PolicyId=s["Id"])["Policy"]["Content"]
-                level.append((s.get("Name", s["Id"]), load_document(content, s.get("Name", s["Id"]))))
-            levels.append(level)
-        return levels
+        """SCP levels that apply to *account* (default: the caller's), root first, account last."""
+        from glue_iam_kit.sources.organizations import fetch_scp_levels
+
+        return fetch_scp_levels(self, account)
 
     def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]:
         """``get-account-authorization-details``, all pages merged; without AWS managed policies when not needed
@@ -315,6 +291,24 @@ class AwsTarget:
                 raise
             raise mapped from None
         return merged
+
+    def find_permission_set(self, name: str) -> dict[str, Any]:
+        """The Identity Center permission set *name*: its instance and ARN and its inline policy (read-only
+        sso-admin calls; they answer where Identity Center is administered: the management account or a
+        delegated administrator)."""
+        instances = self.paginate("sso-admin", "list_instances", "Instances")
+        if not instances:
+            raise CouldNotCheck("no IAM Identity Center instance is visible from this account", "sso:ListInstances")
+        instance = instances[0]["InstanceArn"]
+        for arn in self.paginate("sso-admin", "list_permission_sets", "PermissionSets", InstanceArn=instance):
+            described = self.call("sso-admin", "describe_permission_set", InstanceArn=instance,
+                                  PermissionSetArn=arn)["PermissionSet"]
+            if described.get("Name") == name:
+                inline = self.call("sso-admin", "get_inline_policy_for_permission_set", InstanceArn=instance,
+                                   PermissionSetArn=arn).get("InlinePolicy") or ""
+                return {"instance_arn": instance, "permission_set_arn": arn,
+                        "inline_policy": load_document(inline, name) if inline.strip() else None}
+        raise NotFoundError("permission set", name, self.where)
 
     def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
         """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""

@@ -12,6 +12,7 @@ glue       Glue resources (jobs)                                 all
 orgs       service control policies that apply to the account    all (may say "could not check")
 simulator  AWS's SimulatePrincipalPolicy                         aws
 writer     put an inline policy (only inside ``writable()``)      aws, sandbox
+sso        Identity Center permission sets (sso-admin)           aws, sandbox
 ========== ===================================================== =====================
 """
 
@@ -24,6 +25,7 @@ from glue_iam_kit.errors import KitError
 
 TARGET_KINDS = ("sandbox", "aws", "snapshot")
 IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER = "iam", "glue", "orgs", "simulator", "writer"
+IDENTITY_CENTER_READER = "sso"
 
 
 class IamReader(Protocol):
@@ -49,6 +51,12 @@ class GlueReader(Protocol):
 class OrganizationsReader(Protocol):
     def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
         """SCP levels, root first, account last; raises CouldNotCheck when they cannot be read."""
+        ...
+
+
+class IdentityCenterReader(Protocol):
+    def find_permission_set(self, name: str) -> dict[str, Any]:
+        """{"instance_arn", "permission_set_arn", "inline_policy"} of the permission set *name* (NotFoundError)."""
         ...
 
 

@@ -18,7 +18,7 @@ from glue_iam_kit.principals.context import MFA_MODES, request_context
     ("arn:aws:sts::111122223333:assumed-role/ci-deployer/run-42", "role", "ci-deployer"),
 ])
 def test_the_kind_and_name_come_from_the_arn(given, kind, name):
-    k, n = principal_name(given)
+    k, n, _ = principal_name(given)
     assert (k.name, n) == (kind, name)
 
 
