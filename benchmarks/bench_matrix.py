@@ -207,6 +207,8 @@ def main() -> None:
     parser.add_argument("--formats", default="parquet,csv", help="output formats to time (default parquet,csv)")
     parser.add_argument("--sample", type=int, default=20_000, help="pairs decided one by one (default 20,000)")
     parser.add_argument("--pmapper-python", help="a Python with principalmapper installed (or $PMAPPER_PYTHON)")
+    parser.add_argument("--tags", action="store_true", help="also time an account whose users and roles carry "
+                                                            "team tags and some policies grant by them (ABAC)")
     args = parser.parse_args()
 
     from glue_iam_kit.files import write_json_atomic
@@ -231,6 +233,20 @@ def main() -> None:
                   f"over the process tree (largest process {_gib(maxrss)}), file {os.path.getsize(out) / 1e6:,.0f} "
                   f"MB -> {'meets' if ok else 'MISSES'} the targets (<= {WALL_TARGET_S:.0f} s, "
                   f"<= {_gib(MEMORY_TARGET)})")
+            os.unlink(out)
+        if args.tags:
+            # Side by side in this run: the same account with team tags and tag-based grants (issue 12: within
+            # 1.5x of the untagged time).
+            tagged = os.path.join(tmp, "tagged.json")
+            write_json_atomic(tagged, synthetic_snapshot(args.users, args.roles, args.groups, args.policies, tags=True))
+            out = os.path.join(tmp, "tagged.parquet")
+            cmd = [sys.executable, "-m", "glue_iam_kit.cli", "matrix", "--snapshot", tagged, "--out", out]
+            wall, peak, _, printed = run_measured(cmd)
+            overview = printed.split("\n", 1)[0]
+            print(f"\nwith tags and tag-based grants: {overview}")
+            base = walls.get("parquet", min(walls.values()))
+            print(f"tagged parquet: {wall:.1f} s wall, peak {_gib(peak)}; tagged/untagged {wall / base:.2f} "
+                  f"({'within' if wall <= 1.5 * base else 'OVER'} 1.5x)")
             os.unlink(out)
         bench_pairs(snapshot, args.sample, min(walls.values()), pmapper_python(args.pmapper_python))
 

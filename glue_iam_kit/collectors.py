@@ -50,6 +50,15 @@ def fetch_user_policies(target: Any, user: str) -> pd.DataFrame:
     return policy_frame(name, records)
 
 
+def fetch_principal_policies(target: Any, principal: str) -> pd.DataFrame:
+    """Step 2 for any principal kind (a name or a user, role, role-session ARN): its own attached and inline
+    policies, with :data:`POLICY_COLUMNS`."""
+    pp = gather_principal(target, principal)
+    frame = policy_frame(pp.name, [r for r in pp.records if r.source.via_group is None])
+    frame.attrs["problems"] = list(pp.problems)
+    return frame
+
+
 def fetch_user_groups(target: Any, user: str) -> pd.DataFrame:
     """Step 3: the user's groups, one row per group policy (a group without policies gets one empty row)."""
     name = _user_name(user)

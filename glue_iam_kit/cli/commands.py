@@ -62,18 +62,21 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     """Collect and print the evidence of each step (no verdict)."""
     from glue_iam_kit import collectors as c
     from glue_iam_kit.errors import CouldNotCheck, NotFoundError
+    from glue_iam_kit.principals import principal_name
 
     with open_from_args(args) as target:
-        params = getattr(target, "scenario", {}).get("parameters", {})
-        user = args.user or params.get("user")
-        role = args.role or params.get("role")
-        job = args.job or params.get("job")
+        defaults = target.subject_defaults()
+        user = args.user or defaults.get("user")
+        role = args.role or defaults.get("role")
+        job = args.job or defaults.get("job")
         if not user:
-            raise SystemExit("glue-iam-kit: error: --user is required for this target")
+            raise SystemExit("glue-iam-kit: error: --user is required for this target (a name or any principal ARN)")
+        kind, name, _ = principal_name(user)
         steps = [
-            ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target, params.get("account_id"))),
-            (f"2. user {user}: attached and inline policies", lambda: c.fetch_user_policies(target, user)),
-            (f"3. user {user}: groups and their policies", lambda: c.fetch_user_groups(target, user)),
+            ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target)),
+            (f"2. {kind.noun} {name}: attached and inline policies", lambda: c.fetch_principal_policies(target, user)),
+            (f"3. {kind.noun} {name}: groups and their policies", (lambda: c.fetch_user_groups(target, user))
+             if kind.has_groups else None),
             (f"4. role {role}: trust policy", (lambda: c.fetch_role(target, role)) if role else None),
             (f"5. Glue job {job}", (lambda: c.fetch_job(target, job)) if job else None),
             ("service control policies", lambda: c.fetch_service_control_policies(target)),
@@ -81,7 +84,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         ]
         for title, step in steps:
             if step is None:
-                print(f"\n## {title}\ncould not check: not given")
+                print(f"\n## {title}\n" + ("only IAM users have groups" if title.startswith("3.") else
+                                            "could not check: not given"))
                 continue
             try:
                 frame = step()

@@ -8,7 +8,10 @@ from typing import Any
 EPILOG = """\
 targets (pick one; the sandbox is the default):
   --sandbox SCENARIO          moto in process, seeded from a built-in scenario (see `glue-iam-kit scenarios`)
-  --profile P --region R      a real AWS account, read-only (see required permissions in the README)
+  --aws [--region R]          a real AWS account through boto3's default credential chain, as the AWS CLI finds
+                              it (environment variables, AWS_PROFILE, an SSO profile, an instance or container
+                              role, CloudShell); read-only (see required permissions in the README)
+  --profile P [--region R]    the same with the named profile
   --snapshot FILE             offline, from `glue-iam-kit snapshot --out FILE` or
                               `aws iam get-account-authorization-details` output
 """
@@ -17,9 +20,12 @@ targets (pick one; the sandbox is the default):
 def add_target_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("target")
     g.add_argument("--sandbox", metavar="SCENARIO", help="sandbox scenario (default: seed-incident)")
-    g.add_argument("--profile", help="AWS profile of a real account (the aws target)")
-    g.add_argument("--region", help="AWS region (aws target; overrides the sandbox scenario's region)")
-    g.add_argument("--endpoint-url", help="custom AWS endpoint, e.g. a local moto server (aws target)")
+    g.add_argument("--aws", action="store_true", help="a real account, with boto3's default credential chain")
+    g.add_argument("--profile", help="AWS profile of a real account (implies --aws)")
+    g.add_argument("--region", help="AWS region (aws target: default the configured one; sandbox: overrides the "
+                                    "scenario's region)")
+    g.add_argument("--endpoint-url", help="custom AWS endpoint, e.g. a local moto server (aws target; "
+                                          "AWS_ENDPOINT_URL is honoured as boto3 does)")
     g.add_argument("--snapshot", metavar="FILE", help="snapshot file (the snapshot target)")
     s = p.add_argument_group("sandbox names (fill the scenario's parameters)")
     s.add_argument("--account-id", help="sandbox account id (twelve digits)")
@@ -34,10 +40,13 @@ def add_subject_args(p: argparse.ArgumentParser) -> None:
 
 
 def target_kind(args: argparse.Namespace) -> str:
-    chosen = [k for k, v in (("sandbox", args.sandbox), ("snapshot", args.snapshot),
-                             ("aws", args.profile or args.endpoint_url)) if v]
+    aws = getattr(args, "aws", False) or args.profile or args.endpoint_url
+    chosen = [k for k, v in (("sandbox", args.sandbox), ("snapshot", args.snapshot), ("aws", aws)) if v]
     if len(chosen) > 1:
         raise SystemExit(f"glue-iam-kit: error: choose one target, not {' and '.join(chosen)}")
+    if not chosen and args.region:
+        raise SystemExit("glue-iam-kit: error: --region alone chooses no target: add --aws (the default credential "
+                         "chain) or --profile P for a real account, or --sandbox SCENARIO to move a scenario")
     return chosen[0] if chosen else "sandbox"
 
 
@@ -47,14 +56,20 @@ def open_from_args(args: argparse.Namespace) -> Any:
 
     kind = target_kind(args)
     if kind == "sandbox":
-        from glue_iam_kit.engine.arns import name_from
+        from glue_iam_kit.engine.arns import name_from, parse_arn
         from glue_iam_kit.errors import ArnError, KitError
 
         params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
-        try:  # names build the scenario; an ARN gives its name
-            params.update({k: name_from(params[k], k) for k in ("user", "role") if params[k]})
-        except ArnError as exc:
-            raise KitError(str(exc)) from None
+        for k in ("user", "role"):  # names build the scenario; an ARN of that kind gives its name
+            if params[k] and params[k].startswith("arn:"):
+                try:
+                    parse_arn(params[k])
+                except ArnError as exc:
+                    raise KitError(str(exc)) from None
+                try:
+                    params[k] = name_from(params[k], k)
+                except ArnError:
+                    params[k] = None  # another kind of principal (a role session, ...): the scenario's own
         return open_target("sandbox", scenario=args.sandbox or "seed-incident", region=args.region, **params)
     if kind == "snapshot":
         return open_target("snapshot", snapshot_path=args.snapshot)

@@ -57,6 +57,7 @@ class Evidence:
         self._pp: PrincipalPolicies | None = None
         self._scps: list[list[PolicyRecord]] | None = None
         self._role_tags: dict[str, dict[str, str]] = {}  # role ARN -> its tags (iam:ResourceTag/*)
+        self._permission_sets: dict[str, dict[str, Any]] = {}
         self.scp_note = ""
         if not self.user:
             raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
@@ -151,6 +152,11 @@ class Evidence:
 
     def permission_set(self, name: str) -> dict[str, Any]:
         """The Identity Center permission set *name* as the target can read it, else what could not be read."""
+        if name not in self._permission_sets:
+            self._permission_sets[name] = self._read_permission_set(name)
+        return self._permission_sets[name]
+
+    def _read_permission_set(self, name: str) -> dict[str, Any]:
         out: dict[str, Any] = {"account": self.account}
         if not can(self.target, IDENTITY_CENTER_READER):
             return {**out, "problem": f"the {self.target.kind} target has no Identity Center: the permission set "

@@ -88,7 +88,8 @@ def _tf_document(ref: str, doc: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_terraform(where: str, principal: str, name: str, doc: dict[str, Any]) -> str:
+def render_terraform(where: str, principal: str, name: str, doc: dict[str, Any],
+                     sso: dict[str, str] | None = None) -> str:
     ref = _tf_name(name)
     document = _tf_document(ref, doc)
     policy = f"data.aws_iam_policy_document.{ref}.json"
@@ -98,7 +99,8 @@ def render_terraform(where: str, principal: str, name: str, doc: dict[str, Any])
     if where == "permission-set":
         return (f"{document}\n\n# the whole inline policy of permission set {principal}\n"
                 f"resource \"aws_ssoadmin_permission_set_inline_policy\" \"{ref}\" {{\n"
-                f"  instance_arn       = \"<instance-arn>\"\n  permission_set_arn = \"<permission-set-arn>\"\n"
+                f"  instance_arn       = \"{(sso or {}).get('instance_arn') or '<instance-arn>'}\"\n"
+                f"  permission_set_arn = \"{(sso or {}).get('permission_set_arn') or '<permission-set-arn>'}\"\n"
                 f"  inline_policy      = {policy}\n}}")
     if where == "boundary":
         return f"{document}\n\n# the aws_iam_policy of the boundary {principal}: policy = {policy}"
@@ -110,4 +112,4 @@ def render_forms(where: str, principal: str, name: str, doc: dict[str, Any], pro
     """{"cli", "cloudformation", "terraform"} for one fix."""
     return {"cli": render_cli(where, principal, name, doc, profile, sso),
             "cloudformation": render_cloudformation(where, principal, name, doc),
-            "terraform": render_terraform(where, principal, name, doc)}
+            "terraform": render_terraform(where, principal, name, doc, sso)}

@@ -8,8 +8,34 @@ from typing import Any
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.engine.arns import parse_arn
 from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
+from glue_iam_kit.principals.base import CLOUDFORMATION_STACK_TAG, tag_map
+from glue_iam_kit.principals.identity_center import permission_set_name
 
-_LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts")
+_LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks")
+
+
+def is_person(session: str) -> bool:
+    """A role session named after a person (an e-mail address, as Identity Center and most SAML logins name
+    them), rather than a tool (GitHubActions, AWSCodeBuild-..., botocore-session-...)."""
+    return "@" in session
+
+
+def _add_session(ids: dict[str, Any], session: str) -> None:
+    if not session:
+        return
+    if is_person(session) and not ids["user"]:
+        ids["user"] = session  # the person behind the session: <human-user>
+    else:
+        ids["sessions"].append(session)
+
+
+def _add_kind_names(ids: dict[str, Any], role_name: str, tags: dict[str, str]) -> None:
+    ps = permission_set_name(role_name)
+    if ps:
+        ids["permission_sets"].append(ps)
+    stack = tags.get(CLOUDFORMATION_STACK_TAG)
+    if stack:
+        ids["stacks"].append(stack)
 
 
 def collect_identifiers(ev: Evidence) -> dict[str, Any]:
@@ -29,6 +55,8 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
             ids["user"] = pp.name
         else:
             ids["roles"].append(pp.name)
+            _add_session(ids, pp.session)
+        _add_kind_names(ids, pp.name, pp.tags)
         ids["groups"] = [g["GroupName"] for g in pp.groups]
     except KitError:
         ids["user"] = ev.user.rsplit("/", 1)[-1]
@@ -37,16 +65,21 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
         for arn in (ev.error.principal, ev.error.resource):
             try:
                 a = parse_arn(arn)
-                ids["roles" if ":role/" in arn or "assumed-role/" in arn else "users"].append(a.name)
-                if "assumed-role/" in arn:
-                    ids["roles"].append(a.resource.split("/")[1])
             except ArnError:
-                pass
+                continue
+            if a.resource_type == "assumed-role":  # assumed-role/ROLE/SESSION
+                parts = a.resource.split("/", 2)
+                ids["roles"].append(parts[1])
+                _add_session(ids, parts[2] if len(parts) > 2 else "")
+            else:
+                ids["roles" if a.resource_type == "role" else "users"].append(a.name)
     try:
         auth = ev.target.authorization_details(aws_managed=False)
         ids["users"] += [u["UserName"] for u in auth["UserDetailList"]]
         ids["groups"] += [g["GroupName"] for g in auth["GroupDetailList"]]
         ids["roles"] += [r["RoleName"] for r in auth["RoleDetailList"]]
+        for entity in (*auth["RoleDetailList"], *auth["UserDetailList"]):
+            _add_kind_names(ids, entity.get("RoleName", ""), tag_map(entity))
         ids["policies"] += [p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1] for p in auth["Policies"]
                             if not p.get("Arn", "").startswith("arn:aws:iam::aws:")]
     except (KitError, CouldNotCheck):

@@ -14,12 +14,13 @@ from typing import Any
 import ipywidgets as w
 
 from glue_iam_kit.diagnosis.evidence import Evidence
-from glue_iam_kit.diagnosis.fix import fix_policy, proposed_fix_record
+from glue_iam_kit.diagnosis.fix import fix_policy, plan_fix, proposed_fix_record
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.principals.context import request_context
+from glue_iam_kit.reports.finding import render_fix_forms_html
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.sandbox import scenario_names
 
@@ -182,7 +183,15 @@ class Explorer:
         self.nearest.value = (f"<table><tr><th>#</th><th>statement</th><th>why it missed</th></tr>{rows}</table>"
                               if rows else "<i>none</i>")
         doc = fix_policy(self.role.value, self.service.value)
-        self.fix.value = f"<pre>{html.escape(json.dumps(doc, indent=2))}</pre>"
+        forms = ""
+        if layer.final != ALLOWED:
+            try:
+                fix = plan_fix(self._evidence, d)[0]
+                forms = (f"<p><em>{html.escape(fix['note'])}</em></p>" if fix.get("note") else "") + \
+                    render_fix_forms_html(fix)
+            except KitError as exc:
+                forms = f"<i>could not place the fix: {html.escape(str(exc))}</i>"
+        self.fix.value = f"<pre>{html.escape(json.dumps(doc, indent=2))}</pre>{forms}"
         self.fix_button.disabled = layer.final == ALLOWED
 
     def simulate_with_fix(self) -> None:

@@ -54,7 +54,8 @@ _ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "ser
 FIXED = {"account": "account-id", "user": "human-user", "role": "glue-runtime-role", "job": "glue-job-name",
          "profile": "production-profile", "investigator": "investigator"}
 NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "group", "jobs": "job",
-            "policies": "policy", "profiles": "profile"}
+            "policies": "policy", "profiles": "profile", "sessions": "session", "permission_sets": "permission-set",
+            "stacks": "stack"}
 
 
 def _token(names: Iterable[str]) -> re.Pattern[str] | None:

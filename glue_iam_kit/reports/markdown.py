@@ -34,6 +34,20 @@ def render_markdown_table(rows: list[dict[str, Any]], limit: int = 25) -> str:
     return "\n".join(lines)
 
 
+FORM_TITLES = (("cli", "AWS CLI", "sh"), ("cloudformation", "CloudFormation", "yaml"), ("terraform", "Terraform", "hcl"))
+
+
+def render_fix_forms_md(fix: dict[str, Any]) -> list[str]:
+    """The fix as the AWS CLI command, a CloudFormation snippet and a Terraform snippet (findings@1 without
+    ``forms`` has its one command)."""
+    forms = fix.get("forms") or ({"cli": fix["command"]} if fix.get("command") else {})
+    out: list[str] = []
+    for key, title, lang in FORM_TITLES:
+        if forms.get(key):
+            out += [f"{title}:", "", f"```{lang}", forms[key], "```", ""]
+    return out
+
+
 def render_report_md(results: dict[str, Any]) -> str:
     """The markdown report from ``Investigation.results()`` (already anonymised)."""
     verdicts = [v["verdict"] for v in results.get("verdicts", [])] or ["no verdict"]
@@ -66,10 +80,13 @@ def render_report_md(results: dict[str, Any]) -> str:
     fix = results.get("fix")
     out += ["## The least-privilege change", ""]
     if fix and fix.get("policy"):
-        out += [f"Attach to the {fix['where']} `{fix.get('principal', '')}` the inline policy "
+        out += [f"Grant on the {fix['where']} `{fix.get('principal', '')}` the statement "
                 f"`{fix.get('policy_name', '')}`:", "", "```json", json.dumps(fix["policy"], indent=2), "```", ""]
-        if fix.get("command"):
-            out += ["```sh", fix["command"], "```", ""]
+        if fix.get("note"):
+            out += [f"_{fix['note']}_", ""]
+        out += render_fix_forms_md(fix)
+        for alt in fix.get("alternatives", []):
+            out += [f"**Keeps the design:** {alt['why']}", "", "```sh", alt["command"], "```", ""]
     elif fix:
         out += [f"No policy in the account can fix this: {fix.get('action', '')}.", ""]
     else:

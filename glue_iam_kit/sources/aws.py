@@ -63,6 +63,12 @@ def make_session(
         raise KitError(f"AWS profile {profile!r} not found in the AWS config files") from None
 
 
+# An expired or missing IAM Identity Center (SSO) login, as botocore reports it.
+_SSO_EXPIRED = tuple(getattr(botocore.exceptions, name) for name in
+                     ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError", "SSOError")
+                     if hasattr(botocore.exceptions, name))
+
+
 def _describe(exc: Exception, service: str, operation: str) -> Exception:
     """Map a botocore exception to the kit's error for *service*:*operation*."""
     action = f"{service}:{operation}"
@@ -82,9 +88,13 @@ def _describe(exc: Exception, service: str, operation: str) -> Exception:
                                  action)
         return CouldNotCheck(f"{action} failed: {code}: {message}", action)
     if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
-        return KitError("no AWS credentials found: pass --profile, or use --sandbox or --snapshot")
+        return KitError("no AWS credentials found in the default chain (environment, AWS_PROFILE, SSO, instance or "
+                        "container role): pass --profile, or use --sandbox or --snapshot")
+    if isinstance(exc, _SSO_EXPIRED):
+        return KitError("the AWS SSO session has expired or was never started: run `aws sso login` (with the same "
+                        "--profile), then try again")
     if isinstance(exc, botocore.exceptions.NoRegionError):
-        return KitError("no AWS region: pass --region")
+        return KitError("no AWS region: pass --region, or set one (AWS_REGION or the profile's region)")
     if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
         return CouldNotCheck(f"{action}: could not reach the endpoint ({exc}); retries exhausted", action)
     if isinstance(exc, botocore.exceptions.BotoCoreError):

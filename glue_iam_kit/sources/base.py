@@ -112,7 +112,8 @@ def open_target(
 
         session = make_session(profile, region)
         if not (region or session.region_name):
-            raise KitError("no AWS region for the aws target: pass --region or set one in the profile")
+            raise KitError("no AWS region for the aws target: pass --region, or set one (AWS_REGION, or the "
+                           "profile's region)")
         return AwsTarget(session, kind="aws", region=region, endpoint_url=endpoint_url, retry_mode=retry_mode,
                          profile=profile)
     if kind == "snapshot":

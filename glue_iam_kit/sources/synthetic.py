@@ -44,9 +44,13 @@ def _managed(arn: str, name: str, statements: list[dict[str, Any]]) -> dict[str,
             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": _doc(statements)}]}
 
 
+TEAMS = ("data", "web", "ml", "ops", "finance")
+
+
 def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, policies: int = 12, seed: int = 7,
-                       account: str = "111122223333") -> dict[str, Any]:
-    """A snapshot in the ``glue-iam-kit/snapshot@1`` format."""
+                       account: str = "111122223333", tags: bool = False) -> dict[str, Any]:
+    """A snapshot in the ``glue-iam-kit/snapshot@1`` format. With *tags*, users and roles carry a ``team`` tag and
+    some policies grant PassRole by the role's tag (a fixed team, or the caller's own: attribute-based)."""
     rng = random.Random(seed)
     role_specs = []
     for i in range(roles):
@@ -66,7 +70,7 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
     customer = [_managed("arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess", "AWSGlueConsoleFullAccess",
                          GLUE_CONSOLE_PASSROLE)]
     for i in range(policies):
-        shape = i % 7
+        shape = i % 9 if tags else i % 7
         target_role = rng.choice(role_specs)[2]
         statements = [
             [passrole(target_role, "glue.amazonaws.com")],
@@ -79,6 +83,11 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
             # an explicit deny on production roles, and a NotAction grant that includes iam:PassRole
             [{"Effect": "Deny", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{account}:role/prod-*"},
              {"Effect": "Allow", "NotAction": ["iam:CreateUser", "iam:DeleteUser"], "Resource": "*"}],
+            # tag-based: roles of one team, and (attribute-based) roles of the caller's own team
+            [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {
+                "iam:ResourceTag/team": rng.choice(TEAMS), "iam:PassedToService": "glue.amazonaws.com"}}}],
+            [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {
+                "iam:ResourceTag/team": "${aws:PrincipalTag/team}", "iam:PassedToService": "glue.amazonaws.com"}}}],
         ][shape]
         customer.append(_managed(f"arn:aws:iam::{account}:policy/team-policy-{i}", f"team-policy-{i}", statements))
     boundary = _managed(f"arn:aws:iam::{account}:policy/DeveloperBoundary", "DeveloperBoundary",
@@ -99,6 +108,8 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
             "UserName": f"user-{u}", "Arn": f"arn:aws:iam::{account}:user/user-{u}", "Path": "/",
             "GroupList": [g["GroupName"] for g in rng.sample(group_list, k=rng.randint(1, min(2, groups)))],
             "AttachedManagedPolicies": [], "UserPolicyList": []}
+        if tags:
+            entry["Tags"] = [{"Key": "team", "Value": rng.choice(TEAMS)}]
         if rng.random() < 0.2:
             entry["UserPolicyList"].append({"PolicyName": "own-passrole", "PolicyDocument": _doc(
                 [passrole(rng.choice(role_specs)[2], "glue.amazonaws.com")])})
@@ -118,6 +129,8 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
         role_list.append({"RoleName": name, "Path": path, "Arn": arn, "AssumeRolePolicyDocument": trust,
                           "RolePolicyList": [], "AttachedManagedPolicies": [
                               {"PolicyName": p["PolicyName"], "PolicyArn": p["Arn"]} for p in attached]})
+        if tags:
+            role_list[-1]["Tags"] = [{"Key": "team", "Value": rng.choice(TEAMS)}]
     scps = [[_doc([{"Effect": "Allow", "Action": "*", "Resource": "*"}])],
             [_doc([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
              _doc([{"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",

@@ -91,3 +91,33 @@ def test_help_explains(command, capsys):
 def test_console_script_is_installed():
     out = subprocess.run([str(BIN / "glue-iam-kit"), "--help"], capture_output=True, text=True, check=True).stdout
     assert "iam:PassRole" in out and "--snapshot FILE" in out
+
+
+def test_region_alone_chooses_no_target(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evidence", "--region", "eu-west-1"])
+    assert "--region alone chooses no target" in str(exc.value)
+
+
+def test_aws_uses_the_default_chain_and_says_what_is_missing(monkeypatch, capsys):
+    # No credentials anywhere (conftest points the config files at /dev/null): one clear line, exit 1.
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["evidence", "--aws", "--region", "eu-west-1", "--user", "alice"]) == 1
+    err = capsys.readouterr().err
+    assert "no AWS credentials found in the default chain" in err and "Traceback" not in err
+
+
+def test_aws_without_a_region_says_so(monkeypatch, capsys):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    assert main(["evidence", "--aws", "--user", "alice"]) == 1
+    assert "no AWS region" in capsys.readouterr().err
+
+
+def test_evidence_takes_a_role_session_arn(capsys):
+    arn = "arn:aws:sts::111122223333:assumed-role/ci-deployer/pipeline-run"
+    assert main(["evidence", "--sandbox", "boundary-without-passrole", "--user", arn]) == 0
+    out = capsys.readouterr().out
+    assert "role ci-deployer: attached and inline policies" in out and "only IAM users have groups" in out

@@ -5,6 +5,7 @@ CloudFormation-managed principals and the fixes AWS accepts for them."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -126,3 +127,39 @@ def test_a_cloudformation_managed_role_is_named_with_its_stack_and_not_changed()
     assert "AWS::IAM::RolePolicy" in fix["forms"]["cloudformation"]
     assert 'resource "aws_iam_role_policy"' in fix["forms"]["terraform"]
     assert "change the template" in fix["note"]
+
+
+@pytest.mark.parametrize("scenario,secrets", [
+    ("identity-center", ["jane@example.com", "DataEngineer", "AWSReservedSSO_DataEngineer"]),
+    ("ci-oidc-role", ["GitHubActions", "github-deployer", "example-org/etl"]),
+    ("cloudformation-managed-role", ["etl-pipeline", "AWSCodeBuild-0f1e2d3c"]),
+])
+def test_anonymised_findings_carry_no_session_permission_set_or_stack_name(scenario, secrets):
+    from tests.diagnosis.test_golden import scenario_findings
+
+    text = json.dumps(scenario_findings(scenario))
+    assert not [s for s in secrets if s in text]
+    assert "<session-1>" in text or "<human-user>" in text or "<stack-1>" in text
+
+
+def test_the_aws_target_reads_a_permission_set_through_sso_admin():
+    """The aws path, with botocore's Stubber standing in for sso-admin (read-only calls only)."""
+    from botocore.stub import Stubber
+
+    from glue_iam_kit.sources.aws import AwsTarget, make_session
+
+    target = AwsTarget(make_session(region="eu-west-1", credentials=("testing", "testing", None)))
+    sso = target.client("sso-admin")
+    instance, ps = "arn:aws:sso:::instance/ssoins-1", "arn:aws:sso:::permissionSet/ssoins-1/ps-1"
+    with Stubber(sso) as stub:
+        stub.add_response("list_instances", {"Instances": [{"InstanceArn": instance}]})
+        stub.add_response("list_permission_sets", {"PermissionSets": [ps]})
+        stub.add_response("describe_permission_set", {"PermissionSet": {"Name": "DataEngineer",
+                                                                        "PermissionSetArn": ps}})
+        stub.add_response("get_inline_policy_for_permission_set",
+                          {"InlinePolicy": json.dumps(_doc({"Effect": "Allow", "Action": "s3:GetObject",
+                                                            "Resource": "*"}))})
+        found = target.find_permission_set("DataEngineer")
+        stub.assert_no_pending_responses()
+    assert found["instance_arn"] == instance and found["permission_set_arn"] == ps
+    assert found["inline_policy"]["Statement"][0]["Action"] == "s3:GetObject"

@@ -25,7 +25,7 @@ from glue_iam_kit.matrix.summary import (
     summarise_roles,
 )
 from glue_iam_kit.principals import gather_scps
-from glue_iam_kit.principals.context import request_context
+from glue_iam_kit.principals.context import request_context, role_values
 from glue_iam_kit.sources.snapshot import SnapshotTarget
 from glue_iam_kit.sources.synthetic import synthetic_snapshot
 
@@ -43,8 +43,9 @@ def _pair_by_pair(target, pairs, service="glue.amazonaws.com", mfa="absent"):
     out = {}
     for principal, role in pairs:
         pp = by_arn[principal]
+        tags = role_values(account.role_tags[account.role_index[role]])
         d = evaluate_request(pp.policy_set(scps), Request("iam:PassRole", role, pp.arn,
-                                                            request_context(pp, service, mfa)))
+                                                            request_context(pp, service, mfa, tags)))
         out[(principal, role)] = (d.decision, d.blocked_by or "", "; ".join(sorted(t.label for t in d.deciding)))
     return out
 
@@ -266,3 +267,15 @@ def test_an_unreadable_principal_is_kept_as_could_not_check():
     assert len(lost) == 3 and set(lost.decision) == {"couldNotCheck"}, lost
     assert lost.statements.str.contains("no-such-group").all()
     assert any("no-such-group" in p for p in matrix.problems)
+
+
+def test_matrix_equals_pair_by_pair_with_tag_based_grants():
+    """Roles are classed by the tags the policies test too (fixed-team and attribute-based grants)."""
+    target = SnapshotTarget(synthetic_snapshot(users=30, roles=50, groups=5, policies=18, tags=True))
+    frame = evaluate_matrix(target)
+    pairs = list(zip(frame.principal_arn.astype(str), frame.role_arn.astype(str), strict=True))
+    want = _pair_by_pair(target, pairs)
+    got = {(p, r): (str(d), str(b), str(s)) for p, r, d, b, s in zip(
+        frame.principal_arn, frame.role_arn, frame.decision, frame.blocked_by, frame.statements, strict=True)}
+    assert got == want
+    assert (frame.decision == "allowed").sum() > 0

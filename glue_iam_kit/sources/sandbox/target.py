@@ -3,8 +3,10 @@ subject and its SCP levels). Importing this module loads boto3 and moto's data; 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from glue_iam_kit.errors import KitError
@@ -44,11 +46,39 @@ class SandboxTarget(AwsTarget):
         return super().service_control_policies(account)
 
 
+@contextlib.contextmanager
+def _older_policy_versions() -> Iterator[None]:
+    """Let moto store policies with Version 2008-10-17 (AWS accepts them; moto's validator wants 2012-10-17), so
+    that a scenario can show how IAM reads them. Falls back silently when moto's internals differ."""
+    try:
+        from moto.iam.policy_validation import IAMPolicyDocumentValidator as Validator
+
+        original = Validator._validate_version
+    except (ImportError, AttributeError):
+        yield
+        return
+
+    def lenient(self: Any) -> None:
+        if self._policy_json.get("Version") not in ("2012-10-17", "2008-10-17"):
+            original(self)
+
+    Validator._validate_version = lenient
+    try:
+        yield
+    finally:
+        Validator._validate_version = original
+
+
 def seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None = None) -> None:
     """Create everything *scenario* declares through *session* (a moto-backed boto3 Session).
 
     *endpoint_url* points the clients at a moto server instead of the in-process mock (tests of the aws target).
     """
+    with _older_policy_versions():
+        _seed(session, scenario, endpoint_url)
+
+
+def _seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None) -> None:
     iam = session.client("iam", endpoint_url=endpoint_url)
     glue = session.client("glue", endpoint_url=endpoint_url)
     for p in scenario.get("managed_policies", []):
@@ -64,8 +94,11 @@ def seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None = None
             iam.attach_group_policy(GroupName=g["name"], PolicyArn=policy_arn(arn))
         for pname, doc in g.get("inline_policies", {}).items():
             iam.put_group_policy(GroupName=g["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
+    for o in scenario.get("oidc_providers", []):
+        iam.create_open_id_connect_provider(Url=o["url"], ClientIDList=o.get("client_ids", ["sts.amazonaws.com"]),
+                                            ThumbprintList=o.get("thumbprints", ["0" * 40]))
     for u in scenario.get("users", []):
-        kwargs: dict[str, Any] = {"UserName": u["name"], "Path": u.get("path", "/")}
+        kwargs: dict[str, Any] = {"UserName": u["name"], "Path": u.get("path", "/"), **_tags(u)}
         if u.get("boundary"):
             kwargs["PermissionsBoundary"] = policy_arn(u["boundary"])
         iam.create_user(**kwargs)
@@ -76,18 +109,34 @@ def seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None = None
         for pname, doc in u.get("inline_policies", {}).items():
             iam.put_user_policy(UserName=u["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
     for r in scenario.get("roles", []):
-        kwargs = {"RoleName": r["name"], "Path": r.get("path", "/"),
-                  "AssumeRolePolicyDocument": json.dumps(r["trust"])}
-        if r.get("boundary"):
-            kwargs["PermissionsBoundary"] = policy_arn(r["boundary"])
-        iam.create_role(**kwargs)
+        if r.get("service_linked"):  # its name and path are AWS's: /aws-service-role/SERVICE/AWSServiceRoleFor...
+            r["name"] = iam.create_service_linked_role(AWSServiceName=r["service_linked"])["Role"]["RoleName"]
+        else:
+            kwargs = {"RoleName": r["name"], "Path": r.get("path", "/"),
+                      "AssumeRolePolicyDocument": json.dumps(r["trust"]), **_tags(r)}
+            if r.get("boundary"):
+                kwargs["PermissionsBoundary"] = policy_arn(r["boundary"])
+            iam.create_role(**kwargs)
         for arn in r.get("managed_policies", []):
             iam.attach_role_policy(RoleName=r["name"], PolicyArn=policy_arn(arn))
         for pname, doc in r.get("inline_policies", {}).items():
             iam.put_role_policy(RoleName=r["name"], PolicyName=pname, PolicyDocument=json.dumps(doc))
+    if scenario.get("permission_sets"):
+        sso = session.client("sso-admin", endpoint_url=endpoint_url)
+        instance = sso.list_instances()["Instances"][0]["InstanceArn"]
+        for ps in scenario["permission_sets"]:
+            arn = sso.create_permission_set(Name=ps["name"], InstanceArn=instance)["PermissionSet"]["PermissionSetArn"]
+            if ps.get("inline_policy"):
+                sso.put_inline_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=arn,
+                                                        InlinePolicy=json.dumps(ps["inline_policy"]))
     for j in scenario.get("jobs", []):
         glue.create_job(Name=j["name"], Role=j["role"],
                         Command={"Name": "glueetl", "ScriptLocation": j.get("script", "s3://example/script.py")})
+
+
+def _tags(entity: dict[str, Any]) -> dict[str, Any]:
+    tags = entity.get("tags") or {}
+    return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
 
 
 def _account_header(account_id: str):
