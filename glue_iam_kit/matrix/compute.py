@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,7 +40,33 @@ from glue_iam_kit.principals.context import mfa_values, request_context, role_va
 
 _RESOURCE_TAG_PREFIXES = ("iam:resourcetag/", "aws:resourcetag/")
 
-_PRINCIPAL_SPECIFIC = ("${", "aws:username", "aws:userid", "aws:principalarn", "aws:principaltag")
+# Keys whose value the principal brings (in conditions or as ${variables}). Principals with the same policies
+# share a decision only when these values are equal too: tags and kind can be shared, the rest are the
+# principal's own (IAM User Guide, "AWS global condition context keys").
+_PRINCIPAL_KEY = re.compile(r"aws:(username|userid|principalarn|principaltag/[^\s\"'}$,]+|principaltype|"
+                            r"principalaccount|principalorgid|principalorgpaths|principalisawsservice|"
+                            r"principalservicename)", re.IGNORECASE)
+_SHARED_KEYS = ("principaltype", "principalaccount", "principalorgid", "principalorgpaths",
+                "principalisawsservice", "principalservicename")
+
+
+def principal_keys(text: str) -> frozenset[str]:
+    """The principal keys a policy text tests (lower-cased, without ``aws:``)."""
+    return frozenset(m.group(1).lower() for m in _PRINCIPAL_KEY.finditer(text))
+
+
+def principal_key_values(pp: PrincipalPolicies, keys: frozenset[str]) -> tuple[Any, ...]:
+    """What *pp* brings for *keys*: its tags' values (shared by principals with equal tags), else its ARN."""
+    if not keys:
+        return ()
+    tags = {k.lower(): v for k, v in pp.tags.items()}
+    out: list[Any] = []
+    for key in sorted(keys):
+        if key.startswith("principaltag/"):
+            out.append((key, tags.get(key.split("/", 1)[1])))
+        elif key not in _SHARED_KEYS:  # the kind is in every key already; the account is one
+            return (pp.arn,)
+    return tuple(out)
 
 
 def gather_principals(target: Any, auth: dict[str, Any] | None = None) -> list[PrincipalPolicies]:
@@ -101,16 +128,16 @@ class MatrixAccount:
         except CouldNotCheck as exc:
             self.scps = []
             self.problems.append(f"SCPs not applied: could not read them: {exc}")
-        # An SCP that tests principal keys makes every principal's decisions its own.
-        self._scps_specific = any(marker in json.dumps(r.document).lower() for level in self.scps for r in level
-                                  for marker in _PRINCIPAL_SPECIFIC)
+        # Principal keys an SCP tests split every group by their values.
+        self._scp_keys = frozenset().union(*(principal_keys(json.dumps(r.document)) for level in self.scps
+                                             for r in level))
         groups: dict[tuple[Any, ...], int] = {}
         self.representatives: list[PrincipalPolicies] = []
         group_of = np.empty(len(self.principals), dtype=np.int32)
-        texts: dict[int, tuple[dict[str, Any], str]] = {}  # id(document) -> (document, JSON): shared policies
+        texts: dict[int, tuple[dict[str, Any], str, frozenset[str]]] = {}  # id(doc) -> doc, JSON, principal keys
         for i, pp in enumerate(self.principals):
-            key = self._signature(pp, texts)
-            if self._scps_specific or pp.unreadable:
+            key = self._signature(pp, texts, self._scp_keys)
+            if pp.unreadable:
                 key += (pp.arn,)
             key += tuple(pp.problems)
             g = groups.get(key)
@@ -123,25 +150,28 @@ class MatrixAccount:
         self._policy_sets: dict[int, PolicySet | KitError] = {}
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._tagged: dict[int, bool] = {}  # group -> its PassRole statements test the role's tags
+        self._shared_classes: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        self._tag_code_cache: dict[str, np.ndarray] = {}
         self._vectors: dict[Any, np.ndarray] = {}
 
     @staticmethod
-    def _signature(pp: PrincipalPolicies, texts: dict[int, tuple[dict[str, Any], str]]) -> tuple[Any, ...]:
+    def _signature(pp: PrincipalPolicies, texts: dict[int, tuple[dict[str, Any], str, frozenset[str]]],
+                   scp_keys: frozenset[str]) -> tuple[Any, ...]:
+        keys = set(scp_keys)
+
         def text(doc: dict[str, Any]) -> str:
             hit = texts.get(id(doc))
             if hit is None:
-                hit = texts[id(doc)] = (doc, json.dumps(doc, sort_keys=True))
+                dumped = json.dumps(doc, sort_keys=True)
+                hit = texts[id(doc)] = (doc, dumped, principal_keys(dumped))
+            keys.update(hit[2])
             return hit[1]
 
         # The route (source label) is part of the key: the statements column names it.
         docs = tuple(sorted((r.source.label, text(r.document)) for r in pp.records))
         boundary = text(pp.boundary.document) if pp.boundary else ""
         # The kind too: aws:PrincipalType (and the statements' routes) differ between a user and a role.
-        key: tuple[Any, ...] = (pp.principal_type, docs, boundary)
-        texts_lower = [t.lower() for _, t in docs] + [boundary.lower()]
-        if any(marker in t for t in texts_lower for marker in _PRINCIPAL_SPECIFIC):
-            key += (pp.arn,)
-        return key
+        return (pp.principal_type, docs, boundary, principal_key_values(pp, frozenset(keys)))
 
     @property
     def groups(self) -> int:
@@ -214,26 +244,38 @@ class MatrixAccount:
             tag_keys.update(c.key.lower().split("/", 1)[1] for c in st.conditions
                             if c.key.lower().startswith(_RESOURCE_TAG_PREFIXES))
         self._tagged[g] = bool(tag_keys)
-        n = len(self.roles)
-        if n == 0 or not (columns or tag_keys):
-            found = (np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64))
-        elif tag_keys:
-            # Roles differ by the patterns that select them and by the values of the tags the policies test.
-            codes = []
-            for key in sorted(tag_keys):
-                index: dict[str | None, int] = {}
-                codes.append(np.fromiter((index.setdefault(t.get(key), len(index)) for t in self._tag_values),
-                                         dtype=np.int64, count=n))
-            stacked = np.column_stack([*(v.astype(np.int64) for v in columns.values()), *codes])
-            _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-            found = (inverse.reshape(-1).astype(np.int32), first)
-        else:
-            packed = np.packbits(np.stack(list(columns.values()), axis=1), axis=1)
-            keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            found = (inverse.reshape(-1).astype(np.int32), first)
+        # Groups whose statements select roles alike share their classes (the vectors are cached by pattern).
+        shared_key = (tuple(sorted(columns)), tuple(sorted(tag_keys)))
+        found = self._shared_classes.get(shared_key)
+        if found is None:
+            found = self._shared_classes[shared_key] = self._make_classes(list(columns.values()), sorted(tag_keys))
         self._classes[g] = found
         return found
+
+    def _tag_codes(self, key: str) -> np.ndarray:
+        """Each role's value of tag *key* as a small integer (0: absent), computed once per key."""
+        found = self._tag_code_cache.get(key)
+        if found is None:
+            index: dict[str | None, int] = {None: 0}
+            found = np.fromiter((index.setdefault(t.get(key), len(index)) for t in self._tag_values),
+                                dtype=np.int32, count=len(self.roles))
+            self._tag_code_cache[key] = found
+        return found
+
+    def _make_classes(self, columns: list[np.ndarray], tag_keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Roles differ by the patterns that select them and by the values of the tags the policies test: one
+        class per distinct row (bit-packed pattern columns, then the tag codes as bytes)."""
+        n = len(self.roles)
+        if n == 0 or not (columns or tag_keys):
+            return np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64)
+        parts = [np.packbits(np.stack(columns, axis=1), axis=1)] if columns else []
+        if tag_keys:
+            codes = np.ascontiguousarray(np.stack([self._tag_codes(k) for k in tag_keys], axis=1))
+            parts.append(codes.view(np.uint8).reshape(n, -1))
+        rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+        keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return inverse.reshape(-1).astype(np.int32), first
 
     def named_services(self) -> list[str]:
         """The services that iam:PassedToService conditions name (literal values), sorted."""
