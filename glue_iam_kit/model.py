@@ -99,6 +99,7 @@ class Findings:
     security: list[dict[str, Any]] = field(default_factory=list)
     aws_calls: dict[str, int] = field(default_factory=dict)
     rule: str = RULE
+    generated_at: str = ""  # when the investigation ran (UTC, ISO 8601): the postmortem's timeline
     format: str = FINDINGS_FORMAT
 
     def to_dict(self) -> dict[str, Any]:

@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
                                                             "(never on a snapshot)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the four files")
+    p.add_argument("--report", choices=["postmortem", "investigation"], default="postmortem",
+                   help="report.md and report.html as a postmortem (Summary, Impact, Timeline, Root cause, "
+                        "Resolution, Action items, Lessons, Appendix; the default) or as the investigation log; "
+                        "investigation.ipynb is always the executed notebook")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_investigate)
 

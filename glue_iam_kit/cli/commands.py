@@ -152,7 +152,7 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
               + " ...", file=sys.stderr)
-    result = run_investigation(params, args.out, progress=not args.quiet)
+    result = run_investigation(params, args.out, progress=not args.quiet, report=args.report)
     print("verdict:")
     for v in result["verdicts"] or ["(none reached)"]:
         print(f"  {v}")

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from glue_iam_kit import collectors as c
@@ -90,7 +91,8 @@ class Investigation:
                         steps=[f.as_dict() for f in self.findings],
                         simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
                         what_if=self.what_if, verification=self.verification, security=self.security,
-                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())), rule=RULE)
+                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())), rule=RULE,
+                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
     def results(self) -> dict[str, Any]:
         """findings.json (before anonymisation) as data."""

@@ -7,6 +7,7 @@ allow or a deny.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -177,6 +178,14 @@ def _literal(text: str) -> str:
     return text.replace("${", "${$}{")
 
 
+def _resource_pattern(text: str, variables: bool) -> Pattern:
+    """A Resource pattern; without variables (an older Version) it matches ``${...}`` literally, and still shows
+    the policy's own text in traces."""
+    if variables or "${" not in text:
+        return compile_pattern(text, RESOURCE)
+    return dataclasses.replace(compile_pattern(_literal(text), RESOURCE), raw=text)
+
+
 def _statement(raw: Any, index: int, policy_name: str, kind: str, variables: bool = True) -> Statement:
     sid = raw.get("Sid") if isinstance(raw, dict) else None
     where = f"policy {policy_name!r} statement {index + 1}" + (f" ({sid})" if sid else "")
@@ -200,10 +209,8 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str, variables: boo
         raise PolicyError(f"{where}: needs Resource or NotResource")
     resources = None
     if has_res or has_not_res:
-        resources = tuple(
-            compile_pattern(keep(r), RESOURCE)
-            for r in _strings(raw.get("NotResource" if has_not_res else "Resource"), where)
-        )
+        texts = _strings(raw.get("NotResource" if has_not_res else "Resource"), where)
+        resources = tuple(_resource_pattern(r, variables) for r in texts)
     conditions = []
     cond_block = raw.get("Condition", {})
     if not isinstance(cond_block, dict):

@@ -26,8 +26,9 @@ PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 TRAINING = "03_training.ipynb"
 # The notebook's last output carries the results in this media type beside the tally it shows: no front end
-# renders it, the runner reads it from the executed notebook and removes it before anything is written.
-RESULTS_MEDIA_TYPE = "application/vnd.glue-iam-kit.results+json"
+# renders it, the runner reads it from the executed notebook and removes it before anything is written. JSON
+# text, not a JSON object: notebook writers sort an object's keys, and the fix must keep its order.
+RESULTS_MEDIA_TYPE = "application/vnd.glue-iam-kit.results"
 
 
 def notebook_path(name: str) -> Path:
@@ -77,7 +78,7 @@ class Handover:
         self.tally, self.results, self.identifiers = tally, results, identifiers
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        data = json.loads(json.dumps({"results": self.results, "identifiers": self.identifiers}, default=str))
+        data = json.dumps({"results": self.results, "identifiers": self.identifiers}, default=str)
         return {"text/plain": repr(self.tally), "text/html": self.tally._repr_html_(), RESULTS_MEDIA_TYPE: data}
 
     def __repr__(self) -> str:
@@ -93,11 +94,11 @@ def take_handover(notebook: dict[str, Any]) -> dict[str, Any]:
                 found = output["data"].pop(RESULTS_MEDIA_TYPE)
     if found is None:
         raise KitError("the notebook ran but left no results: is it the kit's own notebook?")
-    return found
+    return json.loads("".join(found) if isinstance(found, list) else found)
 
 
 def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool = True,
-                      notebook: str = INVESTIGATION) -> dict[str, Any]:
+                      notebook: str = INVESTIGATION, report: str = "postmortem") -> dict[str, Any]:
     """Execute the investigation (or training) notebook and write its four files into *out_dir*; return the
     verdicts and the paths."""
     from glue_iam_kit.reports.bundle import render_outputs, write_outputs
@@ -123,5 +124,7 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
     identifiers = dict(raw["identifiers"])
     if parameters.get("profile"):
         identifiers["profile"] = parameters["profile"]
-    paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers))
+    if parameters.get("snapshot_path"):  # a local path says whose machine and which account
+        identifiers["paths"] = [parameters["snapshot_path"], os.path.basename(parameters["snapshot_path"])]
+    paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers, report))
     return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths}

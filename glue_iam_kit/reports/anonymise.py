@@ -27,7 +27,7 @@ from typing import Any
 _PROTECTED = re.compile(
     r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
     r"|arn:aws[\w-]*:iam::aws:policy/[\w+=,.@/-]+"
-    r"|(?<![\w-])(?<!arn:)(?:aws|iam|sts|glue|s3|ec2|kms|logs|organizations|lambda|sagemaker|cloudformation|cloudwatch|"
+    r"|(?<![\w-])(?<!arn:)(?<!arn:aws:)(?<!arn:aws-cn:)(?<!arn:aws-us-gov:)(?:aws|iam|sts|glue|s3|ec2|kms|logs|organizations|lambda|sagemaker|cloudformation|cloudwatch|"
     r"redshift|rds|dynamodb|databrew|tag|ssm|secretsmanager)(?=:[A-Za-z*?])(?::[A-Za-z*?][\w*?]*(?:/[\w*?-]+)?)"
 )
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
@@ -38,11 +38,21 @@ _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{
 _ARN_TAIL = r"[^\s\"'`<>\\,;)\]}]*"
 _ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d{12}|<[\w-]+>|\*)?:"
                   + _ARN_TAIL + r"(?:<[\w-]+>" + _ARN_TAIL + ")*")
+# S3 virtual-hosted names: the bucket is the customer's, the rest AWS's (checked before the endpoint is kept).
+_S3_HOST = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*?)\.(s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?)")
+_S3_URI = re.compile(r"s3://([^/\s\"'<>`]+)")
+_WILDCARD_SPLIT = re.compile(r"([*?]+)")
+_SSO_ROLE = re.compile(r"^AWSReservedSSO_(.+)_([0-9a-f]{16})$")
 _PLACEHOLDER = re.compile(r"^<[\w-]+>$")
 _PLACEHOLDERS = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
+# Spans no name may rewrite: placeholders, an ARN's "arn:PARTITION:SERVICE:REGION:", an AWS CLI command's head.
+_NAME_FREE = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>|arn:aws[\w-]*:[\w-]*:[\w-]*:"
+                        r"|(?<![\w-])aws (?:iam|sso-admin|sts|glue|organizations|cloudtrail|s3|kms) [a-z-]+")
 # nbconvert's page furniture (CSS, JavaScript) holds no data of ours; data-bearing scripts (application/json,
 # widget state) are kept. Tags are markup; their text is what a reader sees.
 _TAG = re.compile(r"<[^>]+>")
+_HTML_RAW_OR_TAG = re.compile(r"(?P<open><(?P<raw>script|style)\b[^>]*>)(?P<body>.*?)(?P<close></(?P=raw)\s*>)"
+                              r"|<[^>]+>", re.DOTALL | re.IGNORECASE)
 _BOILERPLATE = re.compile(r"<style[^>]*>.*?</style>|<script(?![^>]*application/)[^>]*>.*?</script>", re.DOTALL)
 # Parts of an ARN's resource that are AWS's own words, kept: resource types, wildcards, AWS-named patterns.
 _ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "service-role", "aws-service-role",
@@ -51,11 +61,42 @@ _ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "ser
               "saml-provider", "server-certificate", "subnet", "volume", "image", "key-pair", "security-group",
               "network-interface", "secret", "parameter", "function"}
 
+# AWS-owned names: the lesson, never rewritten. Service-linked roles are named by AWS; the Glue conventions are
+# the prefixes AWS managed policies grant (AWSGlueConsoleFullAccess); OrganizationAccountAccessRole is the role
+# Organizations creates. An IAM Identity Center role's prefix is AWS's, its permission-set part the customer's.
+AWS_OWNED_NAMES = {"OrganizationAccountAccessRole", "AWSGlueServiceRole", "AWSGlueServiceNotebookRole",
+                   "AWSGlueServiceSageMakerNotebookRole", "AWSReservedSSO_"}
+AWS_OWNED_PREFIXES = ("AWSServiceRoleFor",)
+
+
+def is_aws_owned(name: str) -> bool:
+    return name in AWS_OWNED_NAMES or name.startswith(AWS_OWNED_PREFIXES)
+
+
+# The kit's own words in findings.json (statuses, decisions, verdicts, restrictions, kinds): a name equal to one
+# (a group called "mfa") never rewrites them where the schema holds them.
+VOCABULARY_KEYS = {"restriction", "status", "verdict", "decision", "local_decision", "aws_decision", "blocked_by",
+                   "kind", "policy_type", "where", "principal_type", "expected", "attachment", "format",
+                   "ContextKeyType", "severity", "effect", "key", "Effect", "Version"}
+KIT_WORDS = {"mfa", "source-ip", "scp", "boundary", "resource", "identity", "ok", "problem", "could not check", "info",
+             "allowed", "explicitDeny", "implicitDeny", "couldNotCheck", "denied", "user", "group", "role",
+             "permission-set", "service-linked", "identity-center", "federated-user", "inline", "managed",
+             "aws-managed", "user-managed", "proposed", "custom", "string", "boolean", "ip", "Allow", "Deny",
+             "failure", "account", "user-policies", "groups", "trust", "job", "simulate", "explicit-deny",
+             "implicit-deny", "verify", "verdict", "prediction", "grade", "wrong-account", "role-not-found",
+             "job-uses-other-role", "trust-missing-service", "no-allow", "high", "medium",
+             "glue-iam-kit/findings@1", "2012-10-17", "2008-10-17"}
+
+
+def _is_vocabulary(key: str, value: Any) -> bool:
+    return key in VOCABULARY_KEYS and isinstance(value, str) and value in KIT_WORDS
+
+
 FIXED = {"account": "account-id", "user": "human-user", "role": "glue-runtime-role", "job": "glue-job-name",
          "profile": "production-profile", "investigator": "investigator"}
 NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "group", "jobs": "job",
             "policies": "policy", "profiles": "profile", "sessions": "session", "permission_sets": "permission-set",
-            "stacks": "stack"}
+            "stacks": "stack", "paths": "path"}
 
 
 def _token(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -72,14 +113,21 @@ class Anonymiser:
         self.mapping: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         for key, label in FIXED.items():
-            value = identifiers.get(key)
-            if value:
-                self.mapping.setdefault(str(value), f"<{label}>")
+            value = str(identifiers.get(key) or "")
+            if value and (key != "account" or _ACCOUNT.fullmatch(value)):  # account ids are twelve digits
+                self.mapping.setdefault(value, f"<{label}>")
         if identifiers.get("account"):
             self._counters["account"] = 1  # the main account is <account-id>; others start at <account-2>
         for key, label in NUMBERED.items():
-            for value in identifiers.get(key, []) or []:
-                self._placeholder(str(value), label)
+            for value in map(str, identifiers.get(key, []) or []):
+                if is_aws_owned(value) or (key == "accounts" and not _ACCOUNT.fullmatch(value)):
+                    continue
+                sso = _SSO_ROLE.match(value)
+                if sso and value not in self.mapping:
+                    self.mapping[value] = (f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
+                                           f"{self._placeholder(sso.group(2), 'sso-suffix')}")
+                    continue
+                self._placeholder(value, label)
         for value, placeholder in list(self.mapping.items()):
             # A name with non-ASCII characters may also appear JSON-escaped (papermill writes parameters so).
             escaped = json.dumps(value)[1:-1]
@@ -114,16 +162,28 @@ class Anonymiser:
         out = []
         for i, piece in enumerate(pieces):
             keep = (piece in ("/", ":", "") or _PLACEHOLDER.match(piece) or piece in _ARN_WORDS
-                    or re.fullmatch(r"[*?]+", piece) or piece.startswith(("AWS", "aws-")) or
+                    or re.fullmatch(r"[*?]+", piece) or piece.startswith(("aws-", "$")) or is_aws_owned(piece) or
                     (i == 0 and parts[2] == "s3" and piece.startswith("aws-glue")))
-            out.append(piece if keep else self._placeholder(piece, "resource"))
+            if keep:
+                out.append(piece)
+            elif "*" in piece or "?" in piece:
+                # A pattern keeps its shape (role/glue-* -> role/<prefix-1>*): why an allow almost matched.
+                out.append("".join(chunk if not chunk or _WILDCARD_SPLIT.fullmatch(chunk) or is_aws_owned(chunk)
+                                   or _PLACEHOLDER.match(chunk) else self._placeholder(chunk, "prefix")
+                                   for chunk in _WILDCARD_SPLIT.split(piece)))
+            else:
+                sso = _SSO_ROLE.match(piece)
+                out.append(self.mapping.get(piece) or (
+                    f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
+                    f"{self._placeholder(sso.group(2), 'sso-suffix')}" if sso else self._placeholder(piece, "resource")))
         return ":".join(parts[:5]) + ":" + "".join(out)
 
     def _replace_names(self, text: str) -> str:
-        """One pass of name replacement that never rewrites a placeholder."""
+        """One pass of name replacement that never rewrites a placeholder or an ARN's partition, service and
+        region (a user named "aws" must not break every ARN)."""
         assert self._names is not None
         out, last = [], 0
-        for m in _PLACEHOLDERS.finditer(text):
+        for m in _NAME_FREE.finditer(text):
             out.append(self._names.sub(lambda n: self.mapping[n.group(0)], text[last:m.start()]))
             out.append(m.group(0))
             last = m.end()
@@ -146,10 +206,26 @@ class Anonymiser:
         text = _IPV6.sub(self._ip, text)
         return _ARN.sub(self._arn, text)
 
+    def anonymise_html(self, text: str) -> str:
+        """HTML, on its structure: each text node is unescaped, anonymised and escaped again (an entity such as
+        ``&quot;`` must never become part of a name), tags are left as they are."""
+        out, last = [], 0
+        for m in _HTML_RAW_OR_TAG.finditer(text):
+            out.append(html.escape(self.anonymise_text(html.unescape(text[last:m.start()])), quote=False))
+            # a tag as it is; a script or style block's content is no text node: plain anonymisation
+            out.append(m.group(0) if m.group(0).startswith("<") and not m.group("body") else
+                       m.group("open") + self.anonymise_text(m.group("body")) + m.group("close"))
+            last = m.end()
+        out.append(html.escape(self.anonymise_text(html.unescape(text[last:])), quote=False))
+        return "".join(out)
+
     def anonymise_text(self, text: str, as_html: bool = False) -> str:
-        """Anonymise *text*; with *as_html* the placeholders are HTML-escaped (for HTML and markdown)."""
+        """Anonymise *text*; with *as_html* the placeholders are HTML-escaped (for markdown shown as HTML)."""
         if not text:
             return text
+        text = _S3_HOST.sub(lambda m: f"{self._placeholder(m.group(1), 'bucket')}.{m.group(2)}", text)
+        text = _S3_URI.sub(lambda m: "s3://" + (m.group(1) if _PLACEHOLDER.match(m.group(1))
+                                                else self._placeholder(m.group(1), "bucket")), text)
         out, last = [], 0
         for m in _PROTECTED.finditer(text):
             out.append(self._plain(text[last:m.start()]))
@@ -175,8 +251,15 @@ class Anonymiser:
         if isinstance(obj, list):
             return [self.anonymise_object(v, as_html) for v in obj]
         if isinstance(obj, dict):
-            return {k: self.anonymise_object(v, as_html) for k, v in obj.items()}
+            return {k: v if _is_vocabulary(k, v) else self.anonymise_object(v, as_html) for k, v in obj.items()}
         return obj
+
+    def _anonymise_output(self, mime: str, value: Any) -> Any:
+        if mime == "text/html":
+            if isinstance(value, list):  # nbformat keeps lines: a tag may span two of them
+                return self.anonymise_html("".join(value)).splitlines(keepends=True)
+            return self.anonymise_html(value) if isinstance(value, str) else self.anonymise_object(value)
+        return self.anonymise_object(value, as_html=mime == "text/markdown")
 
     def anonymise_notebook(self, nb: dict[str, Any]) -> dict[str, Any]:
         """Every part of a notebook: cell sources, outputs (text, HTML, JSON), tracebacks and metadata."""
@@ -193,8 +276,7 @@ class Anonymiser:
                 for o in cell["outputs"]:
                     o = dict(o)
                     if "data" in o:
-                        o["data"] = {mime: self.anonymise_object(v, as_html=mime in ("text/html", "text/markdown"))
-                                     for mime, v in o["data"].items()}
+                        o["data"] = {mime: self._anonymise_output(mime, v) for mime, v in o["data"].items()}
                     for key in ("text", "traceback", "evalue", "ename", "metadata"):
                         if key in o:
                             o[key] = self.anonymise_object(o[key])
@@ -215,8 +297,9 @@ def _json_strings(obj: Any) -> Iterable[str]:
         for v in obj:
             yield from _json_strings(v)
     elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _json_strings(v)
+        for k, v in obj.items():
+            if not _is_vocabulary(k, v):
+                yield from _json_strings(v)
 
 
 def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -> list[str]:
@@ -227,11 +310,14 @@ def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -
         return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
     if kind == "html":
         text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
-    names = [str(v) for k in FIXED if (v := identifiers.get(k))]
+    names = [str(v) for k in FIXED if (v := identifiers.get(k)) and (k != "account" or _ACCOUNT.fullmatch(str(v)))]
     names += [str(v) for k in NUMBERED for v in identifiers.get(k, []) or [] if v]
+    # AWS-owned names stay by design; an "account" that is not twelve digits is no account id.
+    names = [n for n in names if not is_aws_owned(n) and not (n in identifiers.get("accounts", [])
+                                                               and not _ACCOUNT.fullmatch(n))]
     names += [json.dumps(n)[1:-1] for n in names if json.dumps(n)[1:-1] != n]
     # Our own placeholders are no survivors, even for a name like "account-id".
-    plain = _PROTECTED.sub(" ", _PLACEHOLDERS.sub(" ", html.unescape(text)))
+    plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", html.unescape(text)))
     found = []
     pattern = _token(n for n in names if not _ACCOUNT.fullmatch(n))
     if pattern is not None:

@@ -164,14 +164,27 @@ def test_explorer_in_jupyterlab(lab, browser, tmp_path):
 
 
 def test_report_in_the_same_browser(browser, tmp_path):
+    """The postmortem page: the verdict card visible without scrolling at 1280x800, the fix as findings.json has
+    it, placeholders shown as text, and a clean print (Print -> PDF)."""
+    import json
+
     from glue_iam_kit.cli import main
 
     assert main(["investigate", "--sandbox", "seed-incident", "--out", str(tmp_path), "-q"]) == 0
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto((tmp_path / "report.html").as_uri())
-    verdict = page.locator("text=verdict: explicit-deny, no-allow")
-    verdict.first.wait_for(timeout=30_000)
-    assert verdict.first.is_visible()
+    card = page.locator("#verdict")
+    card.wait_for(timeout=30_000)
+    assert "Verdict: explicit-deny, no-allow" in card.inner_text()
+    box = card.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, box  # visible without scrolling
     assert page.locator("text=<human-user>").count() > 0  # the placeholders render as text
-    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    fix = json.loads((tmp_path / "findings.json").read_text())["fix"]
+    assert json.loads(page.locator("#fix-policy").inner_text()) == fix["policy"]
+    assert page.locator(".fix-cli").inner_text().strip() == fix["forms"]["cli"]
+    page.screenshot(path=str(tmp_path / "report.png"))
+    page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.pdf(path=str(tmp_path / "report.pdf"))
+    assert (tmp_path / "report.pdf").stat().st_size > 10_000
     page.close()

@@ -14,6 +14,8 @@ import pytest
 from glue_iam_kit.cli import main
 from glue_iam_kit.jupyter.run import run_investigation
 from glue_iam_kit.reports.anonymise import find_survivors
+from glue_iam_kit.reports.bundle import check_fix_intact
+from glue_iam_kit.reports.postmortem import SECTIONS
 from glue_iam_kit.sources.aws import is_read_only
 from glue_iam_kit.sources.sandbox import list_scenarios
 
@@ -45,7 +47,11 @@ def test_investigation_notebook_reaches_every_verdict(scenario, tmp_path):
     assert all(v in html for v in EXPECTED[scenario])
     assert "open_investigation(" not in html  # code hidden
     md = (tmp_path / "report.md").read_text()
-    assert "## The rule to keep next time" in md and "## The failure, as quoted" in md
+    headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert headings == list(SECTIONS), headings  # the postmortem's sections, in order
+    assert all(f">{s}</h2>" in html for s in SECTIONS)
+    # the fix a reader copies is the same in every output, and its policy is JSON
+    check_fix_intact({name: (tmp_path / name).read_text() for name in REPORTS})
 
 
 def _random_name(rng: random.Random, n: int) -> str:
@@ -178,3 +184,11 @@ def test_account_matrix_notebook_runs(tmp_path, source):
     assert (tmp_path / "m.parquet").stat().st_size > 0
     if source == "synthetic":
         assert ">high<" in html  # PassRole on * without a condition, riskiest first
+
+
+def test_the_investigation_form_of_the_reports(tmp_path):
+    assert main(["investigate", "--sandbox", "seed-incident", "--report", "investigation", "--out", str(tmp_path),
+                 "-q"]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "## Investigation, step by step" in md and "## The rule to keep next time" in md
+    check_fix_intact({name: (tmp_path / name).read_text() for name in REPORTS})
