@@ -26,6 +26,7 @@ TRUST_COLUMNS = ["role_name", "role_arn", "path", "boundary_arn", "statement", "
                  "principal", "action", "condition"]
 ROLE_POLICY_COLUMNS = ["role_name", "policy_name", "policy_type", "attachment", "policy_arn", "statements"]
 JOB_COLUMNS = ["job_name", "role_as_stored", "role_arn", "role_name", "command", "last_modified"]
+RESOURCE_COLUMNS = ["kind", "name", "role_as_stored", "role_arn", "role_name", "last_modified"]
 SCP_COLUMNS = ["level", "policy_name", "statement", "sid", "effect", "action", "resource", "condition"]
 CALL_COLUMNS = ["operation", "calls"]
 

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from glue_iam_kit.cli.options import open_from_args, print_frame, target_kind
+from glue_iam_kit.cli.options import open_from_args, print_frame, resource_choice, target_kind
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -61,6 +61,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Collect and print the evidence of each step (no verdict)."""
     from glue_iam_kit import collectors as c
+    from glue_iam_kit.entrypoints import ENTRY_POINTS
     from glue_iam_kit.errors import CouldNotCheck, NotFoundError
     from glue_iam_kit.principals import principal_name
 
@@ -72,13 +73,16 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if not user:
             raise SystemExit("glue-iam-kit: error: --user is required for this target (a name or any principal ARN)")
         kind, name, _ = principal_name(user)
+        entry_point, resource = resource_choice(args)
+        ep = ENTRY_POINTS[entry_point or "job"]
+        name_of = resource or (job if ep.name == "job" else "")
         steps = [
             ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target)),
             (f"2. {kind.noun} {name}: attached and inline policies", lambda: c.fetch_principal_policies(target, user)),
             (f"3. {kind.noun} {name}: groups and their policies", (lambda: c.fetch_user_groups(target, user))
              if kind.has_groups else None),
             (f"4. role {role}: trust policy", (lambda: c.fetch_role(target, role)) if role else None),
-            (f"5. Glue job {job}", (lambda: c.fetch_job(target, job)) if job else None),
+            (f"5. {ep.noun} {name_of}", (lambda: ep.fetch(target, name_of)) if name_of else None),
             ("service control policies", lambda: c.fetch_service_control_policies(target)),
             (f"identity statements that apply to {user}", lambda: c.fetch_identity_statements(target, user)),
         ]
@@ -147,8 +151,10 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     kind = target_kind(args)
     if args.apply_fix and kind == "snapshot":
         raise SystemExit("glue-iam-kit: error: --apply-fix never applies to a snapshot")
-    params = parameters_from_args(INVESTIGATION, args, target=kind, scenario_params={
-        k: v for k, v in (("glue_group", args.glue_group), ("dev_group", args.dev_group)) if v})
+    entry_point, resource = resource_choice(args)
+    params = parameters_from_args(INVESTIGATION, args, target=kind, entry_point=entry_point, resource=resource,
+                                  scenario_params={k: v for k, v in (("glue_group", args.glue_group),
+                                                                     ("dev_group", args.dev_group)) if v})
     if not args.quiet:
         print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
               + " ...", file=sys.stderr)

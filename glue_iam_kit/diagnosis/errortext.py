@@ -12,18 +12,30 @@ occurred (AccessDeniedException) when calling the UpdateJob operation:``) are sk
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from glue_iam_kit.errors import KitError
 
+_ARN_TEXT = r"arn:[^\s\"'<>`]+"
 _MESSAGE = re.compile(
-    r"User:\s*(?P<principal>arn:[^\s]+?)\s+is\s+not\s+authorized\s+to\s+perform:\s*(?P<action>[\w-]+:[\w*?-]+)"
-    r"(?:\s+on\s+resource:\s*(?P<resource>[^\s]+?))?"
-    r"(?:\s+(?:because|with)\s+(?P<cause>.*?))?\s*$",
+    r"User:\s*(?P<principal>" + _ARN_TEXT + r")\s+is\s+not\s+authorized\s+to\s+perform:\s*"
+    r"(?P<action>[\w-]+:[\w*?-]+)"
+    r"(?:\s+on\s+resource:\s*(?P<resource>" + _ARN_TEXT + r"|\S+))?"
+    r"(?:\s+(?:because|with)\s+(?P<cause>.*))?",
     re.IGNORECASE | re.DOTALL,
 )
+# What SDKs, tools and wrappers put after the message: the cause ends before the first of these.
+_TRAILERS = re.compile(
+    r"\s*(?:\(Service:|\(RequestToken:|\bstatus code:\s*\d|\bStatusCode:\s*\d|\bRequestID:|\bRequest ID:"
+    r"|\bwith aws_[\w.-]+|\bon \S+\.tf line|\bat \S+ \(|\bat [\w$.<>]+\(|\bcode: ['\"]|\bHandlerErrorCode)",
+    re.IGNORECASE)
+_ARN_END = ".,;:)\"'}]"
+# Terraform names the Glue call by its verb and resource type ("updating Glue Job (nightly)").
+_TERRAFORM_VERB = re.compile(r"\b(creating|updating|starting|deleting) Glue (Job|Crawler|Dev Endpoint|ML Transform|"
+                             r"Session)\b", re.IGNORECASE)
 _POLICY_TYPES = [  # (phrase, policy type) — longest first where they overlap
     ("service control policy", "scp"),
     ("resource control policy", "rcp"),
@@ -86,18 +98,58 @@ class AccessDenied:
 
 
 def _operation(prefix: str) -> str:
-    m = re.search(r"when calling the (\w+) operation", prefix)
+    """The Glue (or other) operation the wrapper names: CLI/boto3 ("when calling the UpdateJob operation"), Go v2
+    ("operation error Glue: UpdateJob"), the console ("updateJob: AccessDeniedException:"), Terraform
+    ("updating Glue Job")."""
+    for pattern in (r"when calling the (\w+) operation", r"operation error [\w ]+: (\w+)",
+                    r"(\w+):\s*(?:AccessDenied\w*|\w+Exception)\s*:"):
+        m = re.search(pattern, prefix)
+        if m and m.group(1) not in ("Error", "error"):
+            return m.group(1)
+    m = _TERRAFORM_VERB.search(prefix)
     if m:
-        return m.group(1)
-    m = re.search(r"(\w+):\s*(?:AccessDenied\w*|\w+Exception)\s*:", prefix)
-    return m.group(1) if m else ""
+        verb = {"creating": "Create", "updating": "Update", "starting": "Start",
+                "deleting": "Delete"}[m.group(1).lower()]
+        noun = m.group(2).title().replace(" ", "")
+        return verb + ("JobRun" if verb == "Start" and noun == "Job" else noun)
+    return ""
+
+
+def _message_from_json(text: str) -> str | None:
+    """A JSON error body (``{"__type": "AccessDeniedException", "Message": "User: ..."}``, JS v3's serialised
+    error, a CloudTrail record): its message; None when *text* holds no JSON object with one."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        data = json.loads(text[start:text.rfind("}") + 1])
+    except ValueError:
+        return None
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("Message", "message", "errorMessage") and isinstance(value, str) and "User:" in value:
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return found[0] if found else None
 
 
 def parse_error_text(text: str) -> AccessDenied:
     """Parse *text*; raise :class:`ErrorTextError` with a clear message when it is not an AccessDenied message."""
     if not isinstance(text, str) or not text.strip():
         raise ErrorTextError("the error text is empty")
-    flat = " ".join(text.split())
+    from_json = _message_from_json(text) if '"User:' not in text or "{" in text.split("User:", 1)[0] else None
+    flat = " ".join((from_json or text).split())
+    if from_json:  # keep what precedes the JSON body: it may name the operation
+        flat = " ".join(text[: text.find("{")].split()) + " " + flat
     start = re.search(r"User:\s*arn:", flat)
     if start is None:
         raise ErrorTextError(
@@ -108,20 +160,20 @@ def parse_error_text(text: str) -> AccessDenied:
         raise ErrorTextError(
             f"not an AccessDenied message: found 'User: arn:...' but not 'is not authorized to perform: "
             f"ACTION': {flat[start.start():][:120]!r}")
-    principal = m.group("principal")
+    principal = m.group("principal").rstrip(_ARN_END)
     parts = principal.split(":")
     if len(parts) < 6 or not re.fullmatch(r"\d{12}", parts[4]):
         raise ErrorTextError(f"the principal {principal!r} in the error text is not an IAM ARN with an account id")
-    cause = (m.group("cause") or "").strip()
+    cause = _TRAILERS.split(m.group("cause") or "", maxsplit=1)[0].strip().rstrip("\"'")
     policy_arn = ""
     am = _POLICY_ARN.search(cause)
     if am:
-        policy_arn = am.group(1).rstrip(".")
+        policy_arn = am.group(1).rstrip(_ARN_END)
         cause = cause[: am.start()].strip()
     low = cause.lower()
     kind = "explicit" if "explicit deny" in low else ("implicit" if low.startswith("no ") else "unknown")
     policy_type = next((t for phrase, t in _POLICY_TYPES if phrase in low), "unknown")
-    resource = (m.group("resource") or "").rstrip(".")
+    resource = (m.group("resource") or "").rstrip(_ARN_END)
     return AccessDenied(
         principal=principal, action=m.group("action"), resource=resource, account=parts[4], kind=kind,
         policy_type=policy_type, policy_arn=policy_arn, operation=_operation(flat[: start.start()]), text=text,

@@ -17,7 +17,7 @@ from glue_iam_kit.diagnosis.layers import Layer
 from glue_iam_kit.engine.context import RequestContext
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.engine.policy import as_list, parse_policy
-from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint
+from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint, entry_point_for
 from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
@@ -30,12 +30,11 @@ class Evidence:
     """Who was denied passing which role to what, and what the target says about them."""
 
     def __init__(self, target: Any, *, user: str, job: str = "", role: str = "", service: str = GLUE_SERVICE,
-                 error_text: str = "", profile: str = "", entry_point: str = "job",
+                 error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
                  defaults: dict[str, str] | None = None) -> None:
         self.target = target
         self.service = service or GLUE_SERVICE
         self.profile = profile
-        self.entry_point: EntryPoint = ENTRY_POINTS[entry_point]
         self.error_text = error_text
         self.error: AccessDenied | None = None
         self.error_problem = ""
@@ -45,9 +44,15 @@ class Evidence:
             except ErrorTextError as exc:
                 self.error_problem = str(exc)
         e, defaults = self.error, defaults or {}
+        by_operation = entry_point_for(e.operation) if e and e.operation else None
+        if entry_point and entry_point not in ENTRY_POINTS:
+            raise KitError(f"unknown Glue entry point {entry_point!r}; one of {', '.join(ENTRY_POINTS)}")
+        self.entry_point: EntryPoint = ENTRY_POINTS[entry_point or (by_operation.name if by_operation else "job")]
         # Given names first, then what the error names, then the target's defaults (a sandbox scenario's).
         self.user = user or (e.principal if e else "") or defaults.get("user", "")
-        self.job = job
+        # The Glue resource's name (a job's, a crawler's, ...): "job" keeps its name for the findings' sake.
+        self.job = job if self.entry_point.name == "job" else resource
+        self.creating = bool(e and e.operation[:1].upper() + e.operation[1:] in self.entry_point.create_operations)
         self.role = role or (e.resource if e and e.role_name else "") or defaults.get("role", "")
         self.expected_account = e.account if e else ""
         self.role_arn = ""  # the role's real ARN, once read
@@ -59,6 +64,9 @@ class Evidence:
         self._role_tags: dict[str, dict[str, str]] = {}  # role ARN -> its tags (iam:ResourceTag/*)
         self._permission_sets: dict[str, dict[str, Any]] = {}
         self.scp_note = ""
+        if not self.user and self.error_problem:  # never swallow why the error text could not be read
+            raise KitError(f"could not read the error text: {self.error_problem}; pass --user (and --role) to "
+                           "investigate anyway")
         if not self.user:
             raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
 
@@ -99,6 +107,11 @@ class Evidence:
     @property
     def role_name(self) -> str:
         return self.role.rsplit("/", 1)[-1] if self.role else ""
+
+    @property
+    def resource_noun(self) -> str:
+        """The resource without "Glue": job, crawler, interactive session, ..."""
+        return self.entry_point.noun.removeprefix("Glue ")
 
     def read_resource(self) -> pd.DataFrame:
         """The Glue resource's frame (read once)."""

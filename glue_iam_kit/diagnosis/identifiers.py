@@ -11,7 +11,8 @@ from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
 from glue_iam_kit.principals.base import CLOUDFORMATION_STACK_TAG, tag_map
 from glue_iam_kit.principals.identity_center import permission_set_name
 
-_LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks")
+_LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks",
+              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms")
 
 
 def is_person(session: str) -> bool:
@@ -40,8 +41,11 @@ def _add_kind_names(ids: dict[str, Any], role_name: str, tags: dict[str, str]) -
 
 def collect_identifiers(ev: Evidence) -> dict[str, Any]:
     """``{"user", "role", "job", "profile", "account", "investigator", "users", "roles", ...}`` for the Anonymiser."""
-    ids: dict[str, Any] = {"user": "", "role": ev.role_name, "job": ev.job, "profile": ev.profile, "account": "",
-                           **{k: [] for k in _LIST_KEYS}}
+    is_job = ev.entry_point.name == "job"
+    ids: dict[str, Any] = {"user": "", "role": ev.role_name, "job": ev.job if is_job else "", "profile": ev.profile,
+                           "account": "", **{k: [] for k in _LIST_KEYS}}
+    if not is_job and ev.job:
+        ids[ev.entry_point.identifier_key].append(ev.job)
     try:
         ident = ev.caller_identity()  # step 1 read it already
         ids["investigator"] = ident["Arn"].rsplit("/", 1)[-1] if "/" in ident["Arn"] else ""
@@ -85,7 +89,7 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
     except (KitError, CouldNotCheck):
         pass
     try:
-        ids["jobs"] += ev.entry_point.list_names(ev.target)
+        ids[ev.entry_point.identifier_key] += ev.entry_point.list_names(ev.target)
     except (KitError, CouldNotCheck):
         pass
     if ev.job_frame is not None and not ev.job_frame.empty:

@@ -25,11 +25,12 @@ class Investigation:
     """The investigation of one PassRole failure on one target. Run the steps in order."""
 
     def __init__(self, target: Any, *, user: str = "", job: str = "", role: str = "", service: str = GLUE_SERVICE,
-                 error_text: str = "", profile: str = "") -> None:
+                 error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "") -> None:
         defaults = target.subject_defaults()
         self.evidence = Evidence(target, user=user, job=job or defaults.get("job", ""), role=role,
                                  service=service, error_text=error_text or defaults.get("error_text", ""),
-                                 profile=profile, defaults=defaults)
+                                 profile=profile, entry_point=entry_point or defaults.get("entry_point", ""),
+                                 resource=resource or defaults.get("resource", ""), defaults=defaults)
         self.findings: list[Finding] = []
         self.verdicts: list[dict[str, Any]] = []
         self.layers: list[Layer] = []
@@ -43,7 +44,7 @@ class Investigation:
     def step(self, key: str, **options: Any) -> Finding:
         """Run the step *key* (see STEPS) and keep its finding; any failure becomes ``could not check``."""
         step = STEP_BY_KEY[key]
-        title = step.title_for(self.evidence.service, self.evidence.principal_noun())
+        title = step.title_for(self.evidence.service, self.evidence.principal_noun(), self.evidence.entry_point.noun)
         try:
             out = step.run(self, **options)
             finding = Finding(step.number, key, out.title or title, out.status, out.summary, out.evidence,
@@ -138,7 +139,8 @@ def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigat
                     snapshot_path=p["snapshot_path"] or None, endpoint_url=p["endpoint_url"] or None, **kwargs)
     try:
         inv = Investigation(t, user=p["user"], job=p["job"], role=p["role"], service=p["service"],
-                            error_text=p["error_text"], profile=p["profile"])
+                            error_text=p["error_text"], profile=p["profile"], entry_point=p["entry_point"],
+                            resource=p["resource"])
         inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
     except Exception:
         t.close()

@@ -27,5 +27,5 @@ class Step:
     title: str  # may name {service} and {noun} (the principal's kind: user, role, ...)
     run: Callable[..., Outcome]
 
-    def title_for(self, service: str, noun: str = "principal") -> str:
-        return self.title.format(service=service, noun=noun)
+    def title_for(self, service: str, noun: str = "principal", resource: str = "Glue job") -> str:
+        return self.title.format(service=service, noun=noun, resource=resource)

@@ -34,9 +34,10 @@ if TYPE_CHECKING:
 def failure(inv: Investigation) -> Outcome:
     """The failure as quoted, and what the investigation will look at."""
     ev = inv.evidence
+    what = "job" if ev.entry_point.name == "job" else ev.entry_point.name
     rows = [{"what": "target", "value": getattr(ev.target, "kind", "?")},
-            {"what": "principal", "value": ev.user}, {"what": "role", "value": ev.role or "(from the job)"},
-            {"what": "job", "value": ev.job or "(not given)"}, {"what": "service", "value": ev.service}]
+            {"what": "principal", "value": ev.user}, {"what": "role", "value": ev.role or f"(from the {what})"},
+            {"what": what, "value": ev.job or "(not given)"}, {"what": "service", "value": ev.service}]
     if ev.error:
         rows += [{"what": "error: action", "value": ev.error.action},
                  {"what": "error: account", "value": ev.error.account},
@@ -123,12 +124,18 @@ def trust(inv: Investigation) -> Outcome:
 
 def resource_role(inv: Investigation) -> Outcome:
     ev = inv.evidence
-    noun = ev.entry_point.noun.split()[-1]  # "job"
+    noun = ev.resource_noun
+    if ev.creating and not ev.job:
+        return Outcome(INFO, f"{ev.error.operation}: the {noun} does not exist yet; the role in the error is the one "
+                             "being passed")
     if not ev.job:
         return Outcome(COULD_NOT_CHECK, could_not_check(f"no {noun} given"))
     try:
         frame = ev.read_resource()
     except NotFoundError as exc:
+        if ev.creating:
+            return Outcome(INFO, f"{ev.error.operation}: the {noun} {ev.job} does not exist yet; the role in the "
+                                 "error is the one being passed")
         return Outcome(PROBLEM, f"{exc}: check the {noun} name and the region "
                                 f"({getattr(ev.target, 'region', '?')})", empty_frame(JOB_COLUMNS))
     used_arn = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
@@ -287,7 +294,7 @@ STEPS: tuple[Step, ...] = (
     Step(2, "user-policies", "The {noun}'s own policies", principal_policies),
     Step(3, "groups", "Groups and their policies", groups),
     Step(4, "trust", "The role's trust policy trusts {service}", trust),
-    Step(5, "job", "The Glue job really uses that role", resource_role),
+    Step(5, "job", "The {resource} really uses that role", resource_role),
     Step(6, "simulate", "Simulate iam:PassRole with iam:PassedToService={service}", simulate),
     Step(7, "explicit-deny", "Explicit deny: which restriction", explicit_deny),
     Step(8, "implicit-deny", "Implicit deny: the nearest allow and the least-privilege fix", implicit_deny),

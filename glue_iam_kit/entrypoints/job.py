@@ -6,8 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from glue_iam_kit.entrypoints.base import EntryPoint
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.entrypoints.base import EntryPoint, resolve_role
 from glue_iam_kit.frames import JOB_COLUMNS, make_frame
 
 
@@ -15,15 +14,7 @@ def fetch_job(target: Any, job: str) -> pd.DataFrame:
     """Step 5 for a job: the Glue job, the role as stored (a name or an ARN) and the resolved role ARN."""
     j = target.get_job(job)
     stored = j.get("Role", "")
-    role_arn, role_name = "", ""
-    if stored.startswith("arn:"):
-        role_arn, role_name = stored, stored.rsplit("/", 1)[-1]
-    elif stored:
-        role_name = stored
-        try:
-            role_arn = target.get_role(stored)["Arn"]
-        except KitError:
-            role_arn = ""  # the role the job names does not exist: the investigation reports it
+    role_arn, role_name = resolve_role(target, stored)
     return make_frame([{"job_name": j.get("Name", job), "role_as_stored": stored, "role_arn": role_arn,
                         "role_name": role_name, "command": (j.get("Command") or {}).get("Name", ""),
                         "last_modified": str(j.get("LastModifiedOn", ""))}], JOB_COLUMNS)

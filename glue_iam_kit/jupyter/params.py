@@ -54,6 +54,9 @@ INVESTIGATION: tuple[Param, ...] = (
     Param("user", "", "the IAM user (name or ARN) that was denied; empty: read from error_text or the scenario",
           "user"),
     Param("job", "", "the Glue job name; empty: the scenario's", "job"),
+    Param("entry_point", "", "the Glue resource that passes the role: job, crawler, session, dev-endpoint or "
+          "ml-transform; empty: from the error's operation, else job", "entry_point"),
+    Param("resource", "", "the crawler, session, dev endpoint or ML transform name (a job's is job)", "resource"),
     Param("role", "", "the runtime role (name or ARN); empty: read from error_text, else the job's role", "role"),
     Param("service", GLUE_SERVICE, "the service the role is passed to (iam:PassedToService)", "service"),
     Param("error_text", "", "the console/CLI error, pasted verbatim; empty: the scenario's", "error_text",

@@ -96,7 +96,8 @@ FIXED = {"account": "account-id", "user": "human-user", "role": "glue-runtime-ro
          "profile": "production-profile", "investigator": "investigator"}
 NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "group", "jobs": "job",
             "policies": "policy", "profiles": "profile", "sessions": "session", "permission_sets": "permission-set",
-            "stacks": "stack", "paths": "path"}
+            "stacks": "stack", "paths": "path", "crawlers": "crawler", "glue_sessions": "glue-session",
+            "dev_endpoints": "dev-endpoint", "ml_transforms": "ml-transform"}
 
 
 def _token(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -193,7 +194,6 @@ class Anonymiser:
     def _plain(self, text: str) -> str:
         text = _ACCESS_KEY.sub(lambda m: self._placeholder(m.group(0), "access-key"), text)
         text = _UNIQUE_ID.sub(lambda m: self._placeholder(m.group(0), "principal-id"), text)
-        text = _ACCOUNT.sub(lambda m: self.mapping.get(m.group(0)) or self._placeholder(m.group(0), "account"), text)
         if self._names is not None:
             # Replacing a name changes its neighbours' boundaries ("0." becomes "<glue-job-name>."), so repeat
             # until nothing changes.
@@ -202,6 +202,8 @@ class Anonymiser:
                 if new == text:
                     break
                 text = new
+        # Accounts after names: a name may hold twelve digits (a snapshot path "prod-111122223333.json").
+        text = _ACCOUNT.sub(lambda m: self.mapping.get(m.group(0)) or self._placeholder(m.group(0), "account"), text)
         text = _IPV4.sub(self._ip, text)
         text = _IPV6.sub(self._ip, text)
         return _ARN.sub(self._arn, text)

@@ -31,6 +31,7 @@ from glue_iam_kit.sources.base import (
     POLICY_WRITER,
     SIMULATOR,
 )
+from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 # Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")
@@ -276,6 +277,32 @@ class AwsTarget:
     def list_jobs(self) -> list[dict[str, Any]]:
         return self.paginate("glue", "get_jobs", "Jobs")
 
+    def get_glue_resource(self, kind: str, name: str) -> dict[str, Any]:
+        """A Glue job, crawler, interactive session, dev endpoint or ML transform, as Glue's Get* returns it."""
+        k = GLUE_KINDS[kind]
+        if not k.name_param:  # found by name in the listing
+            for item in self.list_glue_resources(kind):
+                if item.get(k.name_field) == name:
+                    return item
+            raise NotFoundError(f"Glue {kind}", name, self.where)
+        try:
+            return self.call("glue", k.get, **{k.name_param: name})[k.item]
+        except NotFoundError:
+            raise NotFoundError(f"Glue {kind}", name, self.where) from None
+
+    def list_glue_resources(self, kind: str) -> list[dict[str, Any]]:
+        k = GLUE_KINDS[kind]
+        if self.client("glue").can_paginate(k.list_op):
+            return self.paginate("glue", k.list_op, k.list_key)
+        items: list[Any] = []  # botocore has no paginator for some (GetMLTransforms): follow NextToken
+        token: str | None = None
+        while True:
+            page = self.call("glue", k.list_op, **({"NextToken": token} if token else {}))
+            items.extend(page.get(k.list_key, []))
+            token = page.get("NextToken")
+            if not token:
+                return items
+
     def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
         """SCP levels that apply to *account* (default: the caller's), root first, account last."""
         from glue_iam_kit.sources.organizations import fetch_scp_levels
@@ -303,22 +330,11 @@ class AwsTarget:
         return merged
 
     def find_permission_set(self, name: str) -> dict[str, Any]:
-        """The Identity Center permission set *name*: its instance and ARN and its inline policy (read-only
-        sso-admin calls; they answer where Identity Center is administered: the management account or a
-        delegated administrator)."""
-        instances = self.paginate("sso-admin", "list_instances", "Instances")
-        if not instances:
-            raise CouldNotCheck("no IAM Identity Center instance is visible from this account", "sso:ListInstances")
-        instance = instances[0]["InstanceArn"]
-        for arn in self.paginate("sso-admin", "list_permission_sets", "PermissionSets", InstanceArn=instance):
-            described = self.call("sso-admin", "describe_permission_set", InstanceArn=instance,
-                                  PermissionSetArn=arn)["PermissionSet"]
-            if described.get("Name") == name:
-                inline = self.call("sso-admin", "get_inline_policy_for_permission_set", InstanceArn=instance,
-                                   PermissionSetArn=arn).get("InlinePolicy") or ""
-                return {"instance_arn": instance, "permission_set_arn": arn,
-                        "inline_policy": load_document(inline, name) if inline.strip() else None}
-        raise NotFoundError("permission set", name, self.where)
+        """The Identity Center permission set *name* (see :func:`~glue_iam_kit.sources.identity_center.
+        fetch_permission_set`)."""
+        from glue_iam_kit.sources.identity_center import fetch_permission_set
+
+        return fetch_permission_set(self, name)
 
     def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
         """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""

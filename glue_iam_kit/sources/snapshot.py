@@ -22,6 +22,7 @@ from typing import Any
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
 from glue_iam_kit.sources.base import GLUE_READER, IAM_READER, ORGANIZATIONS_READER
+from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FORMAT = "glue-iam-kit/snapshot@1"
 _AUTH_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -185,6 +186,19 @@ class SnapshotTarget:
     def list_jobs(self) -> list[dict[str, Any]]:
         return list(self._jobs.values())
 
+    def get_glue_resource(self, kind: str, name: str) -> dict[str, Any]:
+        k = GLUE_KINDS[kind]
+        if k.snapshot_key not in self.data:
+            raise CouldNotCheck(f"{self.where} has no {k.snapshot_key} (optional; `glue-iam-kit snapshot` writes "
+                                "them)")
+        for item in self.list_glue_resources(kind):
+            if item.get(k.name_field) == name:
+                return item
+        raise NotFoundError(f"Glue {kind}", name, self.where)
+
+    def list_glue_resources(self, kind: str) -> list[dict[str, Any]]:
+        return [i for i in self.data.get(GLUE_KINDS[kind].snapshot_key) or [] if isinstance(i, dict)]
+
     def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
         levels = self.data.get("ServiceControlPolicies")
         if levels is None:
@@ -235,6 +249,12 @@ def build_snapshot(target: Any) -> dict[str, Any]:
         data["Jobs"] = target.list_jobs()
     except CouldNotCheck:
         pass
+    for kind, k in GLUE_KINDS.items():  # crawlers, sessions, dev endpoints, ML transforms (optional keys)
+        if kind != "job":
+            try:
+                data[k.snapshot_key] = target.list_glue_resources(kind)
+            except CouldNotCheck:
+                pass
     try:
         data["ServiceControlPolicies"] = [[doc for _, doc in level] for level in target.service_control_policies()]
     except CouldNotCheck:

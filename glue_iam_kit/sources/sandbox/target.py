@@ -35,6 +35,10 @@ class SandboxTarget(AwsTarget):
             out["user"] = f"arn:aws:iam::{params['account_id']}:role/{params['deployer']}"
         if self.scenario.get("error_text"):
             out["error_text"] = self.scenario["error_text"]
+        for key, kind in (("crawler", "crawler"), ("session", "session"), ("dev_endpoint", "dev-endpoint"),
+                          ("ml_transform", "ml-transform")):
+            if params.get(key):
+                out["entry_point"], out["resource"] = kind, params[key]
         return out
 
     def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
@@ -129,6 +133,15 @@ def _seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None) -> N
             if ps.get("inline_policy"):
                 sso.put_inline_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=arn,
                                                         InlinePolicy=json.dumps(ps["inline_policy"]))
+    for c in scenario.get("crawlers", []):
+        glue.create_crawler(Name=c["name"], Role=c["role"], DatabaseName=c.get("database", "sales"),
+                            Targets={"S3Targets": [{"Path": c.get("path", "s3://example/data/")}]})
+    for d in scenario.get("dev_endpoints", []):
+        glue.create_dev_endpoint(EndpointName=d["name"], RoleArn=d["role"])
+    for m in scenario.get("ml_transforms", []):
+        glue.create_ml_transform(Name=m["name"], Role=m["role"], InputRecordTables=[
+            {"DatabaseName": m.get("database", "sales"), "TableName": m.get("table", "customers")}],
+            Parameters={"TransformType": "FIND_MATCHES", "FindMatchesParameters": {"PrimaryKeyColumnName": "id"}})
     for j in scenario.get("jobs", []):
         glue.create_job(Name=j["name"], Role=j["role"],
                         Command={"Name": "glueetl", "ScriptLocation": j.get("script", "s3://example/script.py")})
