@@ -27,7 +27,7 @@ DECISIONS = (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, DECISION_COULD_NOT_CHECK)
 
 # The verdicts, in the order of the procedure (several may hold at once).
 VERDICTS = ("wrong-account", "role-not-found", "job-uses-other-role", "trust-missing-service", "explicit-deny",
-            "no-allow", "allowed")
+            "no-allow", "allowed", "evidence-disagrees")
 
 RULE = ("glue:* or AWSGlueConsoleFullAccess is not \"may pass any Glue role\": iam:PassRole is its own action, and "
         "the managed policy only covers roles named AWSGlueServiceRole*. Grant iam:PassRole on exactly the runtime "

@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 scenario: str = "seed-incident"  # the scenario to practise on
-predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow or allowed
+predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow, allowed or evidence-disagrees
 predicted_policy: str = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
 
 # %%

@@ -16,6 +16,7 @@ import pandas as pd
 
 from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis import fix as fixes
+from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import Outcome, Step
@@ -154,8 +155,9 @@ def simulate(inv: Investigation) -> Outcome:
     inv.layers = [layer]
     details = layer_details(layer)
     summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
-    if ev.scp_note:
+    if ev.scp_note:  # visible, never silence: the SCP layer is unknown
         details["note"] = ev.scp_note
+        summary += "; " + could_not_check(ev.scp_note)
     if layer.aws_decision and layer.aws_decision != layer.decision.decision:
         summary += f" — the local evaluator says {layer.decision.decision}: a disagreement to look into"
         details["disagreement"] = True
@@ -272,6 +274,9 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
 
 def verdict(inv: Investigation) -> Outcome:
     """The verdicts, in the order of the procedure, and the rule to keep next time."""
+    disagreement = evaluate_disagreement(inv)
+    if disagreement:
+        inv.add_verdict("evidence-disagrees", **disagreement)
     order = {v: i for i, v in enumerate(VERDICTS)}
     inv.verdicts.sort(key=lambda v: order[v["verdict"]])
     frame = pd.DataFrame([{"verdict": v["verdict"], "details": json.dumps({k: x for k, x in v.items()

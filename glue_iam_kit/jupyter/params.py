@@ -72,7 +72,7 @@ INVESTIGATION: tuple[Param, ...] = (
 TRAINING: tuple[Param, ...] = (
     Param("scenario", "seed-incident", "the scenario to practise on", "scenario"),
     Param("predicted_verdict", "", "your prediction: wrong-account, role-not-found, job-uses-other-role, "
-          "trust-missing-service, explicit-deny, no-allow or allowed", "verdict"),
+          "trust-missing-service, explicit-deny, no-allow, allowed or evidence-disagrees", "verdict"),
     Param("predicted_policy", "", "the policy you think decides (e.g. RequireMFA); empty: not graded", "policy"),
 )
 

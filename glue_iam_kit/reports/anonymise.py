@@ -84,7 +84,7 @@ KIT_WORDS = {"mfa", "source-ip", "scp", "boundary", "resource", "identity", "ok"
              "aws-managed", "user-managed", "proposed", "custom", "string", "boolean", "ip", "Allow", "Deny",
              "failure", "account", "user-policies", "groups", "trust", "job", "simulate", "explicit-deny",
              "implicit-deny", "verify", "verdict", "prediction", "grade", "wrong-account", "role-not-found",
-             "job-uses-other-role", "trust-missing-service", "no-allow", "high", "medium",
+             "job-uses-other-role", "trust-missing-service", "no-allow", "evidence-disagrees", "high", "medium",
              "glue-iam-kit/findings@1", "2012-10-17", "2008-10-17"}
 
 

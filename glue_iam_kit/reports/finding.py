@@ -1,0 +1,67 @@
+"""One finding as HTML (the notebook's display) and as text (its repr)."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
+from glue_iam_kit.reports.markdown import FORM_TITLES
+
+if TYPE_CHECKING:
+    from glue_iam_kit.model import Finding
+
+STATUS_COLOURS = {OK: "#1a7f37", PROBLEM: "#cf222e", COULD_NOT_CHECK: "#9a6700", INFO: "#0969da"}
+
+
+def render_evidence_html(finding: Finding) -> str:
+    shown = finding.shown_evidence()
+    if shown is None:
+        return ""
+    if shown.empty:
+        return "<p><em>(no rows)</em></p>"
+    return shown.to_html(index=False, border=0, classes="evidence", max_rows=60, justify="left")
+
+
+def render_fix_forms_html(fix: dict[str, Any]) -> str:
+    """The fix's CLI, CloudFormation and Terraform forms, and a tag change that keeps an ABAC design."""
+    forms = fix.get("forms") or ({"cli": fix["command"]} if fix.get("command") else {})
+    out = "".join(f"<p>{title}:</p><pre>{html.escape(forms[key])}</pre>" for key, title, _ in FORM_TITLES
+                  if forms.get(key))
+    for alt in fix.get("alternatives", []):
+        out += f"<p>Keeps the design: {html.escape(alt['why'])}</p><pre>{html.escape(alt['command'])}</pre>"
+    return out
+
+
+def render_finding_html(finding: Finding) -> str:
+    """Status, summary, the explanation, the fix (policy and command) and the evidence table."""
+    colour = STATUS_COLOURS[finding.status]
+    extra = ""
+    if finding.details.get("explanation"):
+        extra = f"<pre>{html.escape(finding.details['explanation'])}</pre>"
+    fix = finding.details.get("fix") or {}
+    if fix.get("policy"):
+        extra += (f"<p>The least-privilege change, on the {html.escape(fix['where'])} "
+                  f"<code>{html.escape(fix.get('principal', ''))}</code>:</p>"
+                  f"<pre>{html.escape(json.dumps(fix['policy'], indent=2))}</pre>")
+        if fix.get("note"):
+            extra += f"<p><em>{html.escape(fix['note'])}</em></p>"
+        extra += render_fix_forms_html(fix)
+    return (f'<div class="finding"><p><strong style="color:{colour}">[{finding.status}]</strong> '
+            f"{html.escape(finding.summary)}</p>{extra}{render_evidence_html(finding)}</div>")
+
+
+def render_finding_text(finding: Finding) -> str:
+    text = f"[{finding.status}] {finding.summary}"
+    if finding.details.get("explanation"):
+        text += "\n" + finding.details["explanation"]
+    fix = finding.details.get("fix") or {}
+    if fix.get("policy"):
+        text += "\n" + json.dumps(fix["policy"], indent=2)
+        forms = fix.get("forms") or {"cli": fix.get("command", "")}
+        text += "".join(f"\n{title}:\n{forms[key]}" for key, title, _ in FORM_TITLES if forms.get(key))
+    shown = finding.shown_evidence()
+    if shown is not None and not shown.empty:
+        text += "\n" + shown.to_string(index=False, max_colwidth=80)
+    return text
