@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.principals import principal_name
 
 if TYPE_CHECKING:
     from glue_iam_kit.diagnosis.investigation import Investigation
@@ -56,7 +57,7 @@ def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
                                                                      "ServiceControlPolicies sees none)"))
     if blamed in _UNREADABLE:
         reasons.append(f"the error blames a {blamed} policy: {_UNREADABLE[blamed]}")
-    if e.principal and ev.user != e.principal and e.principal_name != ev.principal.name:
+    if e.principal and ev.user != e.principal and principal_name(e.principal)[1] != ev.principal.name:
         reasons.append(f"the error is about {e.principal}, the investigation about {ev.principal.arn}")
     elif e.principal_type == "assumed-role":
         reasons.append("the error comes from one role session: its session policy and session tags are unknown")

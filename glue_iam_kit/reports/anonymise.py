@@ -174,9 +174,9 @@ class Anonymiser:
                                    for chunk in _WILDCARD_SPLIT.split(piece)))
             else:
                 sso = _SSO_ROLE.match(piece)
-                out.append(self.mapping.get(piece) or (
-                    f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
-                    f"{self._placeholder(sso.group(2), 'sso-suffix')}" if sso else self._placeholder(piece, "resource")))
+                sso_name = (f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
+                            f"{self._placeholder(sso.group(2), 'sso-suffix')}") if sso else ""
+                out.append(self.mapping.get(piece) or sso_name or self._placeholder(piece, "resource"))
         return ":".join(parts[:5]) + ":" + "".join(out)
 
     def _replace_names(self, text: str) -> str:

@@ -16,7 +16,6 @@ from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
 
-
 REPORT_FORMS = ("postmortem", "investigation")
 
 

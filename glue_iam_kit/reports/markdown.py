@@ -34,7 +34,8 @@ def render_markdown_table(rows: list[dict[str, Any]], limit: int = 25) -> str:
     return "\n".join(lines)
 
 
-FORM_TITLES = (("cli", "AWS CLI", "sh"), ("cloudformation", "CloudFormation", "yaml"), ("terraform", "Terraform", "hcl"))
+FORM_TITLES = (("cli", "AWS CLI", "sh"), ("cloudformation", "CloudFormation", "yaml"),
+               ("terraform", "Terraform", "hcl"))
 
 
 def render_fix_forms_md(fix: dict[str, Any]) -> list[str]:

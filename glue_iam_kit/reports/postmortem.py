@@ -144,9 +144,9 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
 
 def render_postmortem_md(results: dict[str, Any]) -> str:
     """report.md in the postmortem form."""
-    from glue_iam_kit.reports.markdown import STATUS_MARK, render_fix_forms_md, render_markdown_table
-
     import json
+
+    from glue_iam_kit.reports.markdown import STATUS_MARK, render_fix_forms_md, render_markdown_table
 
     pm = build_postmortem(results)
     out = [f"# {pm.title}", "", f"**Verdict:** {', '.join(f'`{v}`' for v in pm.verdicts)}", "",

@@ -12,7 +12,8 @@ from glue_iam_kit.reports.bundle import render_outputs, write_outputs
 
 RESULTS = {"format": "glue-iam-kit/findings@1", "verdicts": [{"verdict": "no-allow"}], "steps": [],
            "fix": None, "what_if": [], "verification": {}, "security": [], "aws_calls": {}, "rule": "r"}
-NOTEBOOK = {"cells": [{"id": "c1", "cell_type": "markdown", "metadata": {}, "source": "alice was denied"}], "metadata": {},
+NOTEBOOK = {"cells": [{"id": "c1", "cell_type": "markdown", "metadata": {}, "source": "alice was denied"}],
+            "metadata": {},
             "nbformat": 4, "nbformat_minor": 5}
 
 
