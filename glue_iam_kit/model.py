@@ -100,6 +100,7 @@ class Findings:
     aws_calls: dict[str, int] = field(default_factory=dict)
     rule: str = RULE
     generated_at: str = ""  # when the investigation ran (UTC, ISO 8601): the postmortem's timeline
+    event: dict[str, Any] | None = None  # the CloudTrail event investigated (time, context), when one was
     format: str = FINDINGS_FORMAT
 
     def to_dict(self) -> dict[str, Any]:

@@ -38,6 +38,7 @@ resource: str = ""  # the crawler, session, dev endpoint or ML transform name (a
 role: str = ""  # the runtime role (name or ARN); empty: read from error_text, else the job's role
 service: str = "glue.amazonaws.com"  # the service the role is passed to (iam:PassedToService)
 error_text: str = ""  # the console/CLI error, pasted verbatim; empty: the scenario's
+event_id: str = ""  # a CloudTrail event id (`glue-iam-kit denials`): its message, principal and real request context (MFA, source IP) are investigated
 apply_fix: bool = False  # True: put the proposed policy, read it back and re-simulate (never on a snapshot)
 account_id: str = ""  # sandbox: the account id to build; empty: the scenario's
 scenario_params: dict = {}  # sandbox: more scenario names, e.g. {"glue_group": "GlueUsers", "dev_group": "Devs"}

@@ -11,6 +11,7 @@ import sys
 
 from glue_iam_kit.cli.commands import (
     cmd_demo,
+    cmd_denials,
     cmd_evidence,
     cmd_investigate,
     cmd_matrix,
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_args(p)
     add_subject_args(p)
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
+    p.add_argument("--event-id", metavar="ID", help="a CloudTrail event (see `glue-iam-kit denials`): its message, "
+                                                   "principal, time and request context (MFA, source IP)")
     p.add_argument("--service", help="service the role is passed to (default: glue.amazonaws.com)")
     p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
                                                             "(never on a snapshot)")
@@ -118,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summaries", metavar="DIR", help="also write roles.csv, principals.csv, overbroad-grants.csv")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no grants table")
     p.set_defaults(func=cmd_matrix)
+
+    p = sub.add_parser(
+        "denials", help="recent AccessDenied events of Glue and IAM calls, from CloudTrail",
+        description="List recent AccessDenied events of Glue and IAM calls (CloudTrail LookupEvents, read-only, "
+                    "paced at two calls a second; a snapshot's CloudTrailEvents; a sandbox scenario's events): "
+                    "time, principal, operation, action, resource, source IP, MFA, user agent, event id. "
+                    "Investigate one with `glue-iam-kit investigate --event-id ID`.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_target_args(p)
+    p.add_argument("--since", default="24h", help="how far back: 90m, 24h, 7d (default 24h; a snapshot keeps "
+                                                  "what it holds)")
+    p.add_argument("--action", help="only denials of this action, e.g. iam:PassRole")
+    p.add_argument("--json", action="store_true", help="one JSON object per line, for machines")
+    p.set_defaults(func=cmd_denials)
 
     p = sub.add_parser("demo", help="the seed incident on the sandbox (what `make demo` runs)",
                        description="Investigate the seed incident on the sandbox: a developer with "

@@ -213,6 +213,38 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_denials(args: argparse.Namespace) -> int:
+    """Recent AccessDenied events, newest first."""
+    import pandas as pd
+
+    from glue_iam_kit.diagnosis.errortext import ErrorTextError, parse_error_text
+    from glue_iam_kit.errors import KitError
+    from glue_iam_kit.sources.base import EVENT_READER, can
+    from glue_iam_kit.sources.cloudtrail import EVENT_COLUMNS, denials, parse_since
+
+    since = parse_since(args.since)
+    with open_from_args(args) as target:
+        if not can(target, EVENT_READER):
+            raise KitError(f"the {target.kind} target has no CloudTrail events")
+        found = denials(target.cloudtrail_events(since), args.action or "")
+    rows = []
+    for e in found:
+        try:
+            parsed = parse_error_text(e.error_message)
+            action, resource = parsed.action, parsed.resource
+        except ErrorTextError:
+            action, resource = "", ""
+        rows.append({"time": e.time, "event_id": e.event_id, "principal": e.principal, "operation": e.operation,
+                     "action": action, "resource": resource, "source_ip": e.source_ip, "mfa": e.mfa or "absent",
+                     "user_agent": e.user_agent, "region": e.region})
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    print_frame(f"AccessDenied events ({len(rows)})", pd.DataFrame(rows, columns=EVENT_COLUMNS))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from glue_iam_kit.cli import build_parser
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from glue_iam_kit.diagnosis.errortext import AccessDenied, ErrorTextError, parse_error_text
 from glue_iam_kit.diagnosis.layers import Layer
-from glue_iam_kit.engine.context import RequestContext
+from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.engine.policy import as_list, parse_policy
 from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint, entry_point_for
@@ -31,11 +31,12 @@ class Evidence:
 
     def __init__(self, target: Any, *, user: str, job: str = "", role: str = "", service: str = GLUE_SERVICE,
                  error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
-                 defaults: dict[str, str] | None = None) -> None:
+                 defaults: dict[str, str] | None = None, event: Any = None) -> None:
         self.target = target
         self.service = service or GLUE_SERVICE
         self.profile = profile
         self.error_text = error_text
+        self.event = event  # a CloudTrail DeniedEvent: the real request context of the failure
         self.error: AccessDenied | None = None
         self.error_problem = ""
         if error_text.strip():
@@ -138,8 +139,22 @@ class Evidence:
         return self._scps
 
     def base_context(self) -> RequestContext:
-        """The requester's real context for a call with long-term keys: no aws:MultiFactorAuthPresent."""
-        return request_context(self.principal, self.service, "absent")
+        """The requester's real context: the CloudTrail event's (MFA as it records it, the source IP), else a
+        call with long-term keys (no aws:MultiFactorAuthPresent)."""
+        if self.event is None:
+            return request_context(self.principal, self.service, "absent")
+        from glue_iam_kit.sources.cloudtrail import source_ip_value
+
+        ip = source_ip_value(self.event)
+        return request_context(self.principal, self.service, self.event.mfa_mode,
+                               [context_value("aws:SourceIp", ip, "ip")] if ip else [])
+
+    def base_label(self) -> str:
+        if self.event is None:
+            return "the requester's real context (long-term keys: aws:MultiFactorAuthPresent absent)"
+        e = self.event
+        return (f"the CloudTrail event's context ({e.time}; MFA {e.mfa or 'absent'}"
+                + (f"; source IP {e.source_ip}" if e.source_ip else "") + ")")
 
     def policy_set(self, extra: list[PolicyRecord] = (), boundary_extra: dict[str, Any] | None = None) -> PolicySet:
         """Every policy that decides, compiled; *extra* identity policies and boundary statements for a what-if."""

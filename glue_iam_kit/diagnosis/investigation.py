@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from glue_iam_kit import collectors as c
@@ -19,18 +19,21 @@ from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, RULE, VERDICTS, Finding, Findings, could_not_check
 from glue_iam_kit.principals import PrincipalPolicies
+from glue_iam_kit.sources.base import EVENT_READER, can
+from glue_iam_kit.sources.cloudtrail import DeniedEvent, find_event
 
 
 class Investigation:
     """The investigation of one PassRole failure on one target. Run the steps in order."""
 
     def __init__(self, target: Any, *, user: str = "", job: str = "", role: str = "", service: str = GLUE_SERVICE,
-                 error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "") -> None:
+                 error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
+                 event: DeniedEvent | None = None) -> None:
         defaults = target.subject_defaults()
         self.evidence = Evidence(target, user=user, job=job or defaults.get("job", ""), role=role,
                                  service=service, error_text=error_text or defaults.get("error_text", ""),
                                  profile=profile, entry_point=entry_point or defaults.get("entry_point", ""),
-                                 resource=resource or defaults.get("resource", ""), defaults=defaults)
+                                 resource=resource or defaults.get("resource", ""), defaults=defaults, event=event)
         self.findings: list[Finding] = []
         self.verdicts: list[dict[str, Any]] = []
         self.layers: list[Layer] = []
@@ -93,7 +96,8 @@ class Investigation:
                         simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
                         what_if=self.what_if, verification=self.verification, security=self.security,
                         aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())), rule=RULE,
-                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        event=self.evidence.event.as_dict() if self.evidence.event else None)
 
     def results(self) -> dict[str, Any]:
         """findings.json (before anonymisation) as data."""
@@ -110,6 +114,13 @@ class Investigation:
         handover = Handover(tally, self.results(), self.identifiers())
         self.target.close()
         return handover
+
+
+def read_event(target: Any, event_id: str) -> DeniedEvent:
+    """The CloudTrail event *event_id* from the target (the aws target looks back 90 days, CloudTrail's limit)."""
+    if not can(target, EVENT_READER):
+        raise KitError(f"the {target.kind} target has no CloudTrail events")
+    return find_event(target.cloudtrail_events(timedelta(days=90)), event_id)
 
 
 def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigation:
@@ -138,9 +149,10 @@ def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigat
     t = open_target(p["target"], scenario=p["scenario"], profile=p["profile"] or None, region=p["region"] or None,
                     snapshot_path=p["snapshot_path"] or None, endpoint_url=p["endpoint_url"] or None, **kwargs)
     try:
-        inv = Investigation(t, user=p["user"], job=p["job"], role=p["role"], service=p["service"],
-                            error_text=p["error_text"], profile=p["profile"], entry_point=p["entry_point"],
-                            resource=p["resource"])
+        event = read_event(t, p["event_id"]) if p["event_id"] else None
+        inv = Investigation(t, user=p["user"] or (event.principal if event else ""), job=p["job"], role=p["role"],
+                            service=p["service"], error_text=p["error_text"] or (event.error_message if event else ""),
+                            profile=p["profile"], entry_point=p["entry_point"], resource=p["resource"], event=event)
         inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
     except Exception:
         t.close()

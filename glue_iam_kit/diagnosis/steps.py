@@ -150,8 +150,7 @@ def resource_role(inv: Investigation) -> Outcome:
 
 def simulate(inv: Investigation) -> Outcome:
     ev = inv.evidence
-    layer = ev.simulate(ev.base_context(), label="the requester's real context (long-term keys: "
-                                                 "aws:MultiFactorAuthPresent absent)")
+    layer = ev.simulate(ev.base_context(), label=ev.base_label())
     inv.layers = [layer]
     details = layer_details(layer)
     summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"

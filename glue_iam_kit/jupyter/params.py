@@ -61,6 +61,8 @@ INVESTIGATION: tuple[Param, ...] = (
     Param("service", GLUE_SERVICE, "the service the role is passed to (iam:PassedToService)", "service"),
     Param("error_text", "", "the console/CLI error, pasted verbatim; empty: the scenario's", "error_text",
           read_error_text),
+    Param("event_id", "", "a CloudTrail event id (`glue-iam-kit denials`): its message, principal and real "
+          "request context (MFA, source IP) are investigated", "event_id"),
     Param("apply_fix", False, "True: put the proposed policy, read it back and re-simulate (never on a snapshot)",
           "apply_fix", bool),
     Param("account_id", "", "sandbox: the account id to build; empty: the scenario's", "account_id"),

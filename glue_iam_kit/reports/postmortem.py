@@ -120,7 +120,9 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     timeline = []
     if job_rows and job_rows[0].get("last_modified"):
         timeline.append((str(job_rows[0]["last_modified"]), "the job's last change (Glue LastModifiedOn)"))
-    timeline.append((results.get("error_time") or "not recorded", "the failure: " + (failure.get("summary") or "")))
+    event = f.event or {}
+    timeline.append((event.get("time") or "not recorded (investigate a CloudTrail event for its time)",
+                     "the failure: " + (failure.get("summary") or "")))
     timeline.append((results.get("generated_at") or "not recorded", f"investigated: verdict {', '.join(names)}"))
     if applied:
         timeline.append((results.get("generated_at") or "not recorded",
@@ -135,7 +137,10 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
                          "asking the person to retry.")
     return Postmortem(
         title=f"Postmortem: {principal} could not pass a Glue runtime role (iam:PassRole)", verdicts=names,
-        summary=summary, error_text=error_text, detection=(failure.get("summary") or ""),
+        summary=summary, error_text=error_text,
+        detection=(f"CloudTrail event {event['event_id']} at {event['time']} ({event.get('operation')}, MFA "
+                   f"{event.get('mfa') or 'absent'}, from {event.get('source_ip') or '?'}). " if event else "")
+        + (failure.get("summary") or ""),
         timeline=timeline, causes=causes, fix=fix,
         resolution=(fix.get("note") or "") if fix else ((f.fix or {}).get("action") or "None needed."),
         what_if=f.what_if, verification=verification, action_items=list(dict.fromkeys(actions)), lesson=f.rule,

@@ -24,6 +24,7 @@ import botocore.parsers
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
 from glue_iam_kit.sources.base import (
+    EVENT_READER,
     GLUE_READER,
     IAM_READER,
     IDENTITY_CENTER_READER,
@@ -33,8 +34,8 @@ from glue_iam_kit.sources.base import (
 )
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
-# Read-only operation prefixes. Simulate* only evaluates; it changes nothing.
-READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate")
+# Read-only operation prefixes. Simulate* only evaluates, Lookup* (CloudTrail's LookupEvents) only reads.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate", "Lookup")
 _NOT_FOUND = {"NoSuchEntity", "NoSuchEntityException", "EntityNotFoundException", "PolicyNotFoundException",
               "ResourceNotFoundException"}
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
@@ -113,7 +114,7 @@ class AwsTarget:
     """A target backed by a boto3 Session: a real account (``aws``); the sandbox subclasses it."""
 
     capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER,
-                              IDENTITY_CENTER_READER})
+                              IDENTITY_CENTER_READER, EVENT_READER})
 
     def __init__(
         self,
@@ -335,6 +336,12 @@ class AwsTarget:
         from glue_iam_kit.sources.identity_center import fetch_permission_set
 
         return fetch_permission_set(self, name)
+
+    def cloudtrail_events(self, since: Any) -> list[dict[str, Any]]:
+        """Glue and IAM events of the last *since* (see :mod:`glue_iam_kit.sources.cloudtrail`)."""
+        from glue_iam_kit.sources.cloudtrail import fetch_events
+
+        return fetch_events(self, since)
 
     def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
         """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""

@@ -13,6 +13,7 @@ orgs       service control policies that apply to the account    all (may say "c
 simulator  AWS's SimulatePrincipalPolicy                         aws
 writer     put an inline policy (only inside ``writable()``)      aws, sandbox
 sso        Identity Center permission sets (sso-admin)           aws, sandbox
+cloudtrail AccessDenied events (LookupEvents; declared; pasted)  aws, sandbox, snapshot
 ========== ===================================================== =====================
 """
 
@@ -26,6 +27,7 @@ from glue_iam_kit.errors import KitError
 TARGET_KINDS = ("sandbox", "aws", "snapshot")
 IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER = "iam", "glue", "orgs", "simulator", "writer"
 IDENTITY_CENTER_READER = "sso"
+EVENT_READER = "cloudtrail"
 
 
 class IamReader(Protocol):
@@ -59,6 +61,12 @@ class OrganizationsReader(Protocol):
 class IdentityCenterReader(Protocol):
     def find_permission_set(self, name: str) -> dict[str, Any]:
         """{"instance_arn", "permission_set_arn", "inline_policy"} of the permission set *name* (NotFoundError)."""
+        ...
+
+
+class EventReader(Protocol):
+    def cloudtrail_events(self, since: Any) -> list[dict[str, Any]]:
+        """Events as ``aws cloudtrail lookup-events`` prints them (``Events``)."""
         ...
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
-from glue_iam_kit.sources.base import GLUE_READER, IAM_READER, ORGANIZATIONS_READER
+from glue_iam_kit.sources.base import EVENT_READER, GLUE_READER, IAM_READER, ORGANIZATIONS_READER, can
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FORMAT = "glue-iam-kit/snapshot@1"
@@ -74,7 +75,7 @@ class SnapshotTarget:
     simulator (the local evaluator decides) and nothing to write to."""
 
     kind = "snapshot"
-    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER})
+    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, EVENT_READER})
 
     def __init__(self, data: dict[str, Any], path: str | None = None) -> None:
         self.data = normalise_snapshot(data, path or "snapshot")
@@ -196,6 +197,15 @@ class SnapshotTarget:
                 return item
         raise NotFoundError(f"Glue {kind}", name, self.where)
 
+    def cloudtrail_events(self, since: Any = None) -> list[dict[str, Any]]:
+        """``CloudTrailEvents``: the ``Events`` of ``aws cloudtrail lookup-events``, as printed (all of them: a
+        snapshot is a moment; *since* applies to live targets)."""
+        events = self.data.get("CloudTrailEvents")
+        if events is None:
+            raise CouldNotCheck(f"{self.where} has no CloudTrailEvents (optional: paste `aws cloudtrail "
+                                "lookup-events` output's Events there)")
+        return [e for e in events if isinstance(e, dict)]
+
     def list_glue_resources(self, kind: str) -> list[dict[str, Any]]:
         return [i for i in self.data.get(GLUE_KINDS[kind].snapshot_key) or [] if isinstance(i, dict)]
 
@@ -249,6 +259,15 @@ def build_snapshot(target: Any) -> dict[str, Any]:
         data["Jobs"] = target.list_jobs()
     except CouldNotCheck:
         pass
+    if can(target, EVENT_READER):  # the last 7 days of Glue and IAM AccessDenied events
+        from glue_iam_kit.sources.cloudtrail import denials, parse_event
+
+        try:
+            events = target.cloudtrail_events(timedelta(days=7))
+            denied = {e.event_id for e in denials(events)}
+            data["CloudTrailEvents"] = [e for e in events if parse_event(e).event_id in denied]
+        except CouldNotCheck:
+            pass
     for kind, k in GLUE_KINDS.items():  # crawlers, sessions, dev endpoints, ML transforms (optional keys)
         if kind != "job":
             try:

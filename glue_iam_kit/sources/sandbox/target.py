@@ -49,6 +49,11 @@ class SandboxTarget(AwsTarget):
                     for level in self.scenario["service_control_policies"]]
         return super().service_control_policies(account)
 
+    def cloudtrail_events(self, since: Any = None) -> list[dict[str, Any]]:
+        """The events the scenario declares (moto implements no LookupEvents), as lookup-events prints them."""
+        return [{"EventId": e["eventID"], "EventName": e["eventName"], "EventTime": e["eventTime"],
+                 "CloudTrailEvent": json.dumps(e)} for e in self.scenario.get("cloudtrail_events", [])]
+
 
 @contextlib.contextmanager
 def _older_policy_versions() -> Iterator[None]:
