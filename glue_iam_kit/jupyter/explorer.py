@@ -18,6 +18,7 @@ from glue_iam_kit.diagnosis.fix import fix_policy, plan_fix, proposed_fix_record
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.entrypoints import ENTRY_POINTS
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.principals.context import request_context
 from glue_iam_kit.reports.finding import render_fix_forms_html
@@ -53,7 +54,8 @@ class Explorer:
         self.status = w.HTML()
         self.principal = w.Dropdown(description="Principal", style=style, layout=w.Layout(width="60%"))
         self.role = w.Dropdown(description="Role", style=style, layout=w.Layout(width="60%"))
-        self.job = w.Dropdown(description="Job", style=style, layout=w.Layout(width="60%"))
+        # Every Glue resource that passes a role: (label, (entry point, name)); ("", None) for none.
+        self.job = w.Dropdown(description="Glue resource", style=style, layout=w.Layout(width="60%"))
         self.mfa = w.ToggleButtons(options=MFA_CHOICES, value="absent", description="MFA",
                                    style={**style, "button_width": "auto"})
         self.source_ip = w.Text(description="Source IP", placeholder="e.g. 203.0.113.7 (empty: none)", style=style)
@@ -114,20 +116,26 @@ class Explorer:
             self.progress.value = 1
             auth = self._target.authorization_details(aws_managed=False)
             self.progress.value = 2
-            try:
-                jobs = [j["Name"] for j in self._target.list_jobs()]
-            except KitError:
-                jobs = []
+            resources: list[tuple[str, tuple[str, str]]] = []
+            for ep in ENTRY_POINTS.values():
+                try:
+                    resources += [(f"{ep.noun.removeprefix('Glue ')}: {n}", (ep.name, n))
+                                  for n in ep.list_names(self._target)]
+                except KitError:
+                    pass
             self.progress.value = 3
             principals = [u["Arn"] for u in auth["UserDetailList"]] + [r["Arn"] for r in auth["RoleDetailList"]]
             roles = [r["Arn"] for r in auth["RoleDetailList"]]
             defaults = self._target.subject_defaults()
             scenario = getattr(self._target, "scenario", None) or {}
             self._quiet = True
-            self.principal.options, self.role.options, self.job.options = principals, roles, ["", *jobs]
+            self.principal.options, self.role.options = principals, roles
+            self.job.options = [("", None), *resources]
             self.principal.value = self._default(principals, defaults.get("user"))
             self.role.value = self._default(roles, defaults.get("role"))
-            self.job.value = defaults.get("job", "") if defaults.get("job") in jobs else (jobs[0] if jobs else "")
+            wanted = (defaults.get("entry_point", "job"), defaults.get("resource") or defaults.get("job", ""))
+            values = [v for _, v in resources]
+            self.job.value = wanted if wanted in values else (values[0] if values else None)
             self._quiet = False
             self.status.value = f"<i>{kind}{': ' + scenario.get('description', '') if scenario else ''}</i>"
             self.progress.value = 4
@@ -146,8 +154,10 @@ class Explorer:
     def _subject_changed(self) -> None:
         if self._quiet or self._target is None or not self.principal.value or not self.role.value:
             return
+        kind, name = self.job.value or ("job", "")
         self._evidence = Evidence(self._target, user=self.principal.value, role=self.role.value,
-                                  job=self.job.value or "", service=self.service.value)
+                                  job=name if kind == "job" else "", entry_point=kind, resource=name,
+                                  service=self.service.value)
         self.refresh()
 
     # -- evaluating --------------------------------------------------------------------------------------

@@ -49,3 +49,14 @@ def test_a_bad_target_is_reported_in_the_widget(explorer):
     explorer.snapshot_path.value = "/nonexistent.json"
     explorer.load()
     assert "could not load" in explorer.status.value and "not found" in explorer.status.value
+
+
+def test_every_glue_entry_point_is_offered():
+    e = Explorer(scenario="crawler-update")
+    try:
+        labels = [label for label, _ in e.job.options]
+        assert "crawler: sales-crawler" in labels
+        assert e.job.value == ("crawler", "sales-crawler")
+        assert e.shown_decision == "implicitDeny"
+    finally:
+        e.close()
