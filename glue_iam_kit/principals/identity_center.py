@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from glue_iam_kit.engine.context import ContextValue
 from glue_iam_kit.principals.base import PrincipalPolicies
 from glue_iam_kit.principals.role import RoleKind
 
@@ -36,9 +35,6 @@ class IdentityCenterKind(RoleKind):
     def recognises(self, entity: dict[str, Any]) -> bool:
         return entity.get("Path", "/").startswith(SSO_PATH_PREFIX) or bool(permission_set_name(entity.get(
             "RoleName", "")))
-
-    def context_values(self, pp: PrincipalPolicies) -> list[ContextValue]:
-        return super().context_values(pp)
 
     def fix_target(self, pp: PrincipalPolicies, probe_action: str) -> tuple[str, str]:
         return "permission-set", permission_set_name(pp.name) or pp.name
