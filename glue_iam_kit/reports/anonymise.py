@@ -88,6 +88,13 @@ KIT_WORDS = {"mfa", "source-ip", "scp", "boundary", "resource", "identity", "ok"
              "glue-iam-kit/findings@1", "2012-10-17", "2008-10-17"}
 
 
+def counts_as_identifier(key: str, value: str) -> bool:
+    """Whether *value* under identifiers[*key*] is one to replace (and to look for afterwards): AWS-owned names
+    stay, and an account is only ever twelve digits."""
+    return bool(value) and not is_aws_owned(value) and (key not in ("account", "accounts")
+                                                         or bool(_ACCOUNT.fullmatch(value)))
+
+
 def _is_vocabulary(key: str, value: Any) -> bool:
     return key in VOCABULARY_KEYS and isinstance(value, str) and value in KIT_WORDS
 
@@ -115,18 +122,17 @@ class Anonymiser:
         self._counters: dict[str, int] = {}
         for key, label in FIXED.items():
             value = str(identifiers.get(key) or "")
-            if value and (key != "account" or _ACCOUNT.fullmatch(value)):  # account ids are twelve digits
+            if counts_as_identifier(key, value):
                 self.mapping.setdefault(value, f"<{label}>")
         if identifiers.get("account"):
             self._counters["account"] = 1  # the main account is <account-id>; others start at <account-2>
         for key, label in NUMBERED.items():
             for value in map(str, identifiers.get(key, []) or []):
-                if is_aws_owned(value) or (key == "accounts" and not _ACCOUNT.fullmatch(value)):
+                if not counts_as_identifier(key, value):
                     continue
                 sso = _SSO_ROLE.match(value)
                 if sso and value not in self.mapping:
-                    self.mapping[value] = (f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
-                                           f"{self._placeholder(sso.group(2), 'sso-suffix')}")
+                    self.mapping[value] = self._sso_name(sso)
                     continue
                 self._placeholder(value, label)
         for value, placeholder in list(self.mapping.items()):
@@ -135,6 +141,11 @@ class Anonymiser:
             if escaped != value:
                 self.mapping.setdefault(escaped, placeholder)
         self._names = _token(k for k in self.mapping if not _ACCOUNT.fullmatch(k))
+
+    def _sso_name(self, sso: re.Match[str]) -> str:
+        """An Identity Center role name: AWS's prefix kept, the permission set and the suffix replaced."""
+        return (f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
+                f"{self._placeholder(sso.group(2), 'sso-suffix')}")
 
     def _placeholder(self, value: str, label: str) -> str:
         if value not in self.mapping:
@@ -174,9 +185,8 @@ class Anonymiser:
                                    for chunk in _WILDCARD_SPLIT.split(piece)))
             else:
                 sso = _SSO_ROLE.match(piece)
-                sso_name = (f"AWSReservedSSO_{self._placeholder(sso.group(1), 'permission-set')}_"
-                            f"{self._placeholder(sso.group(2), 'sso-suffix')}") if sso else ""
-                out.append(self.mapping.get(piece) or sso_name or self._placeholder(piece, "resource"))
+                out.append(self.mapping.get(piece) or (self._sso_name(sso) if sso else "")
+                           or self._placeholder(piece, "resource"))
         return ":".join(parts[:5]) + ":" + "".join(out)
 
     def _replace_names(self, text: str) -> str:
@@ -312,11 +322,8 @@ def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -
         return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
     if kind == "html":
         text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
-    names = [str(v) for k in FIXED if (v := identifiers.get(k)) and (k != "account" or _ACCOUNT.fullmatch(str(v)))]
-    names += [str(v) for k in NUMBERED for v in identifiers.get(k, []) or [] if v]
-    # AWS-owned names stay by design; an "account" that is not twelve digits is no account id.
-    names = [n for n in names if not is_aws_owned(n) and not (n in identifiers.get("accounts", [])
-                                                               and not _ACCOUNT.fullmatch(n))]
+    names = [v for k in FIXED if counts_as_identifier(k, v := str(identifiers.get(k) or ""))]
+    names += [v for k in NUMBERED for v in map(str, identifiers.get(k, []) or []) if counts_as_identifier(k, v)]
     names += [json.dumps(n)[1:-1] for n in names if json.dumps(n)[1:-1] != n]
     # Our own placeholders are no survivors, even for a name like "account-id".
     plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", html.unescape(text)))
