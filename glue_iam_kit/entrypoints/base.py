@@ -23,6 +23,7 @@ class EntryPoint:
     fetch: Callable[[Any, str], pd.DataFrame]  # (target, name) -> one row: role_as_stored, role_arn, role_name
     list_names: Callable[[Any], list[str]]  # (target) -> every resource name (for dropdowns, anonymisation)
     identifier_key: str = "jobs"  # where the anonymiser files its names
+    columns: tuple[str, ...] = tuple(RESOURCE_COLUMNS)  # the columns fetch returns
 
     @property
     def create_operations(self) -> tuple[str, ...]:

@@ -24,4 +24,5 @@ def list_job_names(target: Any) -> list[str]:
     return [j["Name"] for j in target.list_jobs()]
 
 
-ENTRY_POINT = EntryPoint("job", "Glue job", ("CreateJob", "UpdateJob"), "glue:UpdateJob", fetch_job, list_job_names)
+ENTRY_POINT = EntryPoint("job", "Glue job", ("CreateJob", "UpdateJob"), "glue:UpdateJob", fetch_job, list_job_names,
+                         columns=tuple(JOB_COLUMNS))
