@@ -179,7 +179,7 @@ class AwsTarget:
         except MutatingCallBlocked:
             raise
         except Exception as exc:
-            mapped = _describe(exc, service, _camel(operation))
+            mapped = _describe(exc, service, self._operation_name(service, operation))
             if mapped is exc:
                 raise
             raise mapped from None
@@ -193,10 +193,14 @@ class AwsTarget:
                 items.extend(page.get(key, []))
             return items
         except Exception as exc:
-            mapped = _describe(exc, service, _camel(operation))
+            mapped = _describe(exc, service, self._operation_name(service, operation))
             if mapped is exc:
                 raise
             raise mapped from None
+
+    def _operation_name(self, service: str, method: str) -> str:
+        """The API's own operation name (``get_ml_transforms`` -> ``GetMLTransforms``): the action to grant."""
+        return self.client(service).meta.method_to_api_mapping.get(method) or _camel(method)
 
     def close(self) -> None:
         for closer in reversed(self._closers):
@@ -270,13 +274,10 @@ class AwsTarget:
                                   n)) for n in names]
 
     def get_job(self, name: str) -> dict[str, Any]:
-        try:
-            return self.call("glue", "get_job", JobName=name)["Job"]
-        except NotFoundError:
-            raise NotFoundError("Glue job", name, self.where) from None
+        return self.get_glue_resource("job", name)
 
     def list_jobs(self) -> list[dict[str, Any]]:
-        return self.paginate("glue", "get_jobs", "Jobs")
+        return self.list_glue_resources("job")
 
     def get_glue_resource(self, kind: str, name: str) -> dict[str, Any]:
         """A Glue job, crawler, interactive session, dev endpoint or ML transform, as Glue's Get* returns it."""
@@ -359,5 +360,5 @@ class AwsTarget:
         return f"the {self.kind} target"
 
 
-def _camel(snake: str) -> str:
+def _camel(snake: str) -> str:  # the fallback when the client does not know the method
     return "".join(part.title() for part in snake.split("_"))

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from glue_iam_kit.sources.aws import is_read_only
+from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES_FOR_APPLY_FIX = {"iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy"}
@@ -17,8 +18,12 @@ def _required() -> set[str]:
     return {a for st in doc["Statement"] for a in st["Action"]}
 
 
-def _camel(snake: str) -> str:
-    return "".join(p.title() for p in snake.split("_"))
+def _api_name(service: str, method: str) -> str:
+    """boto3's method name as the API's operation name (get_ml_transforms -> GetMLTransforms)."""
+    import boto3
+
+    client = boto3.client(service, region_name="eu-west-1")
+    return client.meta.method_to_api_mapping[method]
 
 
 # boto3's client name -> the IAM action prefix
@@ -30,7 +35,9 @@ def test_every_operation_in_the_boto3_edge_is_listed():
     calls = re.findall(r'(?:self|target)\.(?:call|paginate)\(\s*"([\w-]+)",\s*"(\w+)"', source)
     # The one direct paginator in aws.py is IAM's (authorization details).
     calls += [("iam", op) for op in re.findall(r'client\.get_paginator\("(\w+)"\)', source)]
-    used = {f"{ACTION_PREFIX.get(svc, svc)}:{_camel(op)}" for svc, op in calls}
+    # Glue resources are read through one table: every Get* and list call in it.
+    calls += [("glue", op) for k in GLUE_KINDS.values() for op in (k.get, k.list_op)]
+    used = {f"{ACTION_PREFIX.get(svc, svc)}:{_api_name(svc, op)}" for svc, op in calls}
     assert used, "the scan found no calls: update the pattern"
     assert used - WRITES_FOR_APPLY_FIX <= _required(), f"missing: {sorted(used - WRITES_FOR_APPLY_FIX - _required())}"
 
