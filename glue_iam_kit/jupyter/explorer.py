@@ -26,7 +26,7 @@ from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.sandbox import scenario_names
 
 SERVICES = ["glue.amazonaws.com", "ec2.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com"]
-MFA_CHOICES = [("absent (long-term keys)", "absent"), ("false", "false"), ("true (MFA session)", "true")]
+MFA_CHOICES = [("absent (long-term keys)", "absent"), ("false", "false"), ("true (MFA session)", "present")]
 COLOURS = {ALLOWED: "#1a7f37", EXPLICIT_DENY: "#cf222e"}
 
 
@@ -171,8 +171,7 @@ class Explorer:
             except KitError as exc:
                 self.decision.value = _decision_html("?", str(exc))
                 raise
-        mfa = {"true": "present"}.get(self.mfa.value, self.mfa.value)
-        return request_context(self._evidence.principal, self.service.value, mfa, extra)
+        return request_context(self._evidence.principal, self.service.value, self.mfa.value, extra)
 
     def refresh(self) -> None:
         """Simulate with the current choices and show the decision, the trace, the nearest allows, the fix."""

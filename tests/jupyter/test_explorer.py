@@ -18,7 +18,7 @@ def test_seed_incident_decisions_follow_the_toggles(explorer):
     assert explorer.principal.value.endswith(":user/dev-user")
     assert explorer.role.value.endswith(":role/etl-runtime-role")
     assert explorer.shown_decision == "explicitDeny"
-    explorer.mfa.value = "true"
+    explorer.mfa.value = "present"
     assert explorer.shown_decision == "implicitDeny"
     assert "AWSGlueConsoleFullAccess" in explorer.nearest.value
     explorer.fix_button.click()
@@ -28,7 +28,7 @@ def test_seed_incident_decisions_follow_the_toggles(explorer):
 
 
 def test_the_service_and_the_source_ip(explorer):
-    explorer.mfa.value = "true"
+    explorer.mfa.value = "present"
     explorer.service.value = "ec2.amazonaws.com"
     explorer.fix_button.click()
     assert explorer.shown_decision == "allowed"  # the fix for *this* choice: pass to ec2
