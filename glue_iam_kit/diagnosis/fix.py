@@ -17,6 +17,7 @@ from glue_iam_kit.engine.patterns import STRING, Unresolved, compile_pattern
 from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
 from glue_iam_kit.model import PASSROLE
 from glue_iam_kit.principals import PolicyRecord
+from glue_iam_kit.principals.base import managed_type
 
 FIX_WHERE_KINDS = ("user", "group", "role")  # what the kit itself can put an inline policy on
 
@@ -58,10 +59,25 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
         b = pp.boundary
         boundary, arn = (b.source.name, b.source.arn or b.source.name) if b else ("", "")
         merged = merge_statements(b.document if b else None, doc)
+        note = "the boundary caps every grant: add the statement to it (a new default version)"
+        aws_managed = managed_type(arn) == "aws-managed"
+        if aws_managed:
+            # Only AWS changes an AWS managed policy (IAM User Guide, "Managed policies and inline policies"):
+            # a customer managed copy with the statement becomes the boundary instead.
+            boundary = f"{boundary}WithPassRole"
+            arn = f"arn:aws:iam::{pp.account}:policy/{boundary}"
+            note = (f"the boundary is an AWS managed policy, which only AWS can change: create {boundary} (its "
+                    "statements and the grant) and make it the permissions boundary")
         forms = render_forms("boundary", arn, boundary, merged, ev.profile)
+        if aws_managed:
+            entity = "user" if pp.kind.has_groups else "role"
+            with_profile = f" --profile {ev.profile}" if ev.profile else ""
+            forms["cli"] = (f"aws iam create-policy{with_profile} --policy-name {boundary} --policy-document "
+                            f"'{json.dumps(merged, separators=(',', ':'))}'\n"
+                            f"aws iam put-{entity}-permissions-boundary{with_profile} --{entity}-name {pp.name} "
+                            f"--permissions-boundary {arn}")
         fix = {"where": "boundary", "principal_type": "boundary", "principal": boundary, "policy_name": boundary,
-               "policy": doc, "command": forms["cli"], "forms": forms,
-               "note": "the boundary caps every grant: add the statement to it (a new default version)"}
+               "policy": doc, "command": forms["cli"], "forms": forms, "note": note}
         return fix, [], doc, "what-if: the boundary allows it"
     where = pp.kind.fix_target(pp, ev.entry_point.probe_action)
     fix: dict[str, Any] = {"where": where[0], "principal_type": where[0], "principal": where[1], "policy_name": name,

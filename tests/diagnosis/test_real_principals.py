@@ -163,3 +163,23 @@ def test_the_aws_target_reads_a_permission_set_through_sso_admin():
         stub.assert_no_pending_responses()
     assert found["instance_arn"] == instance and found["permission_set_arn"] == ps
     assert found["inline_policy"]["Statement"][0]["Action"] == "s3:GetObject"
+
+
+def test_an_aws_managed_boundary_is_replaced_never_versioned():
+    glue = _doc({"Effect": "Allow", "Action": "glue:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE})
+    ci = {**_role("ci", policies={"Pass": glue}),
+          "PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
+                                  "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess"}}
+    data = _snapshot(ci, [_role("etl-runtime")])
+    data["AuthorizationDetails"]["Policies"].append({
+        "PolicyName": "AWSGlueConsoleFullAccess", "Arn": "arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess",
+        "DefaultVersionId": "v1", "PolicyVersionList": [{
+            "VersionId": "v1", "IsDefaultVersion": True,
+            "Document": _doc({"Effect": "Allow", "Action": "glue:*", "Resource": "*"})}]})
+    inv = Investigation(SnapshotTarget(data), user=ci["Arn"], role=ROLE)
+    inv.run()
+    fix = inv.fix
+    assert fix["where"] == "boundary" and "create-policy-version" not in fix["command"]
+    assert "aws iam put-role-permissions-boundary" in fix["command"] and "arn:aws:iam::aws:policy" not in \
+        fix["command"].split("--permissions-boundary")[1]
