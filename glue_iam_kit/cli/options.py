@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from glue_iam_kit.sources.glue_resources import GLUE_KINDS
+
 EPILOG = """\
 targets (pick one; the sandbox is the default):
   --sandbox SCENARIO          moto in process, seeded from a built-in scenario (see `glue-iam-kit scenarios`)
@@ -37,21 +39,20 @@ def add_subject_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", help="IAM user name or ARN (sandbox: also names the built user)")
     p.add_argument("--role", help="the job's runtime role, name or ARN (sandbox: also names the built role)")
     p.add_argument("--job", help="Glue job name (sandbox: also names the built job)")
-    for flag, kind in RESOURCE_FLAGS.items():
-        p.add_argument(f"--{flag}", metavar="NAME", help=f"the Glue {kind.replace('-', ' ')} that passes the role "
+    for kind in RESOURCE_KINDS:
+        p.add_argument(f"--{kind}", metavar="NAME", help=f"the Glue {kind.replace('-', ' ')} that passes the role "
                                                           "(instead of a job)")
 
 
-# The Glue entry points besides jobs, as options (--crawler NAME, ...).
-RESOURCE_FLAGS = {"crawler": "crawler", "session": "session", "dev-endpoint": "dev-endpoint",
-                  "ml-transform": "ml-transform"}
+# The Glue resources besides jobs, as options (--crawler NAME, ...): one per kind the sources read.
+RESOURCE_KINDS = tuple(kind for kind in GLUE_KINDS if kind != "job")
 
 
 def resource_choice(args: argparse.Namespace) -> tuple[str, str]:
     """(entry point, resource name) the options name: at most one of --crawler/--session/--dev-endpoint/...;
     ("", "") when none (a job, or what the error's operation says)."""
-    chosen = [(kind, getattr(args, flag.replace("-", "_"), None)) for flag, kind in RESOURCE_FLAGS.items()
-              if getattr(args, flag.replace("-", "_"), None)]
+    chosen = [(kind, getattr(args, kind.replace("-", "_"), None)) for kind in RESOURCE_KINDS
+              if getattr(args, kind.replace("-", "_"), None)]
     if len(chosen) > 1:
         raise SystemExit(f"glue-iam-kit: error: name one Glue resource, not {' and '.join(k for k, _ in chosen)}")
     return chosen[0] if chosen else ("", "")

@@ -12,6 +12,7 @@ from typing import Any
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.sources.aws import AwsTarget, make_session
 from glue_iam_kit.sources.base import SIMULATOR
+from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FAKE_CREDENTIALS = ("testing", "testing", None)  # moto accepts anything; never real keys
 _AWS_POLICY_ARN = re.compile(r"arn:aws:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
@@ -35,10 +36,9 @@ class SandboxTarget(AwsTarget):
             out["user"] = f"arn:aws:iam::{params['account_id']}:role/{params['deployer']}"
         if self.scenario.get("error_text"):
             out["error_text"] = self.scenario["error_text"]
-        for key, kind in (("crawler", "crawler"), ("session", "session"), ("dev_endpoint", "dev-endpoint"),
-                          ("ml_transform", "ml-transform")):
-            if params.get(key):
-                out["entry_point"], out["resource"] = kind, params[key]
+        for kind in GLUE_KINDS:  # a scenario names its Glue resource by kind: crawler, dev_endpoint, ...
+            if kind != "job" and params.get(kind.replace("-", "_")):
+                out["entry_point"], out["resource"] = kind, params[kind.replace("-", "_")]
         return out
 
     def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
