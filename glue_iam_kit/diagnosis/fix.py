@@ -18,6 +18,7 @@ from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
 from glue_iam_kit.model import PASSROLE
 from glue_iam_kit.principals import PolicyRecord
 from glue_iam_kit.principals.base import managed_type
+from glue_iam_kit.principals.context import RESOURCE_TAG_PREFIXES
 
 FIX_WHERE_KINDS = ("user", "group", "role")  # what the kit itself can put an inline policy on
 
@@ -105,16 +106,13 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
     return fix, [proposed_fix_record(role_arn, ev.service)], None, "what-if: with the fix"
 
 
-_RESOURCE_TAG = ("iam:resourcetag/", "aws:resourcetag/")
-
-
 def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list[dict[str, Any]]:
     """When the nearest allow is a tag-based grant (ABAC) that missed only on the passed role's tags: the tag
     change that keeps the design (tag the role as the grant expects), instead of a grant for this one role."""
     role_name = ev.role_arn_or_guess().rsplit("/", 1)[-1]
     for t in d.nearest_allows[:1]:
         failed = [c for c in t.conditions if not c.matched]
-        if not failed or not all(c.key.lower().startswith(_RESOURCE_TAG) for c in failed):
+        if not failed or not all(c.key.lower().startswith(RESOURCE_TAG_PREFIXES) for c in failed):
             continue
         tags: dict[str, str] = {}
         for c in failed:

@@ -4,11 +4,12 @@ One row per (principal, role) pair, for every user and role principal × every r
 but few distinct questions:
 
 - principals with the same effective policies (identity with their route, boundary; the property tests show
-  statement and policy order never change a decision) are one *group*, evaluated once. Policies that use
-  variables or principal keys make a principal's decisions its own, so such principals are a group of one;
-- within a group, a role matters only through which of the group's PassRole resource patterns select it (the
-  request context is the same for every role), so roles that the same patterns select form a *class*, and
-  the evaluator decides one representative role per class.
+  statement and policy order never change a decision) are one *group*, evaluated once. Policies that test
+  principal keys split groups by those keys' values: principal tags are shared by principals with equal tags,
+  the others (user name, ARN, user id) make a group of one;
+- within a group, a role matters only through which of the group's PassRole resource patterns select it and the
+  values of the role tags its statements test, so roles alike in both form a *class*, and the evaluator decides
+  one representative role per class.
 
 A principal whose policies cannot all be read or parsed gets ``couldNotCheck`` (with the reason) rather than a
 guess; only an explicit deny among the policies that could be read is certain enough to keep.
@@ -36,9 +37,7 @@ from glue_iam_kit.matrix.table import PassRoleMatrix, progress_bar
 from glue_iam_kit.model import DECISION_COULD_NOT_CHECK, DECISIONS, GLUE_SERVICE, PASSROLE, could_not_check
 from glue_iam_kit.principals import KINDS, PolicyRecord, PrincipalPolicies, gather_scps
 from glue_iam_kit.principals.base import tag_map
-from glue_iam_kit.principals.context import mfa_values, request_context, role_values
-
-_RESOURCE_TAG_PREFIXES = ("iam:resourcetag/", "aws:resourcetag/")
+from glue_iam_kit.principals.context import RESOURCE_TAG_PREFIXES, mfa_values, request_context, role_values
 
 # Keys whose value the principal brings (in conditions or as ${variables}). Principals with the same policies
 # share a decision only when these values are equal too: tags and kind can be shared, the rest are the
@@ -242,7 +241,7 @@ class MatrixAccount:
                 v = self.vector(pattern, context)
                 columns.setdefault(id(v), v)
             tag_keys.update(c.key.lower().split("/", 1)[1] for c in st.conditions
-                            if c.key.lower().startswith(_RESOURCE_TAG_PREFIXES))
+                            if c.key.lower().startswith(RESOURCE_TAG_PREFIXES))
         self._tagged[g] = bool(tag_keys)
         # Groups whose statements select roles alike share their classes (the vectors are cached by pattern).
         shared_key = (tuple(sorted(columns)), tuple(sorted(tag_keys)))

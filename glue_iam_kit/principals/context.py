@@ -39,6 +39,10 @@ def principal_values(pp: PrincipalPolicies) -> list[ContextValue]:
     return values
 
 
+# The condition-key prefixes role_values fills (lower-cased, as keys compare).
+RESOURCE_TAG_PREFIXES = ("iam:resourcetag/", "aws:resourcetag/")
+
+
 def role_values(tags: dict[str, str]) -> list[ContextValue]:
     """The passed role's tags, as ``iam:ResourceTag/<key>`` and ``aws:ResourceTag/<key>`` (the Service
     Authorization Reference lists both for IAM's ``role`` resource type, on which iam:PassRole acts)."""
@@ -55,4 +59,5 @@ def request_context(pp: PrincipalPolicies, service: str, mfa: str = "absent",
                            *mfa_values(mfa), *extra])
 
 
-__all__ = ["MFA_MODES", "mfa_values", "principal_values", "request_context", "role_values"]
+__all__ = ["MFA_MODES", "RESOURCE_TAG_PREFIXES", "mfa_values", "principal_values", "request_context",
+           "role_values"]
