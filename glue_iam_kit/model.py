@@ -33,6 +33,17 @@ RULE = ("glue:* or AWSGlueConsoleFullAccess is not \"may pass any Glue role\": i
         "the managed policy only covers roles named AWSGlueServiceRole*. Grant iam:PassRole on exactly the runtime "
         "role the job needs, only to glue.amazonaws.com.")
 
+# The rule when the error is about another action (the runtime role's own access, e.g. s3:GetObject in a run).
+ACTION_RULE = ("A Glue job's runtime role needs its own grants for what the job reads and writes: passing the role "
+               "(iam:PassRole) only lets Glue start the run. Grant the runtime role exactly the actions and paths the "
+               "job uses, in the same change that points the job at new data.")
+
+
+def rule_for(action: str) -> str:
+    """The rule to keep next time, for the denied *action*."""
+    return RULE if action.lower() == PASSROLE.lower() else ACTION_RULE
+
+
 FINDINGS_FORMAT = "glue-iam-kit/findings@1"
 
 

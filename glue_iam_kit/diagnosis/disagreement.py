@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 _UNREADABLE = {"session": "session policies are passed when a session starts and no API shows them",
                "vpc-endpoint": "VPC endpoint policies are not read by the kit",
                "rcp": "resource control policies are not read by the kit",
-               "resource": "the resource-based policy of the resource is not read for iam:PassRole"}
+               "resource": "the resource-based policy of the resource was not read (the kit reads S3 bucket and KMS "
+                           "key policies only, for actions other than iam:PassRole)"}
 
 
 def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
@@ -55,7 +56,8 @@ def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
         reasons.append("the error blames a service control policy, and none could be read here"
                        + (f" ({ev.scp_note})" if ev.scp_note else " (a member account or a snapshot without "
                                                                      "ServiceControlPolicies sees none)"))
-    if blamed in _UNREADABLE:
+    resource_read = blamed == "resource" and ev.resource_policy()[1] is not None and not ev.resource_note
+    if blamed in _UNREADABLE and not resource_read:
         reasons.append(f"the error blames a {blamed} policy: {_UNREADABLE[blamed]}")
     if e.principal and ev.user != e.principal and principal_name(e.principal)[1] != ev.principal.name:
         reasons.append(f"the error is about {e.principal}, the investigation about {ev.principal.arn}")

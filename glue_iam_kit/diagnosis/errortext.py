@@ -23,7 +23,7 @@ _ARN_TEXT = r"arn:[^\s\"'<>`]+"
 _MESSAGE = re.compile(
     r"User:\s*(?P<principal>" + _ARN_TEXT + r")\s+is\s+not\s+authorized\s+to\s+perform:\s*"
     r"(?P<action>[\w-]+:[\w*?-]+)"
-    r"(?:\s+on\s+resource:\s*(?P<resource>" + _ARN_TEXT + r"|\S+))?"
+    r"(?:\s+on\s+resource:\s*[\"']?(?P<resource>" + _ARN_TEXT + r"|\S+)[\"']?)?"
     r"(?:\s+(?:because|with)\s+(?P<cause>.*))?",
     re.IGNORECASE | re.DOTALL,
 )

@@ -8,22 +8,24 @@ evaluator explains). Nothing here writes.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from glue_iam_kit.diagnosis.errortext import AccessDenied, ErrorTextError, parse_error_text
 from glue_iam_kit.diagnosis.layers import Layer
+from glue_iam_kit.diagnosis.resource_policy import ResourcePolicyRef, resource_policy_ref
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
-from glue_iam_kit.engine.policy import as_list, parse_policy
+from glue_iam_kit.engine.policy import Policy, PolicySource, as_list, parse_policy
 from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint, entry_point_for
 from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
 from glue_iam_kit.principals.base import tag_map
 from glue_iam_kit.principals.context import request_context, role_values
-from glue_iam_kit.sources.base import IDENTITY_CENTER_READER, SIMULATOR, can
+from glue_iam_kit.sources.base import IDENTITY_CENTER_READER, RESOURCE_POLICY_READER, SIMULATOR, can
 
 
 class Evidence:
@@ -54,7 +56,12 @@ class Evidence:
         # The Glue resource's name (a job's, a crawler's, ...): "job" keeps its name for the findings' sake.
         self.job = job if self.entry_point.name == "job" else resource
         self.creating = bool(e and e.operation[:1].upper() + e.operation[1:] in self.entry_point.create_operations)
-        self.role = role or (e.resource if e and e.role_name else "") or defaults.get("role", "")
+        # The action denied: iam:PassRole, unless the error names another one (the runtime role's s3:GetObject):
+        # that one is investigated for its own resource, and the PassRole-only steps say so.
+        self.action = e.action if e and e.action and e.action.lower() != PASSROLE.lower() else PASSROLE
+        self.action_resource = e.resource if self.action != PASSROLE else ""
+        passed = e.resource if e and e.role_name and self.is_passrole else ""
+        self.role = role or passed or (defaults.get("role", "") if self.is_passrole else "")
         self.expected_account = e.account if e else ""
         self.role_arn = ""  # the role's real ARN, once read
         self.role_missing = False
@@ -65,11 +72,17 @@ class Evidence:
         self._role_tags: dict[str, dict[str, str]] = {}  # role ARN -> its tags (iam:ResourceTag/*)
         self._permission_sets: dict[str, dict[str, Any]] = {}
         self.scp_note = ""
+        self.resource_note = ""
+        self._resource_policy: tuple[Policy | None, ResourcePolicyRef | None] | None = None
         if not self.user and self.error_problem:  # never swallow why the error text could not be read
             raise KitError(f"could not read the error text: {self.error_problem}; pass --user (and --role) to "
                            "investigate anyway")
         if not self.user:
             raise KitError("no user to investigate: pass user=..., or error_text with the AccessDenied message")
+
+    @property
+    def is_passrole(self) -> bool:
+        return self.action == PASSROLE
 
     # -- the principal ------------------------------------------------------------------------------------
     @property
@@ -141,12 +154,13 @@ class Evidence:
     def base_context(self) -> RequestContext:
         """The requester's real context: the CloudTrail event's (MFA as it records it, the source IP), else a
         call with long-term keys (no aws:MultiFactorAuthPresent)."""
+        service = self.service if self.is_passrole else ""  # no role passed: no iam:PassedToService
         if self.event is None:
-            return request_context(self.principal, self.service, "absent")
+            return request_context(self.principal, service, "absent")
         from glue_iam_kit.sources.cloudtrail import source_ip_value
 
         ip = source_ip_value(self.event)
-        return request_context(self.principal, self.service, self.event.mfa_mode,
+        return request_context(self.principal, service, self.event.mfa_mode,
                                [context_value("aws:SourceIp", ip, "ip")] if ip else [])
 
     def base_label(self) -> str:
@@ -156,15 +170,42 @@ class Evidence:
         return (f"the CloudTrail event's context ({e.time}; MFA {e.mfa or 'absent'}"
                 + (f"; source IP {e.source_ip}" if e.source_ip else "") + ")")
 
-    def policy_set(self, extra: list[PolicyRecord] = (), boundary_extra: dict[str, Any] | None = None) -> PolicySet:
-        """Every policy that decides, compiled; *extra* identity policies and boundary statements for a what-if."""
+    def policy_set(self, extra: list[PolicyRecord] = (), layer_extra: dict[str, Any] | None = None) -> PolicySet:
+        """Every policy that decides, compiled; for a what-if, *extra* identity policies and *layer_extra*
+        statements added to the permissions boundary (``{"boundary": doc}``) or the resource policy
+        (``{"resource": doc}``)."""
         ps = self.principal.policy_set(self.scp_levels(), list(extra))
-        if boundary_extra is not None and ps.boundary:
+        layer_extra = layer_extra or {}
+        if "boundary" in layer_extra and ps.boundary:
             b = ps.boundary[0]
-            doc = json.loads(json.dumps(b.document))
-            doc["Statement"] = as_list(doc.get("Statement")) + boundary_extra["Statement"]
+            doc = _with_statements(b.document, layer_extra["boundary"])
             ps = PolicySet(ps.identity, (parse_policy(doc, b.source),), ps.scp_levels, ps.resource, ps.notes)
+        policy, ref = self.resource_policy()
+        if ref is not None and "resource" in layer_extra:
+            doc = _with_statements(policy.document if policy else {"Version": "2012-10-17"}, layer_extra["resource"])
+            policy = parse_policy(doc, policy.source if policy else PolicySource(ref.label, ref.kind, "resource",
+                                                                                 arn=ref.arn))
+        if policy is not None and ref is not None:
+            ps = replace(ps, resource=policy, resource_required=ref.required)
         return ps
+
+    def resource_policy(self) -> tuple[Policy | None, ResourcePolicyRef | None]:
+        """The resource-based policy that can decide a non-PassRole request (an S3 bucket's, a KMS key's), read
+        once; when it cannot be read, :attr:`resource_note` says so and the identity policies decide alone."""
+        if self._resource_policy is None:
+            ref = resource_policy_ref(self.action_resource) if not self.is_passrole else None
+            policy = None
+            if ref is not None:
+                try:
+                    if not can(self.target, RESOURCE_POLICY_READER):
+                        raise CouldNotCheck(f"the {self.target.kind} target reads no resource policies")
+                    doc = self.target.get_resource_policy(ref.kind, ref.arn, ref.name)
+                    if doc is not None:
+                        policy = parse_policy(doc, PolicySource(ref.label, ref.kind, "resource", arn=ref.arn))
+                except (CouldNotCheck, KitError) as exc:
+                    self.resource_note = f"the {ref.label} could not be read ({exc}); evaluated without it"
+            self._resource_policy = (policy, ref)
+        return self._resource_policy
 
     def remember_role_tags(self, role_arn: str, tags: dict[str, str]) -> None:
         self._role_tags[role_arn] = tags
@@ -195,25 +236,33 @@ class Evidence:
             return {**out, "problem": f"could not read permission set {name}: {exc}"}
 
     def simulate(self, context: RequestContext, role_arn: str | None = None, extra: list[PolicyRecord] = (),
-                 label: str = "", boundary_extra: dict[str, Any] | None = None) -> Layer:
-        """Simulate iam:PassRole with *context* and the passed role's tags: locally, and with AWS's simulator
-        where the target has one."""
-        role_arn = role_arn or self.role_arn_or_guess()
-        context = context.with_values(*role_values(self.role_tags(role_arn)))
-        request = Request(PASSROLE, role_arn, self.principal.arn, context)
-        decision = evaluate_request(self.policy_set(extra, boundary_extra), request)
+                 label: str = "", layer_extra: dict[str, Any] | None = None, action: str | None = None) -> Layer:
+        """Simulate the denied action (iam:PassRole with the passed role's tags, or the error's own action on its
+        resource) with *context*: locally, and with AWS's simulator where the target has one. *role_arn* is the
+        resource (another role, another object) and *action* another action, for a what-if."""
+        action = action or self.action
+        if self.is_passrole:
+            resource = role_arn or self.role_arn_or_guess()
+            context = context.with_values(*role_values(self.role_tags(resource)))
+        else:
+            resource = role_arn or self.action_resource
+        request = Request(action, resource, self.principal.arn, context)
+        policies = self.policy_set(extra, layer_extra)
+        decision = evaluate_request(policies, request)
         layer = Layer(label, context, decision)
         # AWS's simulator takes no boundary edits (PermissionsBoundaryPolicyInputList replaces, not adds).
-        if can(self.target, SIMULATOR) and boundary_extra is None:
-            layer.aws_decision, layer.aws_note = self._aws_simulate(context, role_arn, extra)
+        if can(self.target, SIMULATOR) and "boundary" not in (layer_extra or {}):
+            layer.aws_decision, layer.aws_note = self._aws_simulate(context, action, resource, extra, policies)
         return layer
 
-    def _aws_simulate(self, context: RequestContext, role_arn: str,
-                      extra: list[PolicyRecord]) -> tuple[str | None, str]:
-        params: dict[str, Any] = {"PolicySourceArn": self.principal.arn, "ActionNames": [PASSROLE],
-                                  "ResourceArns": [role_arn], "ContextEntries": context.as_entries()}
+    def _aws_simulate(self, context: RequestContext, action: str, resource: str, extra: list[PolicyRecord],
+                      policies: PolicySet) -> tuple[str | None, str]:
+        params: dict[str, Any] = {"PolicySourceArn": self.principal.arn, "ActionNames": [action],
+                                  "ResourceArns": [resource], "ContextEntries": context.as_entries()}
         if extra:
             params["PolicyInputList"] = [json.dumps(r.document) for r in extra]
+        if policies.resource is not None:
+            params["ResourcePolicy"] = json.dumps(policies.resource.document)
         try:
             results = self.target.simulate_principal_policy(**params)
         except (CouldNotCheck, KitError) as exc:
@@ -227,3 +276,10 @@ class Evidence:
         if self.caller is None:
             self.caller = self.target.caller_identity()
         return self.caller
+
+
+def _with_statements(document: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A copy of *document* with *extra*'s statements added."""
+    doc = json.loads(json.dumps(document))
+    doc["Statement"] = as_list(doc.get("Statement")) + as_list(extra["Statement"])
+    return doc

@@ -1,6 +1,7 @@
-"""The least-privilege fix: iam:PassRole on exactly the role ARN, only to the service; where it goes (the
-principal kind decides); the command that applies it; the what-if that shows it grants this and nothing next
-to it; and, only with an explicit opt-in, applying it, reading it back and simulating again.
+"""The least-privilege fix: iam:PassRole on exactly the role ARN, only to the service (or, for another denied
+action, that action on exactly the resource in the error); where it goes (the principal kind decides, a KMS key
+policy when only it can grant); the command that applies it; the what-if that shows it grants this and nothing
+next to it; and, only with an explicit opt-in, applying it, reading it back and simulating again.
 """
 
 from __future__ import annotations
@@ -35,10 +36,43 @@ def fix_policy(role_arn: str, service: str) -> dict[str, Any]:
         "Condition": {"StringEquals": {"iam:PassedToService": service}}}]}
 
 
-def proposed_fix_record(role_arn: str, service: str) -> PolicyRecord:
+def grant_name(ev: Evidence) -> str:
+    """The fix's policy name: AllowPassGlueRuntimeRoleToGlue, or Allow<Service><Action> (AllowS3GetObject)."""
+    if ev.is_passrole:
+        return fix_policy_name(ev.service)
+    service, action = ev.action.split(":", 1)
+    return "Allow" + service.capitalize() + "".join(c for c in action[:1].upper() + action[1:] if c.isalnum())
+
+
+def grant_policy(ev: Evidence) -> dict[str, Any]:
+    """The least-privilege grant for the denied request: PassRole's, or the action on exactly its resource."""
+    if ev.is_passrole:
+        return fix_policy(ev.role_arn_or_guess(), ev.service)
+    return {"Version": "2012-10-17", "Statement": [{"Sid": grant_name(ev), "Effect": "Allow", "Action": ev.action,
+                                                    "Resource": ev.action_resource}]}
+
+
+def proposed_fix_record(name: str, doc: dict[str, Any]) -> PolicyRecord:
     """The least-privilege grant as an extra identity policy, for a what-if simulation."""
-    return PolicyRecord(PolicySource(fix_policy_name(service) + " (proposed)", "proposed"),
-                        fix_policy(role_arn, service))
+    return PolicyRecord(PolicySource(name + " (proposed)", "proposed"), doc)
+
+
+def _key_policy_fix(ev: Evidence, name: str) -> tuple[dict[str, Any], list[PolicyRecord], dict[str, Any], str]:
+    """A KMS key policy that neither grants the principal nor delegates to its account: only the key policy can
+    grant (AWS KMS Developer Guide, "Key policies in AWS KMS"), so the statement goes there, naming the role
+    (never a session) and the action; put-key-policy replaces the whole policy, so the document is merged."""
+    policy, ref = ev.resource_policy()
+    assert ref is not None
+    doc = {"Version": "2012-10-17", "Statement": [{"Sid": name, "Effect": "Allow",
+                                                   "Principal": {"AWS": ev.principal.arn}, "Action": ev.action,
+                                                   "Resource": "*"}]}
+    merged = merge_statements(policy.document if policy else None, doc)
+    forms = render_forms("key-policy", ref.arn, name, merged, ev.profile)
+    fix = {"where": "key-policy", "principal_type": "key-policy", "principal": ref.arn, "policy_name": name,
+           "policy": doc, "command": forms["cli"], "forms": forms,
+           "note": f"only the key policy can let {ev.principal.name} use key {ref.name}: add the statement to it "
+                   "(put-key-policy replaces the whole policy: the command carries it merged)"}
+    return fix, [], {"resource": doc}, "what-if: the key policy grants it"
 
 
 def merge_statements(base: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]:
@@ -52,10 +86,11 @@ def merge_statements(base: dict[str, Any] | None, doc: dict[str, Any]) -> dict[s
 
 def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyRecord], dict[str, Any] | None, str]:
     """(fix, extra identity policies, extra boundary statements, what-if label) for an implicit deny *d*."""
-    role_arn = ev.role_arn_or_guess()
-    doc = fix_policy(role_arn, ev.service)
-    name = fix_policy_name(ev.service)
+    doc = grant_policy(ev)
+    name = grant_name(ev)
     pp = ev.principal
+    if d.blocked_by == "resource" and ev.resource_policy()[1] is not None:
+        return _key_policy_fix(ev, name)
     if d.blocked_by == "boundary":
         b = pp.boundary
         boundary, arn = (b.source.name, b.source.arn or b.source.name) if b else ("", "")
@@ -79,8 +114,8 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
                             f"--permissions-boundary {arn}")
         fix = {"where": "boundary", "principal_type": "boundary", "principal": boundary, "policy_name": boundary,
                "policy": doc, "command": forms["cli"], "forms": forms, "note": note}
-        return fix, [], doc, "what-if: the boundary allows it"
-    where = pp.kind.fix_target(pp, ev.entry_point.probe_action)
+        return fix, [], {"boundary": doc}, "what-if: the boundary allows it"
+    where = pp.kind.fix_target(pp, ev.entry_point.probe_action if ev.is_passrole else ev.action)
     fix: dict[str, Any] = {"where": where[0], "principal_type": where[0], "principal": where[1], "policy_name": name,
                            "policy": doc}
     if where[0] == "permission-set":
@@ -103,12 +138,14 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
             fix["note"] = (f"{where[0]} {where[1]} is managed by {owner}: change the template (the CloudFormation "
                            "form), not the account; a direct put-*-policy would drift from the stack")
     fix["command"] = fix["forms"]["cli"]
-    return fix, [proposed_fix_record(role_arn, ev.service)], None, "what-if: with the fix"
+    return fix, [proposed_fix_record(name, doc)], None, "what-if: with the fix"
 
 
 def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list[dict[str, Any]]:
     """When the nearest allow is a tag-based grant (ABAC) that missed only on the passed role's tags: the tag
     change that keeps the design (tag the role as the grant expects), instead of a grant for this one role."""
+    if not ev.is_passrole:
+        return []
     role_name = ev.role_arn_or_guess().rsplit("/", 1)[-1]
     for t in d.nearest_allows[:1]:
         failed = [c for c in t.conditions if not c.matched]
@@ -148,17 +185,43 @@ def refusal(fix: dict[str, Any]) -> str:
 
 
 def what_if(ev: Evidence, final: Layer, after: Layer, extra: list[PolicyRecord],
-            boundary_extra: dict[str, Any] | None) -> list[dict[str, Any]]:
+            layer_extra: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The fix grants exactly this, and nothing next to it (simulated with the same fix as *after*)."""
+    if not ev.is_passrole:
+        return _action_what_if(ev, final, after, extra, layer_extra)
     other_service = "ec2.amazonaws.com" if ev.service != "ec2.amazonaws.com" else "lambda.amazonaws.com"
     other_role = ev.role_arn_or_guess().rsplit("/", 1)[0] + "/some-other-role"
     checks = [("this role, to " + ev.service, final.final, after.final, True)]
     ctx_other = final.context.with_values(context_value("iam:PassedToService", other_service))
     checks.append((f"this role, to {other_service}", None,
-                   ev.simulate(ctx_other, extra=extra, boundary_extra=boundary_extra).final, False))
+                   ev.simulate(ctx_other, extra=extra, layer_extra=layer_extra).final, False))
     checks.append(("another role, to " + ev.service, None,
-                   ev.simulate(final.context, role_arn=other_role, extra=extra,
-                               boundary_extra=boundary_extra).final, False))
+                   ev.simulate(final.context, role_arn=other_role, extra=extra, layer_extra=layer_extra).final, False))
+    return _rows(checks)
+
+
+# Another action of the same service, to show the grant is that action only.
+_NEIGHBOUR_ACTIONS = {"s3": "s3:DeleteObject", "kms": "kms:ScheduleKeyDeletion", "glue": "glue:DeleteJob",
+                      "dynamodb": "dynamodb:DeleteTable", "secretsmanager": "secretsmanager:DeleteSecret"}
+
+
+def _action_what_if(ev: Evidence, final: Layer, after: Layer, extra: list[PolicyRecord],
+                    layer_extra: dict[str, Any] | None) -> list[dict[str, Any]]:
+    service = ev.action.split(":", 1)[0].lower()
+    other_action = _NEIGHBOUR_ACTIONS.get(service, f"{service}:DeleteEverything")
+    if other_action.lower() == ev.action.lower():
+        other_action = f"{service}:PutObject" if service == "s3" else f"{service}:TagResource"
+    checks = [(f"{ev.action} on this resource", final.final, after.final, True),
+              (f"{other_action} on this resource", None,
+               ev.simulate(final.context, extra=extra, layer_extra=layer_extra, action=other_action).final, False)]
+    if not (layer_extra and "resource" in layer_extra):  # a key policy statement is for its one key already
+        other = ev.action_resource.rstrip("/") + "-other"
+        checks.append((f"{ev.action} on another resource", None,
+                       ev.simulate(final.context, role_arn=other, extra=extra, layer_extra=layer_extra).final, False))
+    return _rows(checks)
+
+
+def _rows(checks: list[tuple[str, str | None, str, bool]]) -> list[dict[str, Any]]:
     return [{"check": name, "before": before or "", "after": result, "expected": "allowed" if want else "denied",
              "as_expected": (result == ALLOWED) == want} for name, before, result, want in checks]
 

@@ -9,7 +9,9 @@ Forms by where the grant goes:
   merged document (the call replaces it), then ``provision-permission-set``; the ``InlinePolicy`` of the
   ``AWS::SSO::PermissionSet``; ``aws_ssoadmin_permission_set_inline_policy``;
 - permissions boundary: a new default version of the boundary policy; ``AWS::IAM::ManagedPolicy``;
-  ``aws_iam_policy``.
+  ``aws_iam_policy``;
+- KMS key policy: ``aws kms put-key-policy`` with the whole merged policy; the ``KeyPolicy`` of the
+  ``AWS::KMS::Key``; the ``policy`` of the ``aws_kms_key``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def render_cli(where: str, principal: str, name: str, doc: dict[str, Any], profi
     if where == "boundary":
         return (f"aws iam create-policy-version{with_profile} --policy-arn {principal} --set-as-default "
                 f"--policy-document '{_compact(doc)}'")
+    if where == "key-policy":
+        return (f"aws kms put-key-policy{with_profile} --key-id {principal} --policy-name default "
+                f"--policy '{_compact(doc)}'")
     return ""
 
 
@@ -63,6 +68,8 @@ def render_cloudformation(where: str, principal: str, name: str, doc: dict[str, 
                 f"InlinePolicy: {body}")
     if where == "boundary":
         return f"# in the AWS::IAM::ManagedPolicy {principal}: the whole document\nPolicyDocument: {body}"
+    if where == "key-policy":
+        return f"# in the AWS::KMS::Key {principal}: the whole key policy\nKeyPolicy: {body}"
     return ""
 
 
@@ -104,6 +111,8 @@ def render_terraform(where: str, principal: str, name: str, doc: dict[str, Any],
                 f"  inline_policy      = {policy}\n}}")
     if where == "boundary":
         return f"{document}\n\n# the aws_iam_policy of the boundary {principal}: policy = {policy}"
+    if where == "key-policy":
+        return f"{document}\n\n# the aws_kms_key {principal}: policy = {policy}"
     return ""
 
 

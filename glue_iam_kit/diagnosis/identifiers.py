@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
+from glue_iam_kit.diagnosis.resource_policy import resource_policy_ref
 from glue_iam_kit.engine.arns import parse_arn
 from glue_iam_kit.errors import ArnError, CouldNotCheck, KitError
 from glue_iam_kit.principals.base import CLOUDFORMATION_STACK_TAG, tag_map
 from glue_iam_kit.principals.identity_center import permission_set_name
 
 _LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks",
-              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms")
+              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys", "objects")
 
 
 def is_person(session: str) -> bool:
@@ -37,6 +38,16 @@ def _add_kind_names(ids: dict[str, Any], role_name: str, tags: dict[str, str]) -
     stack = tags.get(CLOUDFORMATION_STACK_TAG)
     if stack:
         ids["stacks"].append(stack)
+
+
+def _add_action_resource(ids: dict[str, Any], arn: str) -> None:
+    """The resource of a non-PassRole error: an S3 bucket and its object key's parts, a KMS key id."""
+    ref = resource_policy_ref(arn)
+    if ref is None:
+        return
+    ids["buckets" if ref.kind == "s3-bucket" else "kms_keys"].append(ref.name)
+    if ref.kind == "s3-bucket" and "/" in arn.split(":::", 1)[-1]:
+        ids["objects"] += [p for p in arn.split(":::", 1)[-1].split("/")[1:] if p and p != "*"]
 
 
 def collect_identifiers(ev: Evidence) -> dict[str, Any]:
@@ -71,6 +82,8 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
                 a = parse_arn(arn)
             except ArnError:
                 continue
+            if a.service not in ("iam", "sts"):  # the resource of another action: added below
+                continue
             if a.resource_type == "assumed-role":  # assumed-role/ROLE/SESSION
                 parts = a.resource.split("/", 2)
                 ids["roles"].append(parts[1])
@@ -92,6 +105,7 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
         ids[ev.entry_point.identifier_key] += ev.entry_point.list_names(ev.target)
     except (KitError, CouldNotCheck):
         pass
+    _add_action_resource(ids, ev.action_resource)
     if ev.job_frame is not None and not ev.job_frame.empty:
         ids["roles"].append(ev.job_frame.loc[0, "role_name"])
     for key in _LIST_KEYS:

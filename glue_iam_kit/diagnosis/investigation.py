@@ -17,14 +17,15 @@ from glue_iam_kit.diagnosis.identifiers import collect_identifiers
 from glue_iam_kit.diagnosis.layers import Layer, layer_details
 from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS
 from glue_iam_kit.errors import KitError
-from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, RULE, VERDICTS, Finding, Findings, could_not_check
+from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, VERDICTS, Finding, Findings, could_not_check, rule_for
 from glue_iam_kit.principals import PrincipalPolicies
 from glue_iam_kit.sources.base import EVENT_READER, can
 from glue_iam_kit.sources.cloudtrail import DeniedEvent, find_event
 
 
 class Investigation:
-    """The investigation of one PassRole failure on one target. Run the steps in order."""
+    """The investigation of one AccessDenied (iam:PassRole, or another action) on one target. Run the steps in
+    order."""
 
     def __init__(self, target: Any, *, user: str = "", job: str = "", role: str = "", service: str = GLUE_SERVICE,
                  error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
@@ -47,7 +48,9 @@ class Investigation:
     def step(self, key: str, **options: Any) -> Finding:
         """Run the step *key* (see STEPS) and keep its finding; any failure becomes ``could not check``."""
         step = STEP_BY_KEY[key]
-        title = step.title_for(self.evidence.service, self.evidence.principal_noun(), self.evidence.entry_point.noun)
+        ev = self.evidence
+        title = step.title_for(ev.service, ev.principal_noun(), ev.entry_point.noun,
+                               "" if ev.is_passrole else f"{ev.action} on the resource in the error")
         try:
             out = step.run(self, **options)
             finding = Finding(step.number, key, out.title or title, out.status, out.summary, out.evidence,
@@ -95,7 +98,8 @@ class Investigation:
                         steps=[f.as_dict() for f in self.findings],
                         simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
                         what_if=self.what_if, verification=self.verification, security=self.security,
-                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())), rule=RULE,
+                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
+                        rule=rule_for(self.evidence.action),
                         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
                         event=self.evidence.event.as_dict() if self.evidence.event else None)
 

@@ -24,8 +24,10 @@ class Outcome:
 class Step:
     number: int
     key: str
-    title: str  # may name {service} and {noun} (the principal's kind: user, role, ...)
+    title: str  # may name {service}, {noun} (the principal's kind: user, role, ...), {resource}, {request}
     run: Callable[..., Outcome]
 
-    def title_for(self, service: str, noun: str = "principal", resource: str = "Glue job") -> str:
-        return self.title.format(service=service, noun=noun, resource=resource)
+    def title_for(self, service: str, noun: str = "principal", resource: str = "Glue job",
+                  request: str = "") -> str:
+        request = request or f"iam:PassRole with iam:PassedToService={service}"
+        return self.title.format(service=service, noun=noun, resource=resource, request=request)

@@ -25,7 +25,7 @@ from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, 
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import NotFoundError
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
-from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, RULE, VERDICTS, could_not_check
+from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
 from glue_iam_kit.sources.base import POLICY_WRITER, can
 
 if TYPE_CHECKING:
@@ -36,9 +36,12 @@ def failure(inv: Investigation) -> Outcome:
     """The failure as quoted, and what the investigation will look at."""
     ev = inv.evidence
     what = "job" if ev.entry_point.name == "job" else ev.entry_point.name
-    rows = [{"what": "target", "value": getattr(ev.target, "kind", "?")},
-            {"what": "principal", "value": ev.user}, {"what": "role", "value": ev.role or f"(from the {what})"},
-            {"what": what, "value": ev.job or "(not given)"}, {"what": "service", "value": ev.service}]
+    rows = [{"what": "target", "value": getattr(ev.target, "kind", "?")}, {"what": "principal", "value": ev.user}]
+    if ev.is_passrole:
+        rows += [{"what": "role", "value": ev.role or f"(from the {what})"},
+                 {"what": what, "value": ev.job or "(not given)"}, {"what": "service", "value": ev.service}]
+    else:
+        rows += [{"what": "action", "value": ev.action}, {"what": "resource", "value": ev.action_resource}]
     if ev.error:
         rows += [{"what": "error: action", "value": ev.error.action},
                  {"what": "error: account", "value": ev.error.account},
@@ -97,8 +100,16 @@ def groups(inv: Investigation) -> Outcome:
     return Outcome(OK, f"member of {names}", frame)
 
 
+def not_passrole(ev: Any) -> Outcome:
+    """A PassRole-only step on an error about another action."""
+    return Outcome(INFO, f"not an iam:PassRole error: {ev.action} passes no role, so this step does not apply; the "
+                         f"simulation below is of {ev.action} on the resource in the error")
+
+
 def trust(inv: Investigation) -> Outcome:
     ev = inv.evidence
+    if not ev.is_passrole:
+        return not_passrole(ev)
     if not ev.role:
         ev.resolve_role_from_resource()
     if not ev.role:
@@ -125,6 +136,8 @@ def trust(inv: Investigation) -> Outcome:
 
 def resource_role(inv: Investigation) -> Outcome:
     ev = inv.evidence
+    if not ev.is_passrole:
+        return not_passrole(ev)
     noun = ev.resource_noun
     if ev.creating and not ev.job:
         return Outcome(INFO, f"{ev.error.operation}: the {noun} does not exist yet; the role in the error is the one "
@@ -154,9 +167,10 @@ def simulate(inv: Investigation) -> Outcome:
     inv.layers = [layer]
     details = layer_details(layer)
     summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
-    if ev.scp_note:  # visible, never silence: the SCP layer is unknown
-        details["note"] = ev.scp_note
-        summary += "; " + could_not_check(ev.scp_note)
+    notes = [n for n in (ev.scp_note, ev.resource_note) if n]
+    if notes:  # visible, never silence: a layer is unknown
+        details["note"] = "; ".join(notes)
+        summary += "; " + could_not_check(details["note"])
     if layer.aws_decision and layer.aws_decision != layer.decision.decision:
         summary += f" — the local evaluator says {layer.decision.decision}: a disagreement to look into"
         details["disagreement"] = True
@@ -191,6 +205,8 @@ def _security_findings(inv: Investigation, d: Decision) -> list[dict[str, Any]]:
     """The over-broad rule (shared with the matrix) on the statements that granted it."""
     out = []
     account_id = inv.evidence.account
+    if not inv.evidence.is_passrole:  # the over-broad rule is about iam:PassRole grants
+        return out
     for t in d.deciding:
         if t.statement.effect != "Allow":
             continue
@@ -222,21 +238,22 @@ def implicit_deny(inv: Investigation) -> Outcome:
     inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
     if d.blocked_by == "scp":
         inv.fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
-        return Outcome(PROBLEM, "no SCP level allows iam:PassRole here: only the organization's admins can change "
+        return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
                                 "that", frame, {"nearest_allows": near, "fix": inv.fix})
-    inv.fix, extra, boundary_extra, label = fixes.plan_fix(ev, d)
+    inv.fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
     alternatives = fixes.tag_alternatives(ev, d, final.context)
     if alternatives:
         inv.fix["alternatives"] = alternatives
         inv.fix["note"] = (inv.fix.get("note", "") + " " if inv.fix.get("note") else "") + (
             "The grant is tag-based: the tag change keeps that design; the per-role grant would bypass it.")
-    after = ev.simulate(final.context, extra=extra, boundary_extra=boundary_extra, label=label)
-    inv.what_if = fixes.what_if(ev, final, after, extra, boundary_extra)
-    summary = (f"no {d.blocked_by} policy allows iam:PassRole on {ev.role_name}; nearest allow: "
+    after = ev.simulate(final.context, extra=extra, layer_extra=layer_extra, label=label)
+    inv.what_if = fixes.what_if(ev, final, after, extra, layer_extra)
+    on = ev.role_name if ev.is_passrole else ev.action_resource
+    summary = (f"no {d.blocked_by} policy allows {ev.action} on {on}; nearest allow: "
                f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
-               f"no {d.blocked_by} policy allows iam:PassRole at all")
+               f"no {d.blocked_by} policy allows {ev.action} at all")
     where = (inv.fix["where"], inv.fix["principal"])
-    summary += f". Fix: {fixes.fix_policy_name(ev.service)} on the {where[0]} {where[1]}; what-if: {after.final}"
+    summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
     return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": inv.fix, "what_if": inv.what_if,
                                              "explanation": render_trace_text(d)})
 
@@ -246,12 +263,13 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     if not inv.fix or not inv.fix.get("policy"):
         status = OK if inv.layers and inv.layers[-1].final == ALLOWED else INFO
         return Outcome(status, "no fix to verify" if status == INFO else
-                       "nothing to fix: iam:PassRole is already allowed")
+                       f"nothing to fix: {ev.action} is already allowed")
     frame = pd.DataFrame(inv.what_if, columns=["check", "before", "after", "expected", "as_expected"])
     if not apply_fix:
         ok = all(w["as_expected"] for w in inv.what_if)
-        summary = ("what-if before applying: " + ("the fix allows exactly this role to "
-                   f"{ev.service}, and nothing next to it" if ok else "the fix does not behave as expected")
+        exactly = (f"this role to {ev.service}" if ev.is_passrole else f"{ev.action} on this resource")
+        summary = ("what-if before applying: " + (f"the fix allows exactly {exactly}, and nothing next to it"
+                                                  if ok else "the fix does not behave as expected")
                    + ". Not applied (apply_fix=False): apply it with the command in step 8, then re-run")
         return Outcome(INFO if ok else PROBLEM, summary, frame, {"applied": False, "what_if": inv.what_if})
     if not can(ev.target, POLICY_WRITER):
@@ -288,8 +306,8 @@ def verdict(inv: Investigation) -> Outcome:
     summary = "verdict: " + ", ".join(names)
     if unconfirmed:
         summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
-    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": RULE, "security": inv.security,
-                                            "unconfirmed": unconfirmed})
+    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": rule_for(inv.evidence.action),
+                                            "security": inv.security, "unconfirmed": unconfirmed})
 
 
 STEPS: tuple[Step, ...] = (
@@ -299,7 +317,7 @@ STEPS: tuple[Step, ...] = (
     Step(3, "groups", "Groups and their policies", groups),
     Step(4, "trust", "The role's trust policy trusts {service}", trust),
     Step(5, "job", "The {resource} really uses that role", resource_role),
-    Step(6, "simulate", "Simulate iam:PassRole with iam:PassedToService={service}", simulate),
+    Step(6, "simulate", "Simulate {request}", simulate),
     Step(7, "explicit-deny", "Explicit deny: which restriction", explicit_deny),
     Step(8, "implicit-deny", "Implicit deny: the nearest allow and the least-privilege fix", implicit_deny),
     Step(9, "verify", "Verify the fix by simulation, before and after", verify),

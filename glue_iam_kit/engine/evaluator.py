@@ -9,7 +9,8 @@ reference_policies_evaluation-logic-cross-account):
    identity policies;
 4. identity policies (the user's own and its groups') must allow, and so must the permissions boundary;
 5. cross-account: the resource-based policy must grant the principal (or its account) *and* identity
-   policies must allow.
+   policies must allow; so too in the same account when the resource policy is the only way in (a KMS key
+   policy: :attr:`PolicySet.resource_required`).
 Not modelled, as AWS's simulator does not model them either: session policies, RCPs, VPC endpoint policies.
 SCPs are applied to every principal given; AWS exempts the management account and service-linked roles.
 """
@@ -55,6 +56,10 @@ class PolicySet:
     scp_levels: tuple[tuple[Policy, ...], ...] = ()  # root first, account last; empty: no SCPs
     resource: Policy | None = None
     notes: tuple[str, ...] = field(default=())
+    # The resource-based policy is the only way in, as a KMS key policy is: identity policies count only when it
+    # delegates to the account (AWS KMS Developer Guide, "Key policies in AWS KMS": "Unless the key policy
+    # explicitly allows it, you cannot use IAM policies to allow access to a KMS key").
+    resource_required: bool = False
 
     def __post_init__(self) -> None:
         # The policies' own notes (once per set, not per decision: this is the hot path's input).
@@ -218,14 +223,16 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
     owner = request.resource_owner or request.principal_account
     same_account = owner is None or request.principal_account is None or owner == request.principal_account
     granted_by_identity = bool(identity_allows) and boundary_ok is not False
-    if same_account:
+    if same_account and policies.resource_required:
+        granted = bool(direct) or (bool(resource_allows) and granted_by_identity)
+    elif same_account:
         granted = bool(direct) or granted_by_identity
     else:
         granted = bool(resource_allows) and granted_by_identity
 
     if granted and scp_ok is not False:
         deciding = tuple((direct if same_account and direct else []) + identity_allows)
-        if not same_account:
+        if not same_account or (policies.resource_required and not direct):
             deciding = tuple(resource_allows + identity_allows)
         return Decision(request.action, request.resource, ALLOWED, None, deciding, **common)
 
@@ -233,7 +240,7 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
         blocked_by = "scp"
         failing = next(level for level in levels if not _allows(level))
         near = nearest_allows(failing, request.resource)
-    elif not same_account and not resource_allows:
+    elif (not same_account or policies.resource_required) and not resource_allows:
         blocked_by, near = "resource", nearest_allows(resource, request.resource)
     elif not identity_allows:
         blocked_by, near = "identity", nearest_allows(identity, request.resource)

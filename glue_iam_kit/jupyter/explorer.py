@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from glue_iam_kit.diagnosis.evidence import Evidence
-from glue_iam_kit.diagnosis.fix import fix_policy, plan_fix, proposed_fix_record
+from glue_iam_kit.diagnosis.fix import fix_policy, fix_policy_name, plan_fix, proposed_fix_record
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
@@ -207,7 +207,8 @@ class Explorer:
         """What-if: the same request with the least-privilege policy added."""
         if self._evidence is None:
             return
-        record = proposed_fix_record(self.role.value, self.service.value)
+        record = proposed_fix_record(fix_policy_name(self.service.value),
+                                     fix_policy(self.role.value, self.service.value))
         layer = self._evidence.simulate(self.context(), role_arn=self.role.value, extra=[record])
         self.decision.value = _decision_html(layer.final, "with the proposed fix")
         self.fix_result.value = f"with the fix: <b>{layer.final}</b>"

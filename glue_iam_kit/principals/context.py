@@ -54,9 +54,10 @@ def role_values(tags: dict[str, str]) -> list[ContextValue]:
 
 def request_context(pp: PrincipalPolicies, service: str, mfa: str = "absent",
                     extra: Iterable[ContextValue] = ()) -> RequestContext:
-    """The context of *pp* passing a role to *service*, with MFA as *mfa*."""
-    return RequestContext([context_value("iam:PassedToService", service), *principal_values(pp),
-                           *mfa_values(mfa), *extra])
+    """The context of *pp* passing a role to *service*, with MFA as *mfa*; with no *service* (a request that
+    passes no role: ``s3:GetObject``, ...) there is no ``iam:PassedToService``."""
+    passed = [context_value("iam:PassedToService", service)] if service else []
+    return RequestContext([*passed, *principal_values(pp), *mfa_values(mfa), *extra])
 
 
 __all__ = ["MFA_MODES", "RESOURCE_TAG_PREFIXES", "mfa_values", "principal_values", "request_context",

@@ -65,7 +65,7 @@ _ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "ser
 # the prefixes AWS managed policies grant (AWSGlueConsoleFullAccess); OrganizationAccountAccessRole is the role
 # Organizations creates. An IAM Identity Center role's prefix is AWS's, its permission-set part the customer's.
 AWS_OWNED_NAMES = {"OrganizationAccountAccessRole", "AWSGlueServiceRole", "AWSGlueServiceNotebookRole",
-                   "AWSGlueServiceSageMakerNotebookRole", "AWSReservedSSO_"}
+                   "AWSGlueServiceSageMakerNotebookRole", "AWSReservedSSO_", "GlueJobRunnerSession"}
 AWS_OWNED_PREFIXES = ("AWSServiceRoleFor",)
 
 
@@ -104,7 +104,8 @@ FIXED = {"account": "account-id", "user": "human-user", "role": "glue-runtime-ro
 NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "group", "jobs": "job",
             "policies": "policy", "profiles": "profile", "sessions": "session", "permission_sets": "permission-set",
             "stacks": "stack", "paths": "path", "crawlers": "crawler", "glue_sessions": "glue-session",
-            "dev_endpoints": "dev-endpoint", "ml_transforms": "ml-transform"}
+            "dev_endpoints": "dev-endpoint", "ml_transforms": "ml-transform", "buckets": "bucket",
+            "kms_keys": "kms-key", "objects": "object"}
 
 
 def _token(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -167,6 +168,12 @@ class Anonymiser:
 
     def _arn(self, m: re.Match[str]) -> str:
         arn = m.group(0)
+        stop = len(arn) - len(arn.rstrip("."))  # a sentence's full stop after an ARN is not part of it
+        if stop:
+            return self._arn_body(arn[:-stop]) + arn[-stop:]
+        return self._arn_body(arn)
+
+    def _arn_body(self, arn: str) -> str:
         parts = arn.split(":", 5)
         if len(parts) < 6:
             return arn

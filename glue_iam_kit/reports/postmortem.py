@@ -50,7 +50,17 @@ def _role(f: Findings) -> str:
     return str({r.get("what"): r.get("value") for r in failure.get("evidence", [])}.get("role") or "the role")
 
 
-def _cause(v: dict[str, Any]) -> str:
+def _action(f: Findings) -> tuple[str, str]:
+    """(the denied action, what it was denied on): iam:PassRole and the role, or the error's own."""
+    action = str((f.error or {}).get("action") or "iam:PassRole")
+    if action.lower() == "iam:passrole":
+        return "iam:PassRole", "this role"
+    failure = f.step("failure") or {}
+    resource = {r.get("what"): r.get("value") for r in failure.get("evidence", [])}.get("resource")
+    return action, str(resource or "the resource")
+
+
+def _cause(v: dict[str, Any], action: str = "iam:PassRole", on: str = "this role") -> str:
     name = v["verdict"]
     if name == "explicit-deny":
         via = f" (via group {v['via_group']})" if v.get("via_group") else ""
@@ -60,9 +70,9 @@ def _cause(v: dict[str, Any]) -> str:
         near = (v.get("nearest_allows") or [{}])[0]
         why = f" The nearest allow, {near['policy']} statement {near['statement']}, missed: {near['why']}." \
             if near.get("policy") else ""
-        return f"No {v.get('blocked_by') or 'identity'} policy allows iam:PassRole on this role.{why}"
+        return f"No {v.get('blocked_by') or 'identity'} policy allows {action} on {on}.{why}"
     if name == "allowed":
-        return "iam:PassRole is allowed by " + (", ".join(v.get("deciding") or []) or "the policies") + "."
+        return f"{action} is allowed by " + (", ".join(v.get("deciding") or []) or "the policies") + "."
     if name == "wrong-account":
         return f"The investigation read account {v.get('actual')}, but the error came from {v.get('expected')}."
     if name == "role-not-found":
@@ -82,6 +92,8 @@ _ACTIONS = {
                  "AWSGlueServiceRole* naming convention the AWS managed policy already covers.",
                  "Add the account matrix to CI (`glue-iam-kit matrix --snapshot ... --summaries DIR`) so that a "
                  "runtime role nobody can pass is found before a deploy fails."],
+    "no-allow-action": ["Grant the runtime role exactly the actions and resources the job uses (the fix above), in "
+                        "the same change (template, pull request) that points the job at new data."],
     "explicit-deny": ["Make the restriction's remedy part of the runbook (for MFA: CLI users call sts "
                       "get-session-token with their MFA device before Glue work)."],
     "wrong-account": ["Name the account in every runbook command (a profile per account) and confirm it first."],
@@ -103,6 +115,8 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     f = Findings.from_dict(results)
     names = f.verdict_names or ["no verdict"]
     principal, role = _principal(f), _role(f)
+    action, on = _action(f)
+    passrole = action == "iam:PassRole"
     failure = f.step("failure") or {}
     error_text = (failure.get("details") or {}).get("error_text") or ""
     fix = f.fix if f.fix and f.fix.get("policy") else None
@@ -110,9 +124,10 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     status = ("applied and verified by simulation" if applied and f.verification.get("after") == "allowed" else
               "applied, but the re-simulation did not allow it" if applied else
               "proposed, verified by a what-if simulation, not yet applied" if fix else "no change proposed")
-    causes = [_cause(v) for v in f.verdicts]
+    causes = [_cause(v, action, on) for v in f.verdicts]
     where = f"the {fix['where']} {fix.get('principal', '')}" if fix else ""
-    summary = (f"{principal} could not pass {role} to Glue (iam:PassRole). Verdict: {', '.join(names)}. "
+    what = f"could not pass {role} to Glue (iam:PassRole)" if passrole else f"was denied {action} on {on}"
+    summary = (f"{principal} {what}. Verdict: {', '.join(names)}. "
                + (causes[0] if causes else "") + (f" Fix: {fix.get('policy_name')} on {where}; {status}."
                                                   if fix else f" {status.capitalize()}."))
     job = f.step("job") or {}
@@ -128,7 +143,7 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
         timeline.append((results.get("generated_at") or "not recorded",
                          f"fix applied, read back, re-simulated: {f.verification.get('before')} → "
                          f"{f.verification.get('after')}"))
-    actions = [a for v in names for a in _ACTIONS.get(v, [])]
+    actions = [a for v in names for a in _ACTIONS.get(v if passrole or v != "no-allow" else "no-allow-action", [])]
     if f.security:
         actions.append("Narrow the over-broad PassRole grants listed under the security findings.")
     verification = (f"Applied, read back ({'identical' if f.verification.get('read_back_matches') else 'DIFFERENT'}"
@@ -136,7 +151,8 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
                     else "Not applied by the kit: after applying it, read the policy back and simulate again before "
                          "asking the person to retry.")
     return Postmortem(
-        title=f"Postmortem: {principal} could not pass a Glue runtime role (iam:PassRole)", verdicts=names,
+        title=(f"Postmortem: {principal} could not pass a Glue runtime role (iam:PassRole)" if passrole else
+               f"Postmortem: {principal} was denied {action}"), verdicts=names,
         summary=summary, error_text=error_text,
         detection=(f"CloudTrail event {event['event_id']} at {event['time']} ({event.get('operation')}, MFA "
                    f"{event.get('mfa') or 'absent'}, from {event.get('source_ip') or '?'}). " if event else "")

@@ -30,9 +30,14 @@ from glue_iam_kit.sources.base import (
     IDENTITY_CENTER_READER,
     ORGANIZATIONS_READER,
     POLICY_WRITER,
+    RESOURCE_POLICY_READER,
     SIMULATOR,
 )
+from glue_iam_kit.sources.cloudtrail import fetch_events
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
+from glue_iam_kit.sources.identity_center import fetch_permission_set
+from glue_iam_kit.sources.organizations import fetch_scp_levels
+from glue_iam_kit.sources.resource_policies import fetch_resource_policy
 
 # Read-only operation prefixes. Simulate* only evaluates, Lookup* (CloudTrail's LookupEvents) only reads.
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Simulate", "Lookup")
@@ -114,7 +119,7 @@ class AwsTarget:
     """A target backed by a boto3 Session: a real account (``aws``); the sandbox subclasses it."""
 
     capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER,
-                              IDENTITY_CENTER_READER, EVENT_READER})
+                              IDENTITY_CENTER_READER, EVENT_READER, RESOURCE_POLICY_READER})
 
     def __init__(
         self,
@@ -307,8 +312,6 @@ class AwsTarget:
 
     def service_control_policies(self, account: str | None = None) -> list[list[tuple[str, dict[str, Any]]]]:
         """SCP levels that apply to *account* (default: the caller's), root first, account last."""
-        from glue_iam_kit.sources.organizations import fetch_scp_levels
-
         return fetch_scp_levels(self, account)
 
     def authorization_details(self, aws_managed: bool = True) -> dict[str, list[Any]]:
@@ -334,15 +337,14 @@ class AwsTarget:
     def find_permission_set(self, name: str) -> dict[str, Any]:
         """The Identity Center permission set *name* (see :func:`~glue_iam_kit.sources.identity_center.
         fetch_permission_set`)."""
-        from glue_iam_kit.sources.identity_center import fetch_permission_set
-
         return fetch_permission_set(self, name)
 
     def cloudtrail_events(self, since: Any) -> list[dict[str, Any]]:
         """Glue and IAM events of the last *since* (see :mod:`glue_iam_kit.sources.cloudtrail`)."""
-        from glue_iam_kit.sources.cloudtrail import fetch_events
-
         return fetch_events(self, since)
+
+    def get_resource_policy(self, kind: str, arn: str, name: str) -> dict[str, Any] | None:
+        return fetch_resource_policy(self, kind, arn, name)
 
     def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
         """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""

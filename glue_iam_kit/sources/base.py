@@ -28,6 +28,7 @@ TARGET_KINDS = ("sandbox", "aws", "snapshot")
 IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER = "iam", "glue", "orgs", "simulator", "writer"
 IDENTITY_CENTER_READER = "sso"
 EVENT_READER = "cloudtrail"
+RESOURCE_POLICY_READER = "resource-policies"
 
 
 class IamReader(Protocol):
@@ -67,6 +68,13 @@ class IdentityCenterReader(Protocol):
 class EventReader(Protocol):
     def cloudtrail_events(self, since: Any) -> list[dict[str, Any]]:
         """Events as ``aws cloudtrail lookup-events`` prints them (``Events``)."""
+        ...
+
+
+class ResourcePolicyReader(Protocol):
+    def get_resource_policy(self, kind: str, arn: str, name: str) -> dict[str, Any] | None:
+        """The resource-based policy of an S3 bucket (*kind* ``s3-bucket``) or a KMS key (``kms-key``); None when
+        the resource has none; CouldNotCheck when it cannot be read."""
         ...
 
 

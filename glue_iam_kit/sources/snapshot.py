@@ -6,7 +6,10 @@ Format ``glue-iam-kit/snapshot@1`` (documented in the README)::
      "CallerIdentity": {...}, "Region": "...",
      "AuthorizationDetails": {...},            # as `aws iam get-account-authorization-details`
      "Jobs": [{"Name": ..., "Role": ...}],     # each the "Job" of `aws glue get-job`
-     "ServiceControlPolicies": [[doc, ...]]}   # optional: levels, root first, account last
+     "ServiceControlPolicies": [[doc, ...]],   # optional: levels, root first, account last
+     "Crawlers": [...], "Sessions": [...], "DevEndpoints": [...], "MLTransforms": [...],  # optional, Get* form
+     "CloudTrailEvents": [...],                # optional: the Events of `aws cloudtrail lookup-events`
+     "ResourcePolicies": {ARN: doc | null}}    # optional: S3 bucket and KMS key policies, keyed by ARN
 
 A bare ``get-account-authorization-details`` output is accepted too: the account and job steps then say
 ``could not check``. Documents may be objects or URL-encoded JSON strings; ``Policies`` entries may lack
@@ -22,7 +25,14 @@ from typing import Any
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
-from glue_iam_kit.sources.base import EVENT_READER, GLUE_READER, IAM_READER, ORGANIZATIONS_READER, can
+from glue_iam_kit.sources.base import (
+    EVENT_READER,
+    GLUE_READER,
+    IAM_READER,
+    ORGANIZATIONS_READER,
+    RESOURCE_POLICY_READER,
+    can,
+)
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FORMAT = "glue-iam-kit/snapshot@1"
@@ -75,7 +85,7 @@ class SnapshotTarget:
     simulator (the local evaluator decides) and nothing to write to."""
 
     kind = "snapshot"
-    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, EVENT_READER})
+    capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, EVENT_READER, RESOURCE_POLICY_READER})
 
     def __init__(self, data: dict[str, Any], path: str | None = None) -> None:
         self.data = normalise_snapshot(data, path or "snapshot")
@@ -205,6 +215,15 @@ class SnapshotTarget:
             raise CouldNotCheck(f"{self.where} has no CloudTrailEvents (optional: paste `aws cloudtrail "
                                 "lookup-events` output's Events there)")
         return [e for e in events if isinstance(e, dict)]
+
+    def get_resource_policy(self, kind: str, arn: str, name: str) -> dict[str, Any] | None:
+        """``ResourcePolicies``: bucket and key policies keyed by the bucket's or key's ARN (null: it has none)."""
+        policies = self.data.get("ResourcePolicies") or {}
+        if arn not in policies:
+            raise CouldNotCheck(f"{self.where} carries no policy for {arn} (optional ResourcePolicies, keyed by "
+                                "ARN: the JSON of get-bucket-policy's or get-key-policy's Policy, or null)")
+        doc = policies[arn]
+        return None if doc is None else load_document(doc, arn)
 
     def list_glue_resources(self, kind: str) -> list[dict[str, Any]]:
         return [i for i in self.data.get(GLUE_KINDS[kind].snapshot_key) or [] if isinstance(i, dict)]

@@ -147,6 +147,14 @@ def _seed(session: Any, scenario: dict[str, Any], endpoint_url: str | None) -> N
         glue.create_ml_transform(Name=m["name"], Role=m["role"], InputRecordTables=[
             {"DatabaseName": m.get("database", "sales"), "TableName": m.get("table", "customers")}],
             Parameters={"TransformType": "FIND_MATCHES", "FindMatchesParameters": {"PrimaryKeyColumnName": "id"}})
+    if scenario.get("buckets"):
+        s3 = session.client("s3", endpoint_url=endpoint_url)
+        region = scenario["parameters"].get("region", "us-east-1")
+        for b in scenario["buckets"]:
+            s3.create_bucket(Bucket=b["name"], **({} if region == "us-east-1" else {
+                "CreateBucketConfiguration": {"LocationConstraint": region}}))
+            if b.get("policy"):
+                s3.put_bucket_policy(Bucket=b["name"], Policy=json.dumps(b["policy"]))
     for j in scenario.get("jobs", []):
         glue.create_job(Name=j["name"], Role=j["role"],
                         Command={"Name": "glueetl", "ScriptLocation": j.get("script", "s3://example/script.py")})
