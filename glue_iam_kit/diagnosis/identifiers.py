@@ -3,6 +3,7 @@ groups, the role, the Glue resources, the accounts, the investigator, and every 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
@@ -13,7 +14,11 @@ from glue_iam_kit.principals.base import CLOUDFORMATION_STACK_TAG, tag_map
 from glue_iam_kit.principals.identity_center import permission_set_name
 
 _LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks",
-              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys", "objects")
+              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys", "objects",
+              "app_ids")
+# An SDK's user agent carries the application id it was configured with (``app/<id>``, the SDKs' "user agent
+# app id" setting): often a team, pipeline or person's name. Access key ids and addresses are found by shape.
+_APP_ID = re.compile(r"(?:^|\s)app/([^\s/]+)")
 
 
 def is_person(session: str) -> bool:
@@ -75,21 +80,25 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
         ids["groups"] = [g["GroupName"] for g in pp.groups]
     except KitError:
         ids["user"] = ev.user.rsplit("/", 1)[-1]
+    arns = [ev.error.principal, ev.error.resource] if ev.error else []
     if ev.error:
         ids["accounts"].append(ev.error.account)
-        for arn in (ev.error.principal, ev.error.resource):
-            try:
-                a = parse_arn(arn)
-            except ArnError:
-                continue
-            if a.service not in ("iam", "sts"):  # the resource of another action: added below
-                continue
-            if a.resource_type == "assumed-role":  # assumed-role/ROLE/SESSION
-                parts = a.resource.split("/", 2)
-                ids["roles"].append(parts[1])
-                _add_session(ids, parts[2] if len(parts) > 2 else "")
-            else:
-                ids["roles" if a.resource_type == "role" else "users"].append(a.name)
+    if ev.event is not None:  # the CloudTrail event: its principal, and the app id its user agent may carry
+        arns.append(ev.event.principal)
+        ids["app_ids"] += _APP_ID.findall(ev.event.user_agent)
+    for arn in arns:
+        try:
+            a = parse_arn(arn)
+        except ArnError:
+            continue
+        if a.service not in ("iam", "sts"):  # the resource of another action: added below
+            continue
+        if a.resource_type == "assumed-role":  # assumed-role/ROLE/SESSION
+            parts = a.resource.split("/", 2)
+            ids["roles"].append(parts[1])
+            _add_session(ids, parts[2] if len(parts) > 2 else "")
+        else:
+            ids["roles" if a.resource_type == "role" else "users"].append(a.name)
     try:
         auth = ev.target.authorization_details(aws_managed=False)
         ids["users"] += [u["UserName"] for u in auth["UserDetailList"]]

@@ -83,3 +83,28 @@ def test_the_aws_target_looks_events_up_read_only_and_paged():
 def test_since_is_checked():
     with pytest.raises(Exception, match="--since takes a number and a unit"):
         parse_since("yesterday")
+
+
+@pytest.mark.parametrize("user,app", [("aws", "cli"), ("glue", "x"), ("o.brien+etl", "deploy.o.brien"),
+                                      ("user-1", "nightly")])
+def test_event_fields_are_anonymised_with_adversarial_names(tmp_path, user, app):
+    """Access key ids, source IPs, session names and an app id in the user agent never survive anonymisation."""
+    from dataclasses import replace
+
+    from glue_iam_kit.reports.anonymise import Anonymiser
+
+    inv = open_investigation("sandbox", scenario="seed-incident", user=user, event_id=CLI_KEYS)
+    try:
+        inv.run()
+        ev = inv.evidence
+        ev.event = replace(ev.event, user_agent=f"Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux app/{app} "
+                                                f"exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard {user}")
+        results, identifiers = inv.results(), inv.identifiers()
+    finally:
+        inv.target.close()
+    text = json.dumps(Anonymiser(identifiers).anonymise_object(results))
+    event = json.loads(text)["event"]
+    for secret in (event["source_ip"], event["access_key_id"]):
+        assert secret.startswith("<"), secret
+    assert f"app/{app} " not in event["user_agent"] and f" {user}" not in event["user_agent"].split("linux", 1)[1]
+    assert "Boto3/1.35.0" in event["user_agent"]  # the SDK and its version: the lesson, not a secret
