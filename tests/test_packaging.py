@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Extras that conda-forge ships as separate packages.
-EXTRAS = {"moto[server]": {"moto", "flask", "flask-cors"}}
+EXTRAS = {"moto[server]": {"moto", "flask", "flask-cors"}, "dask[distributed]": {"dask", "distributed"}}
 
 
 def _names(specs: list[str]) -> set[str]:

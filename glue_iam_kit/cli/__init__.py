@@ -22,6 +22,7 @@ from glue_iam_kit.cli.commands import (
     cmd_train,
 )
 from glue_iam_kit.cli.options import EPILOG, add_subject_args, add_target_args
+from glue_iam_kit.cli.org import add_org_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "name. Needs no AWS account and no credentials; nothing leaves this machine.")
     p.add_argument("--out", default="reports/seed-incident", help="report folder (default: reports/seed-incident)")
     p.set_defaults(func=cmd_demo)
+
+    add_org_parser(sub)
 
     p = sub.add_parser(
         "simulate", help="evaluate simulate-custom-policy style cases (JSON Lines) with the local evaluator",

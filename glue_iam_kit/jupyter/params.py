@@ -88,6 +88,12 @@ ACCOUNT_MATRIX: tuple[Param, ...] = (
     Param("out_path", "", "also write every pair to FILE.parquet or FILE.csv; empty: do not write"),
 )
 
+ORGANIZATION: tuple[Param, ...] = (
+    Param("dataset", "", "the dataset `glue-iam-kit org matrix --out DATASET` wrote; empty: a small synthetic "
+          "organisation, computed here"),
+    Param("top", 15, "how many rows of each table to show"),
+)
+
 EXPLORER: tuple[Param, ...] = (
     Param("target", "sandbox", 'where to look: "sandbox", "aws" or "snapshot"'),
     Param("scenario", "seed-incident", "sandbox: the scenario (see `glue-iam-kit scenarios`)"),
@@ -98,7 +104,8 @@ EXPLORER: tuple[Param, ...] = (
 
 # Which notebook declares which parameters.
 NOTEBOOK_PARAMETERS = {"01_investigate_passrole.ipynb": INVESTIGATION, "02_explore.ipynb": EXPLORER,
-                       "03_training.ipynb": TRAINING, "04_account_matrix.ipynb": ACCOUNT_MATRIX}
+                       "03_training.ipynb": TRAINING, "04_account_matrix.ipynb": ACCOUNT_MATRIX,
+                       "05_organization.ipynb": ORGANIZATION}
 
 
 def complete(declared: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:

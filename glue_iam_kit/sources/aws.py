@@ -49,9 +49,13 @@ _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "
               "Rate exceeded"}
 
 
+# AssumeRole changes nothing: it returns temporary credentials (the organisation sweep reads member accounts so).
+READ_ONLY_OPERATIONS = frozenset({"AssumeRole"})
+
+
 def is_read_only(operation: str) -> bool:
     """True for operations that only read (``GetRole``, ``ListGroupsForUser``, ``SimulatePrincipalPolicy``)."""
-    return operation.startswith(READ_ONLY_PREFIXES)
+    return operation.startswith(READ_ONLY_PREFIXES) or operation in READ_ONLY_OPERATIONS
 
 
 def make_session(

@@ -229,6 +229,8 @@ class SnapshotTarget:
         return [i for i in self.data.get(GLUE_KINDS[kind].snapshot_key) or [] if isinstance(i, dict)]
 
     def service_control_policies(self) -> list[list[tuple[str, dict[str, Any]]]]:
+        if self.data.get("ServiceControlPoliciesProblem"):  # written by `org snapshot`: never read as "none"
+            raise CouldNotCheck(f"{self.where}: SCPs could not be read ({self.data['ServiceControlPoliciesProblem']})")
         levels = self.data.get("ServiceControlPolicies")
         if levels is None:
             if "CallerIdentity" not in self.data:
@@ -260,8 +262,9 @@ def _referenced_policy_arns(auth: dict[str, list[Any]]) -> set[str]:
     return arns
 
 
-def build_snapshot(target: Any) -> dict[str, Any]:
-    """Read everything a snapshot holds from *target* (any target). Read-only."""
+def build_snapshot(target: Any, scp_levels: list[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """Read everything a snapshot holds from *target* (any target). Read-only. *scp_levels*: the account's SCP
+    levels as read elsewhere (a member account cannot read its own; the management account can)."""
     auth = target.authorization_details()
     used = _referenced_policy_arns(auth)
     # Keep customer-managed policies and the AWS managed ones in use: not the 1,000+ that exist.
@@ -293,6 +296,9 @@ def build_snapshot(target: Any) -> dict[str, Any]:
                 data[k.snapshot_key] = target.list_glue_resources(kind)
             except CouldNotCheck:
                 pass
+    if scp_levels is not None:
+        data["ServiceControlPolicies"] = scp_levels
+        return data
     try:
         data["ServiceControlPolicies"] = [[doc for _, doc in level] for level in target.service_control_policies()]
     except CouldNotCheck:

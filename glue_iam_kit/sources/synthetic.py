@@ -141,4 +141,27 @@ def synthetic_snapshot(users: int = 20, roles: int = 30, groups: int = 6, polici
         "Region": "ap-northeast-1",
         "AuthorizationDetails": {"UserDetailList": user_list, "GroupDetailList": group_list,
                                  "RoleDetailList": role_list, "Policies": customer},
-        "Jobs": [], "ServiceControlPolicies": scps}))
+        "Jobs": [{"Name": f"job-{i}", "Role": arn} for i, (_, _, arn) in enumerate(role_specs[:: max(1, roles // 10)])],
+        "ServiceControlPolicies": scps}))
+
+
+def synthetic_org(out_dir: str, accounts: int = 6, users: int = 20, roles: int = 30, seed: int = 7,
+                  progress: bool = False) -> list[str]:
+    """An organisation as ``org snapshot`` writes it: ``<out_dir>/<account-id>.json`` for *accounts* accounts,
+    each its own synthetic account (seeded per account: different grants and over-broad shapes). Returns the
+    paths."""
+    from pathlib import Path
+
+    from glue_iam_kit.files import write_json_atomic
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(accounts):
+        account = f"{200000000000 + i * 1111:012d}"
+        data = synthetic_snapshot(users=users, roles=roles, groups=max(2, users // 12), policies=max(7, users // 5),
+                                  seed=seed + i, account=account, tags=i % 3 == 2)
+        path = out / f"{account}.json"
+        write_json_atomic(path, data)
+        paths.append(str(path))
+    return paths

@@ -186,6 +186,28 @@ def test_account_matrix_notebook_runs(tmp_path, source):
         assert ">high<" in html  # PassRole on * without a condition, riskiest first
 
 
+@pytest.mark.parametrize("source", ["synthetic", "dataset"])
+def test_organization_notebook_runs(tmp_path, source):
+    from glue_iam_kit.jupyter.run import execute_notebook
+
+    params = {"top": 5}
+    if source == "dataset":
+        from glue_iam_kit.org.matrix import org_matrix
+        from glue_iam_kit.sources.synthetic import synthetic_org
+
+        synthetic_org(str(tmp_path / "snaps"), accounts=3, users=10, roles=12)
+        org_matrix(str(tmp_path / "snaps"), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False,
+                   processes=False, workers=2)
+        params["dataset"] = str(tmp_path / "ds")
+    out = tmp_path / "org.ipynb"
+    execute_notebook("05_organization.ipynb", str(out), params, progress=False, cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any(o.get("output_type") == "error" for o in shown)
+    html = "".join(o.get("data", {}).get("text/html", "") for o in shown)
+    assert "overbroad_high" in html and "severity" in html and "used_by" in html and "implicitDeny" in html
+
+
 def test_the_investigation_form_of_the_reports(tmp_path):
     assert main(["investigate", "--sandbox", "seed-incident", "--report", "investigation", "--out", str(tmp_path),
                  "-q"]) == 0

@@ -18,6 +18,11 @@ def _required() -> set[str]:
     return {a for st in doc["Statement"] for a in st["Action"]}
 
 
+def _org_management() -> set[str]:
+    doc = json.loads((ROOT / "org-management-permissions.json").read_text())
+    return {a for st in doc["Statement"] for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+
+
 def _api_name(service: str, method: str) -> str:
     """boto3's method name as the API's operation name (get_ml_transforms -> GetMLTransforms)."""
     import boto3
@@ -39,7 +44,8 @@ def test_every_operation_in_the_boto3_edge_is_listed():
     calls += [("glue", op) for k in GLUE_KINDS.values() for op in (k.get, k.list_op)]
     used = {f"{ACTION_PREFIX.get(svc, svc)}:{_api_name(svc, op)}" for svc, op in calls}
     assert used, "the scan found no calls: update the pattern"
-    assert used - WRITES_FOR_APPLY_FIX <= _required(), f"missing: {sorted(used - WRITES_FOR_APPLY_FIX - _required())}"
+    listed = _required() | _org_management()  # the org sweep's own calls are in its policy
+    assert used - WRITES_FOR_APPLY_FIX <= listed, f"missing: {sorted(used - WRITES_FOR_APPLY_FIX - listed)}"
 
 
 def test_required_permissions_are_read_only():
@@ -59,3 +65,17 @@ def test_a_whole_investigation_needs_nothing_else():
 
 def test_readme_links_it():
     assert "required-permissions.json" in (ROOT / "README.md").read_text()
+
+
+def test_the_org_sweeps_policies_are_read_only():
+    """The management account's policy for `org snapshot` reads and assumes only; the audit role's trust is a
+    template whose permissions are required-permissions.json."""
+    actions = sorted(_org_management())
+    assert actions and all(is_read_only(a.split(":", 1)[1]) for a in actions)
+    assert "sts:AssumeRole" in actions
+    trust = json.loads((ROOT / "org-audit-role-trust.json").read_text())
+    assert trust["Statement"][0]["Action"] == "sts:AssumeRole"
+    source = (ROOT / "glue_iam_kit" / "sources" / "organizations.py").read_text() + (
+        ROOT / "glue_iam_kit" / "sources" / "members.py").read_text()
+    for op in re.findall(r'\.(?:call|paginate)\(\s*"organizations",\s*"(\w+)"', source):
+        assert f"organizations:{_api_name('organizations', op)}" in actions

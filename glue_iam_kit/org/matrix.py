@@ -1,0 +1,130 @@
+"""``org matrix``: the PassRole matrix of every account's snapshot, one Dask task per account, written as one
+Parquet dataset partitioned by account (``DATASET/account_id=<id>/part-0.parquet``, the ``matrix`` columns),
+with a small summary per account (``DATASET/_summaries/<id>.json``) and the failures (``DATASET/_failures.json``).
+Files and folders starting with ``_`` are skipped by Parquet readers, so the dataset reads as rows only.
+
+Resumable: an account is done when its partition folder exists; it is written under a temporary name and
+renamed into place (atomic on one file system), so an interrupted run never leaves half an account.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.files import write_json_atomic
+
+SUMMARIES, FAILURES = "_summaries", "_failures.json"
+PARTITION = "account_id"
+
+
+def partition_dir(dataset: str | os.PathLike[str], account_id: str) -> Path:
+    return Path(dataset) / f"{PARTITION}={account_id}"
+
+
+def snapshot_files(snapshots: str | os.PathLike[str]) -> list[Path]:
+    """The account snapshots of a folder ``org snapshot`` wrote: ``<account-id>.json`` (failures.json is not)."""
+    folder = Path(snapshots)
+    if not folder.is_dir():
+        raise KitError(f"--snapshots {folder}: not a folder (write one with `glue-iam-kit org snapshot`)")
+    files = sorted(p for p in folder.glob("*.json") if p.stem.isdigit() and len(p.stem) == 12)
+    if not files:
+        raise KitError(f"--snapshots {folder}: no <account-id>.json snapshots in it")
+    return files
+
+
+def matrix_account(path: str, dataset: str, service: str, mfa: str) -> dict[str, Any]:
+    """One account: its matrix into its partition, its summary beside; a failure is a result, not a raise."""
+    from glue_iam_kit.org.summary import summarise_account
+
+    account_id = Path(path).stem
+    try:
+        from glue_iam_kit.matrix import compute_matrix
+        from glue_iam_kit.sources.snapshot import SnapshotTarget
+
+        target = SnapshotTarget.from_file(path)
+        matrix = compute_matrix(target, service, mfa)
+        summary = {"account_id": account_id, **summarise_account(matrix, target)}
+        tmp = Path(dataset) / f"_tmp-{account_id}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        matrix.write(tmp / "part-0.parquet")
+        write_json_atomic(Path(dataset) / SUMMARIES / f"{account_id}.json", summary)
+        final = partition_dir(dataset, account_id)
+        shutil.rmtree(final, ignore_errors=True)  # --refresh
+        os.replace(tmp, final)
+        return {"account_id": account_id, "ok": True, "summary": summary}
+    except Exception as exc:  # one malformed snapshot is reported; the others complete
+        return {"account_id": account_id, "ok": False, "error": f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, KitError) else str(exc)}
+
+
+def done_accounts(dataset: str | os.PathLike[str]) -> set[str]:
+    """Accounts whose partition and summary are both written."""
+    root = Path(dataset)
+    if not root.is_dir():
+        return set()
+    return {p.name.split("=", 1)[1] for p in root.glob(f"{PARTITION}=*") if p.is_dir()
+            and (root / SUMMARIES / f"{p.name.split('=', 1)[1]}.json").exists()}
+
+
+def org_matrix(snapshots: str, dataset: str, service: str, mfa: str = "absent", scheduler: str | None = None,
+               workers: int | None = None, refresh: bool = False, progress: bool = True,
+               processes: bool = True) -> dict[str, Any]:
+    """Every account's matrix on Dask; returns ``{"written", "skipped", "failures", "summaries", "memory"}``."""
+    from glue_iam_kit.org.cluster import open_client, peak_memory, run_tasks
+    from glue_iam_kit.principals.context import mfa_values
+
+    mfa_values(mfa)
+    files = snapshot_files(snapshots)
+    Path(dataset).mkdir(parents=True, exist_ok=True)
+    done = set() if refresh else done_accounts(dataset)
+    todo = [(str(p), str(Path(dataset).resolve()), service, mfa) for p in files if p.stem not in done]
+    written, failures = [], []
+    with open_client(scheduler, processes=processes, workers=workers) as client:
+        for result in run_tasks(client, matrix_account, todo, progress=progress, desc="account matrices"):
+            (written if result["ok"] else failures).append(result)
+        memory = peak_memory(client)
+    write_json_atomic(Path(dataset) / FAILURES, [{"account_id": f["account_id"], "error": f["error"]}
+                                                  for f in sorted(failures, key=lambda f: f["account_id"])])
+    return {"written": sorted(r["account_id"] for r in written), "skipped": sorted(done),
+            "failures": failures, "summaries": read_summaries(dataset), "memory": memory}
+
+
+def read_summaries(dataset: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every account's summary in the dataset (those written by earlier runs too)."""
+    folder = Path(dataset) / SUMMARIES
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def read_org_dataset(dataset: str | os.PathLike[str], columns: list[str] | None = None,
+                     filter_expression: Any = None) -> Any:
+    """The dataset as a pandas DataFrame, ``account_id`` kept as text (twelve digits, leading zeros)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    part = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
+    data = ds.dataset(str(dataset), format="parquet", partitioning=part)
+    return data.to_table(columns=columns, filter=filter_expression).to_pandas()
+
+
+def open_org_dataset(dataset: str = "", accounts: int = 6) -> str:
+    """The dataset folder; with none, a small synthetic organisation computed now (threads in this process) into
+    a temporary folder, to try the notebook on."""
+    if dataset:
+        if not Path(dataset).is_dir():
+            raise KitError(f"dataset {dataset}: not a folder (write one with `glue-iam-kit org matrix`)")
+        return dataset
+    import tempfile
+
+    from glue_iam_kit.sources.synthetic import synthetic_org
+
+    root = Path(tempfile.mkdtemp(prefix="glue-iam-kit-org-"))
+    synthetic_org(str(root / "snapshots"), accounts=accounts, users=25, roles=40)
+    org_matrix(str(root / "snapshots"), str(root / "dataset"), "glue.amazonaws.com", progress=False,
+               processes=False, workers=2)
+    return str(root / "dataset")

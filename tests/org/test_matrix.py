@@ -1,0 +1,63 @@
+"""``org matrix`` on Dask: every account's rows equal that account's own ``matrix`` output, a malformed snapshot
+is a failure while the others complete, a rerun resumes, and the org-wide summary ranks the accounts."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from glue_iam_kit.cli import main
+from glue_iam_kit.org.matrix import org_matrix, read_org_dataset
+from glue_iam_kit.org.summary import accounts_frame, grants_frame, unpassable_frame
+from glue_iam_kit.sources.synthetic import synthetic_org
+
+
+@pytest.fixture(scope="module")
+def snaps(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("snaps")
+    synthetic_org(str(folder), accounts=4, users=15, roles=20)
+    (folder / "999999999999.json").write_text('{"format": "glue-iam-kit/snapshot@1", "Authoriz')  # truncated
+    (folder / "failures.json").write_text("[]")  # org snapshot's own file: not an account
+    return folder
+
+
+def test_rows_equal_each_accounts_own_matrix(snaps, tmp_path):
+    result = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False, processes=False,
+                        workers=2)
+    assert len(result["written"]) == 4
+    assert [f["account_id"] for f in result["failures"]] == ["999999999999"]
+    assert "not valid JSON" in result["failures"][0]["error"]
+    data = read_org_dataset(tmp_path / "ds")
+    assert sorted(data.account_id.unique()) == result["written"]  # twelve digits kept as text
+    for account in result["written"][:2]:
+        own = tmp_path / f"{account}.parquet"
+        assert main(["matrix", "--snapshot", str(snaps / f"{account}.json"), "--out", str(own), "-q"]) == 0
+        want = pd.read_parquet(own).astype(str).sort_values(["principal_arn", "role_arn"], ignore_index=True)
+        got = data[data.account_id == account].drop(columns="account_id").astype(str)
+        got = got.sort_values(["principal_arn", "role_arn"], ignore_index=True)[list(want.columns)]
+        pd.testing.assert_frame_equal(got, want)
+    again = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False, processes=False)
+    assert again["written"] == [] and len(again["skipped"]) == 4  # resumed: nothing redone
+    assert json.loads((tmp_path / "ds" / "_failures.json").read_text())[0]["account_id"] == "999999999999"
+
+
+def test_the_org_summary(snaps, tmp_path):
+    result = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False, processes=False)
+    accounts = accounts_frame(result["summaries"])
+    assert list(accounts.account_id) != sorted(accounts.account_id) or accounts.overbroad_high.is_monotonic_decreasing
+    assert accounts.overbroad_high.iloc[0] == accounts.overbroad_high.max()
+    grants = grants_frame(result["summaries"])
+    assert not grants.empty and set(grants.severity) <= {"high", "medium"}
+    unpassable = unpassable_frame(result["summaries"])
+    assert set(unpassable.columns) == {"account_id", "role", "used_by", "why"}
+
+
+def test_the_cli_on_a_local_cluster_of_processes(snaps, tmp_path, capsys):
+    assert main(["org", "matrix", "--snapshots", str(snaps), "--out", str(tmp_path / "ds"), "--workers", "2",
+                 "-q"]) == 0
+    out = capsys.readouterr()
+    assert "4 account(s) computed" in out.out and "1 failed" in out.out and "peak memory" in out.out
+    assert (tmp_path / "ds" / "_summary" / "accounts.csv").exists()
+    assert main(["org", "matrix", "--snapshots", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 1
