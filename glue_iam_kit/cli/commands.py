@@ -197,6 +197,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"glue-iam-kit: error: cannot read cases file {args.cases!r}: {exc.strerror}", file=sys.stderr)
         return 1
     write = sys.stdout.write
+    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per line (json.dumps)
     with fh:
         for out, decisions in simulate_lines(fh):
             if args.explain:
@@ -209,7 +210,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                     print(render_trace_text(d))
                 print()
             else:
-                write(json.dumps(out, separators=(",", ":")) + "\n")
+                write(encode(out) + "\n")
     return 0
 
 

@@ -47,8 +47,25 @@ def _policies(docs: Any, field: str, kind: str, policy_type: str, level: int | N
     return tuple(out)
 
 
+# Policy sets by their inputs' repr: a cases file asks many questions of the same policies (a PolicySet is
+# immutable). A miss still finds each document compiled once (parse_policy's own cache).
+_POLICY_SETS: dict[str, PolicySet] = {}
+_POLICY_FIELDS = ("PolicyInputList", "PermissionsBoundaryPolicyInputList", "ServiceControlPolicies", "ResourcePolicy")
+
+
 def case_policy_set(case: dict[str, Any]) -> PolicySet:
     """Build the :class:`PolicySet` of one case (raises :class:`KitError` with a clear message)."""
+    key = repr([case.get(f) for f in _POLICY_FIELDS])
+    policies = _POLICY_SETS.get(key)
+    if policies is None:
+        policies = _build_policy_set(case)
+        if len(_POLICY_SETS) >= 1024:
+            _POLICY_SETS.clear()
+        _POLICY_SETS[key] = policies
+    return policies
+
+
+def _build_policy_set(case: dict[str, Any]) -> PolicySet:
     levels = case.get("ServiceControlPolicies") or []
     if not isinstance(levels, list) or any(not isinstance(level, list) for level in levels):
         raise KitError("ServiceControlPolicies must be a list of levels, each a list of policy documents")
@@ -65,6 +82,22 @@ def case_policy_set(case: dict[str, Any]) -> PolicySet:
     )
 
 
+# Contexts by their entries' repr: a cases file repeats a few contexts many times (a RequestContext is never
+# changed in place: with_values makes a copy). Bounded like the compiled policies.
+_CONTEXTS: dict[str, Any] = {}
+
+
+def _context(entries: Any) -> Any:
+    key = repr(entries)
+    context = _CONTEXTS.get(key)
+    if context is None:
+        context = context_from_entries(entries)
+        if len(_CONTEXTS) >= 4096:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = context
+    return context
+
+
 def case_requests(case: dict[str, Any]) -> list[Request]:
     """The action × resource requests of one case, in input order."""
     actions = case.get("ActionNames")
@@ -73,7 +106,7 @@ def case_requests(case: dict[str, Any]) -> list[Request]:
     resources = case.get("ResourceArns") or ["*"]
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         raise KitError("ResourceArns must be a list of strings")
-    context = context_from_entries(case.get("ContextEntries"))
+    context = _context(case.get("ContextEntries"))
     caller = case.get("CallerArn")
     if caller is not None and not isinstance(caller, str):
         raise KitError("CallerArn must be a string")

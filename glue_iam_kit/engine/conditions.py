@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from glue_iam_kit.engine.context import RequestContext, parse_binary, parse_bool, parse_date
@@ -173,6 +174,13 @@ def parse_policy_values(op: Operator, values: tuple[str, ...]) -> tuple[Any, ...
     return tuple(op.family.parse(v) for v in values)
 
 
+@lru_cache(maxsize=8192)
+def _parse_request(parse: Callable[[str], Any], text: str) -> Any:
+    """A request value as its family reads it (an address, a date, a number), parsed once per text: the same
+    context values come back request after request. The parsed values are immutable."""
+    return parse(text)
+
+
 def evaluate_condition(
     op: Operator, key: str, policy_values: tuple[str, ...], parsed: tuple[Any, ...], context: RequestContext
 ) -> ConditionTrace:
@@ -205,9 +213,11 @@ def evaluate_condition(
     assert family is not None
     lookup = context.single
 
+    parse = family.parse
+
     def positive(req_text: str) -> bool:
         try:
-            req = family.parse(req_text)
+            req = req_text if parse is str else _parse_request(parse, req_text)
         except ValueError:
             return False  # a request value the family cannot read matches no policy value
         for pol in parsed:

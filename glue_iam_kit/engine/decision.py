@@ -89,8 +89,12 @@ class StatementTrace:
 
     @property
     def distance(self) -> int:
-        """How far from applying: the number of failed parts (for ranking the nearest allows)."""
-        return len(self.failures)
+        """How far from applying: the number of failed parts (for ranking the nearest allows), counted as
+        :attr:`failures` lists them but without formatting their reasons."""
+        if not self.action_matched:
+            return 1
+        return ((self.resource_matched is False) + (self.principal_matched is False)
+                + sum(not c.matched for c in self.conditions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,11 @@ def evaluate_statement(st: Statement, policy: Policy, request: Request, action_l
         service = action_lower.split(":", 1)[0]
     if _action_hit(st, action_lower, service or "") == st.not_action:
         return StatementTrace(policy.source, st, request.action, False)
+    return _evaluate_matched(st, policy, request)
 
+
+def _evaluate_matched(st: Statement, policy: Policy, request: Request) -> StatementTrace:
+    """The rest of :func:`evaluate_statement`, for a statement whose action matched."""
     lookup = request.context.single
     unresolved: list[str] = []
     resource_matched = True
@@ -165,7 +169,7 @@ def _run(policies: Iterable[Policy], request: Request) -> list[StatementTrace]:
     for pol in policies:
         for st in pol.statements:
             if _action_hit(st, action_lower, service) != st.not_action:
-                out.append(evaluate_statement(st, pol, request, action_lower, service))
+                out.append(_evaluate_matched(st, pol, request))
     return out
 
 
@@ -205,7 +209,9 @@ def evaluate_request(policies: PolicySet, request: Request) -> Decision:
     statements = tuple(scp + resource + identity + boundary)
 
     # Keys that statements about this action test but the request lacks (including variables in Resource).
-    missing = sorted({k for t in statements if t.action_matched for k in t.missing_keys}, key=str.lower)
+    # (every evaluated statement's action matched: _run keeps no others)
+    keys = [k for t in statements for k in t.missing_keys]
+    missing = sorted(set(keys), key=str.lower) if keys else ()
     boundary_ok = bool(_allows(boundary)) if policies.boundary else None
     scp_ok = all(_allows(level) for level in levels) if levels else None
     common = dict(evaluated=statements, missing_context=tuple(missing), allowed_by_boundary=boundary_ok,

@@ -253,7 +253,10 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str, variables: boo
 
 # Compiled statements by document content: the same policy (a managed policy attached to many principals, the
 # same document on every line of a cases file) is compiled once. Bounded, so a long run cannot grow it forever.
-_COMPILED: dict[tuple[str, str], tuple[tuple[Statement, ...], tuple[str, ...]]] = {}
+# The key is the document's repr (equal reprs are equal documents; a cheaper key than canonical JSON, and a
+# different key order only costs a compilation). The entry keeps whether ${...} was read literally; the note
+# that says so names the policy, so it is written per call.
+_COMPILED: dict[tuple[str, str], tuple[tuple[Statement, ...], bool]] = {}
 _COMPILED_MAX = 4096
 
 
@@ -262,25 +265,22 @@ def parse_policy(document: Any, source: PolicySource | str) -> Policy:
     if isinstance(source, str):
         source = PolicySource(source, "custom")
     doc = load_document(document, source.name)
-    try:
-        key = (json.dumps(doc, sort_keys=True), source.kind)
-    except (TypeError, ValueError):
-        key = None
-    compiled = _COMPILED.get(key) if key else None
+    key = (repr(doc), source.kind)
+    compiled = _COMPILED.get(key)
     if compiled is None:
         statements = doc.get("Statement")
         if statements is None:
             raise PolicyError(f"policy {source.name!r}: has no Statement")
-        version = doc.get("Version")
-        variables = version == VARIABLES_VERSION
-        notes: tuple[str, ...] = ()
-        if not variables and "${" in json.dumps(statements):
-            notes = (f"policy {source.name}: Version {version or '(none)'}: ${{...}} is literal text, not a policy "
-                     f"variable (variables need Version {VARIABLES_VERSION})",)
+        variables = doc.get("Version") == VARIABLES_VERSION
+        literal = not variables and "${" in json.dumps(statements)
         compiled = (tuple(_statement(raw, i, source.name, source.kind, variables)
-                          for i, raw in enumerate(as_list(statements))), notes)
-        if key:
-            if len(_COMPILED) >= _COMPILED_MAX:
-                _COMPILED.clear()
-            _COMPILED[key] = compiled
-    return Policy(source, compiled[0], doc, compiled[1])
+                          for i, raw in enumerate(as_list(statements))), literal)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = compiled
+    notes: tuple[str, ...] = ()
+    if compiled[1]:
+        version = doc.get("Version")
+        notes = (f"policy {source.name}: Version {version or '(none)'}: ${{...}} is literal text, not a policy "
+                 f"variable (variables need Version {VARIABLES_VERSION})",)
+    return Policy(source, compiled[0], doc, notes)
