@@ -46,6 +46,8 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
                                                        "assume ROLE with their own credentials")
     p.add_argument("--workers", type=int, help="accounts read at once (default 8)")
     p.add_argument("--refresh", action="store_true", help="write every account again")
+    p.add_argument("--no-events", action="store_true", help="skip the last 7 days of AccessDenied events "
+                                                           "(CloudTrail is paced at 2 calls a second per account)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_org_snapshot)
 
@@ -90,7 +92,7 @@ def cmd_org_snapshot(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with target:
         result = collect_org(target, args.out, args.role_name, args.accounts, args.scheduler, args.refresh,
-                             progress=not args.quiet, workers=args.workers)
+                             progress=not args.quiet, workers=args.workers, events=not args.no_events)
     print(f"{len(result['written'])} account(s) written, {len(result['skipped'])} already there (--refresh to "
           f"redo), {len(result['failures'])} failed, in {time.perf_counter() - started:.1f} s -> {args.out}")
     for f in result["failures"]:

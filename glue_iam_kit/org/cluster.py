@@ -17,8 +17,8 @@ from glue_iam_kit.errors import KitError
 
 
 @contextlib.contextmanager
-def open_client(scheduler: str | None = None, *, processes: bool = True,
-                workers: int | None = None) -> Iterator[Any]:
+def open_client(scheduler: str | None = None, *, processes: bool = True, workers: int | None = None,
+                connect_timeout: str = "20s") -> Iterator[Any]:
     """A ``dask.distributed.Client``: to *scheduler* (``tcp://host:8786``) when given, else to a LocalCluster of
     *workers* (default: one per CPU) worker processes of one thread each (the matrix is CPU-bound Python: one
     process per core), or threads in this process (*processes* False: API-bound work, or state only this
@@ -27,7 +27,7 @@ def open_client(scheduler: str | None = None, *, processes: bool = True,
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=connect_timeout)
         except OSError as exc:
             raise KitError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         with client:

@@ -39,6 +39,7 @@ class MemberJob:
     credentials: tuple[str, str, str | None] | None = None  # None: the worker's own credential chain
     profile: str | None = None
     endpoint_url: str | None = None
+    events: bool = True  # the last 7 days of AccessDenied events (CloudTrail, paced at 2 calls a second)
 
 
 def snapshot_account(job: MemberJob) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def snapshot_account(job: MemberJob) -> dict[str, Any]:
             target = open_member_target(job.account_id, job.role_name, job.region, job.credentials, job.profile,
                                         job.endpoint_url)
         levels = job.scp_levels if isinstance(job.scp_levels, list) else None
-        data = build_snapshot(target, scp_levels=levels if levels is not None else [])
+        data = build_snapshot(target, scp_levels=levels if levels is not None else [], events=job.events)
         if levels is None:
             data.pop("ServiceControlPolicies", None)
             data["ServiceControlPoliciesProblem"] = job.scp_levels.get("problem", "unknown")
@@ -90,7 +91,7 @@ def read_account_list(path: str) -> list[str]:
 
 def collect_org(target: Any, out_dir: str, role_name: str, accounts_file: str | None = None,
                 scheduler: str | None = None, refresh: bool = False, progress: bool = True,
-                workers: int | None = None) -> dict[str, Any]:
+                workers: int | None = None, events: bool = True) -> dict[str, Any]:
     """Snapshot every account of the organisation *target* reads; ``{"written", "skipped", "failures"}``."""
     from glue_iam_kit.org.cluster import open_client, run_tasks
     from glue_iam_kit.sources.members import fetch_accounts, fetch_org_scp_levels
@@ -112,7 +113,7 @@ def collect_org(target: Any, out_dir: str, role_name: str, accounts_file: str | 
         credentials = (frozen.access_key, frozen.secret_key, frozen.token)
     jobs = [(MemberJob(a["Id"], a["Name"], role_name, target.region, str(out.resolve()),
                        [] if a["Id"] == me else scps[a["Id"]], a["Id"] == me, credentials,
-                       None if credentials else getattr(target, "profile", None), target.endpoint_url),)
+                       None if credentials else getattr(target, "profile", None), target.endpoint_url, events),)
             for a in todo]
     written = []
     with open_client(scheduler, processes=False, workers=workers or DEFAULT_WORKERS) as client:

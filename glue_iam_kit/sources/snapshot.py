@@ -262,9 +262,11 @@ def _referenced_policy_arns(auth: dict[str, list[Any]]) -> set[str]:
     return arns
 
 
-def build_snapshot(target: Any, scp_levels: list[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def build_snapshot(target: Any, scp_levels: list[list[dict[str, Any]]] | None = None,
+                   events: bool = True) -> dict[str, Any]:
     """Read everything a snapshot holds from *target* (any target). Read-only. *scp_levels*: the account's SCP
-    levels as read elsewhere (a member account cannot read its own; the management account can)."""
+    levels as read elsewhere (a member account cannot read its own; the management account can). *events*:
+    also the last 7 days of AccessDenied events (CloudTrail's LookupEvents is paced at 2 calls a second)."""
     auth = target.authorization_details()
     used = _referenced_policy_arns(auth)
     # Keep customer-managed policies and the AWS managed ones in use: not the 1,000+ that exist.
@@ -281,7 +283,7 @@ def build_snapshot(target: Any, scp_levels: list[list[dict[str, Any]]] | None = 
         data["Jobs"] = target.list_jobs()
     except CouldNotCheck:
         pass
-    if can(target, EVENT_READER):  # the last 7 days of Glue and IAM AccessDenied events
+    if events and can(target, EVENT_READER):  # the last 7 days of Glue and IAM AccessDenied events
         from glue_iam_kit.sources.cloudtrail import denials, parse_event
 
         try:

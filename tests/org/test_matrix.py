@@ -61,3 +61,22 @@ def test_the_cli_on_a_local_cluster_of_processes(snaps, tmp_path, capsys):
     assert "4 account(s) computed" in out.out and "1 failed" in out.out and "peak memory" in out.out
     assert (tmp_path / "ds" / "_summary" / "accounts.csv").exists()
     assert main(["org", "matrix", "--snapshots", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 1
+
+
+def test_an_existing_scheduler_is_used(snaps, tmp_path):
+    """--scheduler ADDR: the tasks run on that cluster's workers (here a cluster this test starts)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        result = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", scheduler=cluster.scheduler_address,
+                            progress=False)
+    assert len(result["written"]) == 4 and len(result["failures"]) == 1
+
+
+def test_an_unreachable_scheduler_is_one_clear_error():
+    from glue_iam_kit.errors import KitError
+    from glue_iam_kit.org.cluster import open_client
+
+    with pytest.raises(KitError, match=r"cannot reach the Dask scheduler tcp://127\.0\.0\.1:9"), \
+            open_client("tcp://127.0.0.1:9", connect_timeout="1s"):
+        pass

@@ -93,8 +93,18 @@ def test_account_lists_are_checked(tmp_path, text, error):
 
 
 def test_the_cli(tmp_path, capsys):
-    assert main(["org", "snapshot", "--sandbox-org", "--out", str(tmp_path), "-q"]) == 0
+    assert main(["org", "snapshot", "--sandbox-org", "--out", str(tmp_path), "--no-events", "-q"]) == 0
     out = capsys.readouterr()
     assert "4 account(s) written" in out.out and "account is suspended" in out.err
     with pytest.raises(SystemExit, match="name it with one of"):
         main(["org", "snapshot", "--out", str(tmp_path)])
+
+
+def test_on_an_existing_scheduler_the_workers_use_their_own_credentials(org, tmp_path):
+    """With --scheduler no credentials are shipped: each worker assumes the member role with its own chain."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        result = collect_org(org, str(tmp_path), "OrganizationAccountAccessRole",
+                             scheduler=cluster.scheduler_address, progress=False)
+    assert len(result["written"]) == 4
