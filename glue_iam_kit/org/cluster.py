@@ -54,19 +54,25 @@ def run_tasks(client: Any, task: Callable[..., dict[str, Any]], items: Iterable[
             bar.update(1)
 
 
-def _peak_rss() -> int:
-    """This process's peak resident set size, in bytes (Linux reports KiB)."""
+def _peak_rss() -> tuple[int, int]:
+    """(pid, this process's peak resident set size in bytes); Linux reports KiB, macOS bytes."""
     import resource
     import sys
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
+    return os.getpid(), peak if sys.platform == "darwin" else peak * 1024
 
 
 def peak_memory(client: Any) -> dict[str, int]:
-    """Peak RSS of the scheduler and of each worker, in bytes (processes of a LocalCluster; in-process workers
-    report this process)."""
-    out = {f"worker {k}": v for k, v in client.run(_peak_rss).items()}
+    """Peak RSS of the scheduler and of each worker process, in bytes, each process once (in-process workers
+    and a LocalCluster's scheduler share this process)."""
+    seen: dict[int, str] = {}
+    out: dict[str, int] = {}
+    reports = [(f"worker {k}", v) for k, v in client.run(_peak_rss).items()]
     with contextlib.suppress(Exception):
-        out["scheduler"] = client.run_on_scheduler(_peak_rss)
+        reports.append(("scheduler", client.run_on_scheduler(_peak_rss)))
+    for name, (pid, rss) in reports:
+        if pid not in seen:
+            seen[pid] = name
+            out[name] = rss
     return out
