@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "like the AWS response. A bad line gives {\"id\", \"error\"}; the others go on.")
     p.add_argument("--cases", required=True, metavar="FILE.jsonl", help="cases file, or - for standard input")
     p.add_argument("--explain", action="store_true", help="print the trace for people instead of JSON")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes for a large file (default: the cores "
+                                                          "this process may use, up to 8; 1: one process); the "
+                                                          "output is in input order either way")
     p.set_defaults(func=cmd_simulate)
     return parser
 

@@ -189,28 +189,29 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from glue_iam_kit.engine.cases import simulate_lines
-
     try:
         fh = sys.stdin if args.cases == "-" else open(args.cases, encoding="utf-8")
     except OSError as exc:
         print(f"glue-iam-kit: error: cannot read cases file {args.cases!r}: {exc.strerror}", file=sys.stderr)
         return 1
-    write = sys.stdout.write
-    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per line (json.dumps)
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("glue-iam-kit: error: --jobs takes a number of processes, 1 or more")
     with fh:
-        for out, decisions in simulate_lines(fh):
-            if args.explain:
-                from glue_iam_kit.engine.explain import render_trace_text
+        if not args.explain:
+            from glue_iam_kit.cli.simulate import write_simulation
 
-                print(f"# case {out.get('id')}")
-                if "error" in out:
-                    print(f"error: {out['error']}")
-                for d in decisions:
-                    print(render_trace_text(d))
-                print()
-            else:
-                write(encode(out) + "\n")
+            write_simulation(fh, sys.stdout.write, args.jobs)
+            return 0
+        from glue_iam_kit.engine.cases import simulate_lines
+        from glue_iam_kit.engine.explain import render_trace_text
+
+        for out, decisions in simulate_lines(fh):
+            print(f"# case {out.get('id')}")
+            if "error" in out:
+                print(f"error: {out['error']}")
+            for d in decisions:
+                print(render_trace_text(d))
+            print()
     return 0
 
 

@@ -149,9 +149,10 @@ def simulate_case(case: Any) -> tuple[dict[str, Any], list[Decision]]:
     return {"id": case_id, "EvaluationResults": [render_evaluation_result(d) for d in decisions]}, decisions
 
 
-def simulate_lines(lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], list[Decision]]]:
-    """Evaluate JSON Lines one by one; blank lines are skipped, a bad line gives an error object."""
-    for n, line in enumerate(lines, start=1):
+def simulate_lines(lines: Iterable[str], start: int = 1) -> Iterator[tuple[dict[str, Any], list[Decision]]]:
+    """Evaluate JSON Lines one by one; blank lines are skipped, a bad line gives an error object (numbered from
+    *start*: a chunk of a larger file says its own line numbers)."""
+    for n, line in enumerate(lines, start=start):
         if not line.strip():
             continue
         try:
