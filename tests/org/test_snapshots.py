@@ -108,3 +108,16 @@ def test_on_an_existing_scheduler_the_workers_use_their_own_credentials(org, tmp
         result = collect_org(org, str(tmp_path), "OrganizationAccountAccessRole",
                              scheduler=cluster.scheduler_address, progress=False)
     assert len(result["written"]) == 4
+
+
+def test_org_matrix_reads_what_org_snapshot_wrote(org, tmp_path):
+    from glue_iam_kit.org.matrix import org_matrix, read_org_dataset
+    from glue_iam_kit.org.summary import unpassable_frame
+
+    collect_org(org, str(tmp_path / "snaps"), "OrganizationAccountAccessRole", progress=False)
+    result = org_matrix(str(tmp_path / "snaps"), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False,
+                        processes=False, workers=2)
+    assert len(result["written"]) == 4 and result["failures"] == []
+    assert not read_org_dataset(tmp_path / "ds").empty
+    # the seed incident's and the crawler scenario's runtime roles: nobody in their accounts can pass them
+    assert len(unpassable_frame(result["summaries"])) >= 2
