@@ -29,7 +29,7 @@ from glue_iam_kit.frames import (
     statement_rows,
 )
 from glue_iam_kit.principals import gather_principal
-from glue_iam_kit.principals.base import PolicyRecord, gather_scps, managed_source, tag_map
+from glue_iam_kit.principals.base import PolicyRecord, PrincipalPolicies, gather_scps, managed_source, tag_map
 from glue_iam_kit.principals.role import gather_role
 
 
@@ -50,10 +50,15 @@ def fetch_user_policies(target: Any, user: str) -> pd.DataFrame:
     return policy_frame(name, records)
 
 
-def fetch_principal_policies(target: Any, principal: str) -> pd.DataFrame:
-    """Step 2 for any principal kind (a name or a user, role, role-session ARN): its own attached and inline
-    policies, with :data:`POLICY_COLUMNS`."""
-    pp = gather_principal(target, principal)
+def _gathered(target: Any, principal: str | PrincipalPolicies) -> PrincipalPolicies:
+    """The principal's policies: as already gathered, or read now."""
+    return principal if isinstance(principal, PrincipalPolicies) else gather_principal(target, principal)
+
+
+def fetch_principal_policies(target: Any, principal: str | PrincipalPolicies) -> pd.DataFrame:
+    """Step 2 for any principal kind (a name or a user, role, role-session ARN, or its policies as already
+    gathered): its own attached and inline policies, with :data:`POLICY_COLUMNS`."""
+    pp = _gathered(target, principal)
     frame = policy_frame(pp.name, [r for r in pp.records if r.source.via_group is None])
     frame.attrs["problems"] = list(pp.problems)
     return frame
@@ -74,9 +79,15 @@ def fetch_user_groups(target: Any, user: str) -> pd.DataFrame:
     return group_frame(groups, records)
 
 
-def fetch_identity_statements(target: Any, principal: str) -> pd.DataFrame:
+def fetch_principal_groups(target: Any, principal: str | PrincipalPolicies) -> pd.DataFrame:
+    """Step 3 from the gathered principal: its groups, one row per group policy (like :func:`fetch_user_groups`)."""
+    pp = _gathered(target, principal)
+    return group_frame(pp.groups, [r for r in pp.records if r.source.via_group])
+
+
+def fetch_identity_statements(target: Any, principal: str | PrincipalPolicies) -> pd.DataFrame:
     """Every identity statement that applies to a user or role, plus its permissions boundary's."""
-    pp = gather_principal(target, principal)
+    pp = _gathered(target, principal)
     rows = statement_rows(pp.name, pp.records)
     if pp.boundary:
         rows += statement_rows(pp.name, [pp.boundary], kind="boundary")

@@ -58,12 +58,19 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(principal: object) -> object:
+    """The gathered principal, or the reason it could not be read (raised again, for each step that needs it)."""
+    if isinstance(principal, Exception):
+        raise principal
+    return principal
+
+
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Collect and print the evidence of each step (no verdict)."""
     from glue_iam_kit import collectors as c
     from glue_iam_kit.entrypoints import ENTRY_POINTS
     from glue_iam_kit.errors import CouldNotCheck, NotFoundError
-    from glue_iam_kit.principals import principal_name
+    from glue_iam_kit.principals import gather_principal, principal_name
 
     with open_from_args(args) as target:
         defaults = target.subject_defaults()
@@ -73,18 +80,24 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if not user:
             raise SystemExit("glue-iam-kit: error: --user is required for this target (a name or any principal ARN)")
         kind, name, _ = principal_name(user)
+        try:  # read once; steps 2, 3 and the statements are views of it
+            principal = gather_principal(target, user)
+        except (CouldNotCheck, NotFoundError) as exc:
+            principal = exc
         entry_point, resource = resource_choice(args)
         ep = ENTRY_POINTS[entry_point or "job"]
         name_of = resource or (job if ep.name == "job" else "")
         steps = [
             ("1. account (STS caller identity)", lambda: c.fetch_caller_identity(target)),
-            (f"2. {kind.noun} {name}: attached and inline policies", lambda: c.fetch_principal_policies(target, user)),
-            (f"3. {kind.noun} {name}: groups and their policies", (lambda: c.fetch_user_groups(target, user))
-             if kind.has_groups else None),
+            (f"2. {kind.noun} {name}: attached and inline policies",
+             lambda: c.fetch_principal_policies(target, _read(principal))),
+            (f"3. {kind.noun} {name}: groups and their policies",
+             (lambda: c.fetch_principal_groups(target, _read(principal))) if kind.has_groups else None),
             (f"4. role {role}: trust policy", (lambda: c.fetch_role(target, role)) if role else None),
             (f"5. {ep.noun} {name_of}", (lambda: ep.fetch(target, name_of)) if name_of else None),
             ("service control policies", lambda: c.fetch_service_control_policies(target)),
-            (f"identity statements that apply to {user}", lambda: c.fetch_identity_statements(target, user)),
+            (f"identity statements that apply to {user}",
+             lambda: c.fetch_identity_statements(target, _read(principal))),
         ]
         for title, step in steps:
             if step is None:

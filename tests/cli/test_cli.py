@@ -51,6 +51,14 @@ def test_snapshot_then_evidence_offline(tmp_path, capsys):
     assert code == 0 and '{"Statement"' in out
 
 
+def test_evidence_reads_the_principal_once(capsys):
+    code, out, _ = run(["evidence", "--sandbox", "seed-incident"], capsys)
+    assert code == 0
+    tally = {line.split()[0]: int(line.split()[1]) for line in out.split("## AWS calls made", 1)[1].splitlines()
+             if line.strip().startswith(("iam:", "sts:", "glue:", "organizations:"))}
+    assert tally["iam:GetUser"] == 1 and tally["iam:ListGroupsForUser"] == 1
+
+
 def test_evidence_names_what_was_not_found(tmp_path, capsys):
     snap = tmp_path / "snap.json"
     run(["snapshot", "--out", str(snap)], capsys)
