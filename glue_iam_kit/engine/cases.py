@@ -15,9 +15,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from glue_iam_kit.engine.context import context_from_entries
+from glue_iam_kit.engine.context import RequestContext, context_from_entries
 from glue_iam_kit.engine.decision import Decision, StatementTrace
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.memo import ContentCache
 from glue_iam_kit.engine.policy import Policy, PolicySource, parse_policy
 from glue_iam_kit.errors import KitError
 
@@ -49,20 +50,13 @@ def _policies(docs: Any, field: str, kind: str, policy_type: str, level: int | N
 
 # Policy sets by their inputs' repr: a cases file asks many questions of the same policies (a PolicySet is
 # immutable). A miss still finds each document compiled once (parse_policy's own cache).
-_POLICY_SETS: dict[str, PolicySet] = {}
+_POLICY_SETS: ContentCache[PolicySet] = ContentCache(1024)
 _POLICY_FIELDS = ("PolicyInputList", "PermissionsBoundaryPolicyInputList", "ServiceControlPolicies", "ResourcePolicy")
 
 
 def case_policy_set(case: dict[str, Any]) -> PolicySet:
     """Build the :class:`PolicySet` of one case (raises :class:`KitError` with a clear message)."""
-    key = repr([case.get(f) for f in _POLICY_FIELDS])
-    policies = _POLICY_SETS.get(key)
-    if policies is None:
-        policies = _build_policy_set(case)
-        if len(_POLICY_SETS) >= 1024:
-            _POLICY_SETS.clear()
-        _POLICY_SETS[key] = policies
-    return policies
+    return _POLICY_SETS.get(repr([case.get(f) for f in _POLICY_FIELDS]), lambda: _build_policy_set(case))
 
 
 def _build_policy_set(case: dict[str, Any]) -> PolicySet:
@@ -84,18 +78,7 @@ def _build_policy_set(case: dict[str, Any]) -> PolicySet:
 
 # Contexts by their entries' repr: a cases file repeats a few contexts many times (a RequestContext is never
 # changed in place: with_values makes a copy). Bounded like the compiled policies.
-_CONTEXTS: dict[str, Any] = {}
-
-
-def _context(entries: Any) -> Any:
-    key = repr(entries)
-    context = _CONTEXTS.get(key)
-    if context is None:
-        context = context_from_entries(entries)
-        if len(_CONTEXTS) >= 4096:
-            _CONTEXTS.clear()
-        _CONTEXTS[key] = context
-    return context
+_CONTEXTS: ContentCache[RequestContext] = ContentCache(4096)
 
 
 def case_requests(case: dict[str, Any]) -> list[Request]:
@@ -106,7 +89,8 @@ def case_requests(case: dict[str, Any]) -> list[Request]:
     resources = case.get("ResourceArns") or ["*"]
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         raise KitError("ResourceArns must be a list of strings")
-    context = _context(case.get("ContextEntries"))
+    entries = case.get("ContextEntries")
+    context = _CONTEXTS.get(repr(entries), lambda: context_from_entries(entries))
     caller = case.get("CallerArn")
     if caller is not None and not isinstance(caller, str):
         raise KitError("CallerArn must be a string")

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from glue_iam_kit.engine.conditions import Operator, parse_operator, parse_policy_values
 from glue_iam_kit.engine.context import value_text
+from glue_iam_kit.engine.memo import ContentCache
 from glue_iam_kit.engine.patterns import ACTION, RESOURCE, Pattern, compile_pattern
 from glue_iam_kit.errors import PolicyError
 
@@ -256,8 +257,7 @@ def _statement(raw: Any, index: int, policy_name: str, kind: str, variables: boo
 # The key is the document's repr (equal reprs are equal documents; a cheaper key than canonical JSON, and a
 # different key order only costs a compilation). The entry keeps whether ${...} was read literally; the note
 # that says so names the policy, so it is written per call.
-_COMPILED: dict[tuple[str, str], tuple[tuple[Statement, ...], bool]] = {}
-_COMPILED_MAX = 4096
+_COMPILED: ContentCache[tuple[tuple[Statement, ...], bool]] = ContentCache(4096)
 
 
 def parse_policy(document: Any, source: PolicySource | str) -> Policy:
@@ -265,22 +265,21 @@ def parse_policy(document: Any, source: PolicySource | str) -> Policy:
     if isinstance(source, str):
         source = PolicySource(source, "custom")
     doc = load_document(document, source.name)
-    key = (repr(doc), source.kind)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        statements = doc.get("Statement")
-        if statements is None:
-            raise PolicyError(f"policy {source.name!r}: has no Statement")
-        variables = doc.get("Version") == VARIABLES_VERSION
-        literal = not variables and "${" in json.dumps(statements)
-        compiled = (tuple(_statement(raw, i, source.name, source.kind, variables)
-                          for i, raw in enumerate(as_list(statements))), literal)
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        _COMPILED[key] = compiled
+    compiled = _COMPILED.get((repr(doc), source.kind), lambda: _compile(doc, source))
     notes: tuple[str, ...] = ()
     if compiled[1]:
         version = doc.get("Version")
         notes = (f"policy {source.name}: Version {version or '(none)'}: ${{...}} is literal text, not a policy "
                  f"variable (variables need Version {VARIABLES_VERSION})",)
     return Policy(source, compiled[0], doc, notes)
+
+
+def _compile(doc: dict[str, Any], source: PolicySource) -> tuple[tuple[Statement, ...], bool]:
+    """(the compiled statements, whether ${...} is read literally) of a loaded document."""
+    statements = doc.get("Statement")
+    if statements is None:
+        raise PolicyError(f"policy {source.name!r}: has no Statement")
+    variables = doc.get("Version") == VARIABLES_VERSION
+    literal = not variables and "${" in json.dumps(statements)
+    return tuple(_statement(raw, i, source.name, source.kind, variables)
+                 for i, raw in enumerate(as_list(statements))), literal

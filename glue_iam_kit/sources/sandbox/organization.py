@@ -14,8 +14,9 @@ from glue_iam_kit.sources.sandbox import render_scenario
 from glue_iam_kit.sources.sandbox.target import (
     FAKE_CREDENTIALS,
     _load_aws_policies,
-    _open_sandboxes,
     _referenced_aws_policies,
+    check_none_open,
+    hand_over,
     seed,
 )
 
@@ -28,8 +29,7 @@ PROD_SCP = {"Version": "2012-10-17", "Statement": [{
 
 def open_org_sandbox(members: int = 3, region: str = "eu-west-1", suspended: int = 1) -> AwsTarget:
     """Start moto and build the organisation; the target is the management account (closing it stops moto)."""
-    if _open_sandboxes:
-        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
+    check_none_open()
     from moto import mock_aws
 
     # Every AWS managed policy, in every account: member accounts are made on the fly.
@@ -41,15 +41,7 @@ def open_org_sandbox(members: int = 3, region: str = "eu-west-1", suspended: int
     except Exception:
         mock.stop()
         raise
-    target = AwsTarget(session, kind="sandbox", region=region)
-    _open_sandboxes.append(ORG_NAME)
-
-    def stop() -> None:
-        mock.stop()
-        _open_sandboxes.remove(ORG_NAME)
-
-    target.on_close(stop)
-    return target
+    return hand_over(AwsTarget(session, kind="sandbox", region=region), ORG_NAME, mock)
 
 
 def _build(session: Any, members: int, suspended: int) -> None:

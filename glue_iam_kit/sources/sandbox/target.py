@@ -203,8 +203,7 @@ def start_sandbox(rendered: dict[str, Any]) -> SandboxTarget:
     moto keeps one state per process, so only one sandbox can be open at a time.
     """
     scenario = rendered["name"]
-    if _open_sandboxes:
-        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
+    check_none_open()
     from moto import mock_aws
 
     params = rendered["parameters"]
@@ -223,12 +222,22 @@ def start_sandbox(rendered: dict[str, Any]) -> SandboxTarget:
     except Exception:
         mock.stop()
         raise
-    target = SandboxTarget(session, rendered)
-    _open_sandboxes.append(scenario)
+    return hand_over(SandboxTarget(session, rendered), scenario, mock)
+
+
+def check_none_open() -> None:
+    """moto keeps one state per process: refuse a second sandbox while one is open."""
+    if _open_sandboxes:
+        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
+
+
+def hand_over(target: Any, name: str, mock: Any) -> Any:
+    """Record the open sandbox *name*; closing *target* stops *mock* and forgets it."""
+    _open_sandboxes.append(name)
 
     def stop() -> None:
         mock.stop()
-        _open_sandboxes.remove(scenario)
+        _open_sandboxes.remove(name)
 
     target.on_close(stop)
     return target
