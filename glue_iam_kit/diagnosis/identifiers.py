@@ -14,7 +14,7 @@ from glue_iam_kit.principals.base import CLOUDFORMATION_STACK_TAG, tag_map
 from glue_iam_kit.principals.identity_center import permission_set_name
 
 _LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks",
-              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys", "objects",
+              "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys",
               "app_ids")
 # An SDK's user agent carries the application id it was configured with (``app/<id>``, the SDKs' "user agent
 # app id" setting): often a team, pipeline or person's name. Access key ids and addresses are found by shape.
@@ -46,13 +46,12 @@ def _add_kind_names(ids: dict[str, Any], role_name: str, tags: dict[str, str]) -
 
 
 def _add_action_resource(ids: dict[str, Any], arn: str) -> None:
-    """The resource of a non-PassRole error: an S3 bucket and its object key's parts, a KMS key id."""
+    """The resource of a non-PassRole error: an S3 bucket, a KMS key id (both also named outside ARNs, as in
+    "bucket policy of NAME"). An object key's parts are not names: they only appear inside the ARN, which is
+    anonymised piece by piece; as names they would rewrite every word they spell ("policy", "identity")."""
     ref = resource_policy_ref(arn)
-    if ref is None:
-        return
-    ids["buckets" if ref.kind == "s3-bucket" else "kms_keys"].append(ref.name)
-    if ref.kind == "s3-bucket" and "/" in arn.split(":::", 1)[-1]:
-        ids["objects"] += [p for p in arn.split(":::", 1)[-1].split("/")[1:] if p and p != "*"]
+    if ref is not None:
+        ids["buckets" if ref.kind == "s3-bucket" else "kms_keys"].append(ref.name)
 
 
 def collect_identifiers(ev: Evidence) -> dict[str, Any]:

@@ -105,7 +105,7 @@ NUMBERED = {"accounts": "account", "users": "user", "roles": "role", "groups": "
             "policies": "policy", "profiles": "profile", "sessions": "session", "permission_sets": "permission-set",
             "stacks": "stack", "paths": "path", "crawlers": "crawler", "glue_sessions": "glue-session",
             "dev_endpoints": "dev-endpoint", "ml_transforms": "ml-transform", "buckets": "bucket",
-            "kms_keys": "kms-key", "objects": "object", "app_ids": "app-id"}
+            "kms_keys": "kms-key", "app_ids": "app-id"}
 
 
 def _token(names: Iterable[str]) -> re.Pattern[str] | None:

@@ -118,3 +118,14 @@ def test_the_report_says_what_was_denied_and_hides_the_bucket(tmp_path):
     for secret in ("example-etl-data", "orders", "2026-12-01", "etl-runtime-role", ACCOUNT, "nightly-orders"):
         assert secret not in md, secret
     assert "Grant iam:PassRole" not in md
+
+
+def test_object_key_parts_are_not_names_that_rewrite_the_prose(snapshot):
+    """An object key spelling kit words ("policy", "identity") is anonymised inside its ARN only."""
+    from glue_iam_kit.reports.anonymise import Anonymiser
+
+    inv = _investigate(snapshot, _denied("s3:GetObject", f"{BUCKET}/policy/identity"), {BUCKET: None})
+    text = json.dumps(Anonymiser(inv.identifiers()).anonymise_object(inv.results()))
+    assert "no identity policy allows s3:GetObject" in text
+    assert "arn:aws:s3:::<bucket-1>/<resource-" in text and "/policy/identity" not in text
+    assert "example-etl-data" not in text
