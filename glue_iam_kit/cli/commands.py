@@ -168,6 +168,9 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     params = parameters_from_args(INVESTIGATION, args, target=kind, entry_point=entry_point, resource=resource,
                                   scenario_params={k: v for k, v in (("glue_group", args.glue_group),
                                                                      ("dev_group", args.dev_group)) if v})
+    from glue_iam_kit.cli.inputs import check_investigation_inputs
+
+    check_investigation_inputs(args, params)
     if not args.quiet:
         print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
               + " ...", file=sys.stderr)
