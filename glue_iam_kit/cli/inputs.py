@@ -35,6 +35,11 @@ def describe_error_text(text: str) -> str:
 def check_investigation_inputs(args: argparse.Namespace, params: dict[str, Any]) -> None:
     """Before the kernel starts: a snapshot that cannot be read is refused (KitError: one line, exit 1); an error
     text that is no AccessDenied message gets its line."""
+    if getattr(args, "error_text", None) == "":  # `--error-text ""`: given, yet naming nothing
+        from glue_iam_kit.errors import KitError
+
+        raise KitError("--error-text needs a file name (or - for standard input); leave it out to investigate "
+                       "without one")
     if params.get("snapshot_path"):
         from glue_iam_kit.sources.snapshot import read_snapshot
 

@@ -50,6 +50,11 @@ def test_an_empty_error_text_file_is_refused_not_replaced(tmp_path, capsys, runs
                            "then investigated)")
 
 
+def test_an_empty_file_name_is_refused(tmp_path, capsys, runs):
+    assert _investigate(tmp_path, "--error-text", "") == 1 and not runs
+    assert "glue-iam-kit: error: --error-text needs a file name" in capsys.readouterr().err
+
+
 def test_an_empty_standard_input_is_refused(tmp_path, capsys, runs, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert _investigate(tmp_path, "--error-text", "-") == 1 and not runs
