@@ -99,6 +99,17 @@ def accounts_frame(summaries: list[dict[str, Any]], failures: list[dict[str, Any
                      ignore_index=True)
 
 
+def riskiest_accounts(summaries: list[dict[str, Any]], failures: list[dict[str, Any]] | None = None,
+                      top: int = 15) -> Any:
+    """The *top* riskiest computed accounts, then every account not computed, with its reason: never a table that
+    looks complete when accounts are missing."""
+    import pandas as pd
+
+    frame = accounts_frame(summaries, failures)
+    computed = frame["status"] == COMPUTED
+    return pd.concat([frame[computed].head(top), frame[~computed]], ignore_index=True)
+
+
 def grants_frame(summaries: list[dict[str, Any]]) -> Any:
     """Every over-broad grant of every account, riskiest first."""
     import pandas as pd

@@ -199,6 +199,8 @@ def test_organization_notebook_runs(tmp_path, source):
         from glue_iam_kit.sources.synthetic import synthetic_org
 
         synthetic_org(str(tmp_path / "snaps"), accounts=3, users=10, roles=12)
+        (tmp_path / "snaps" / "failures.json").write_text(json.dumps(
+            [{"account_id": "210987654321", "name": "closed", "reason": "account is suspended"}]))
         org_matrix(str(tmp_path / "snaps"), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False,
                    processes=False, workers=2)
         params["dataset"] = str(tmp_path / "ds")
@@ -209,6 +211,8 @@ def test_organization_notebook_runs(tmp_path, source):
     assert not any(o.get("output_type") == "error" for o in shown)
     html = "".join(o.get("data", {}).get("text/html", "") for o in shown)
     assert "overbroad_high" in html and "severity" in html and "used_by" in html and "implicitDeny" in html
+    if source == "dataset":  # the account org snapshot could not read is counted, with its reason
+        assert "210987654321" in html and "not snapshotted" in html and "account is suspended" in html
 
 
 def test_the_investigation_form_of_the_reports(tmp_path):
