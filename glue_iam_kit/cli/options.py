@@ -77,8 +77,12 @@ def open_from_args(args: argparse.Namespace) -> Any:
     if kind == "sandbox":
         from glue_iam_kit.engine.arns import name_from, parse_arn
         from glue_iam_kit.errors import ArnError, KitError
+        from glue_iam_kit.sources.sandbox import arn_overrides
 
         params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
+        # A role ARN's path (and the account ARNs name) build the sandbox too: never dropped with the rest.
+        implied = arn_overrides(params["user"], params["role"])
+        params["role_path"], params["account_id"] = implied["role_path"], params["account_id"] or implied["account_id"]
         for k in ("user", "role"):  # names build the scenario; an ARN of that kind gives its name
             if params[k] and params[k].startswith("arn:"):
                 try:

@@ -148,7 +148,11 @@ def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigat
                       "role": name_from(p["role"], "role") if p["role"] else None, "job": p["job"] or None}
         except ArnError as exc:
             raise KitError(str(exc)) from None
-        kwargs["account_id"] = p["account_id"] or None
+        from glue_iam_kit.sources.sandbox import arn_overrides
+
+        implied = arn_overrides(p["user"], p["role"])  # the role's path and the account its ARN names are kept
+        kwargs["account_id"] = p["account_id"] or implied["account_id"]
+        kwargs["role_path"] = implied["role_path"]
         kwargs.update({k: v for k, v in (p["scenario_params"] or {}).items() if v})
     t = open_target(p["target"], scenario=p["scenario"], profile=p["profile"] or None, region=p["region"] or None,
                     snapshot_path=p["snapshot_path"] or None, endpoint_url=p["endpoint_url"] or None, **kwargs)

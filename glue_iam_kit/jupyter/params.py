@@ -32,16 +32,27 @@ class Param:
 
 
 def read_error_text(path: str | None) -> str:
-    """The error text from a file (``-``: standard input); a clear error when it cannot be read."""
+    """The error text from a file (``-``: standard input); a clear error when it cannot be read or is empty.
+
+    An empty file is refused rather than read as "no error text": the sandbox would then quote its scenario's own
+    error as the user's."""
     if not path:
         return ""
     try:
         if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
     except OSError as exc:
         raise KitError(f"cannot read the error text file {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise KitError(f"the error text file {path!r} is not UTF-8 text") from None
+    if not text.strip():
+        where = "standard input" if path == "-" else f"the error text file {path!r}"
+        raise KitError(f"{where} is empty: paste the error into it, or leave out --error-text (on the sandbox the "
+                       "scenario's own error is then investigated)")
+    return text
 
 
 INVESTIGATION: tuple[Param, ...] = (

@@ -127,4 +127,6 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
     if parameters.get("snapshot_path"):  # a local path says whose machine and which account
         identifiers["paths"] = [parameters["snapshot_path"], os.path.basename(parameters["snapshot_path"])]
     paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers, report))
-    return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths}
+    # The steps (not anonymised) stay in this process: train prints the grade from them.
+    return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths,
+            "steps": raw["results"]["steps"]}
