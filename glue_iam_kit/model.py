@@ -66,6 +66,12 @@ class Finding:
     summary: str
     evidence: Any = None  # pandas.DataFrame | None
     details: dict[str, Any] = field(default_factory=dict)
+    reproduce: list[str] = field(default_factory=list)  # the AWS CLI commands that reproduce the evidence
+
+    @property
+    def frame(self) -> Any:
+        """The evidence (a DataFrame, or None): the name the Python API uses."""
+        return self.evidence
 
     def shown_evidence(self) -> Any:
         """The evidence without whole policy documents (kept in ``evidence`` for the notebook, too wide to show)."""
@@ -81,7 +87,8 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "key": self.key, "title": self.title, "status": self.status,
-                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details}
+                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details,
+                "reproduce": list(self.reproduce)}
 
     def _repr_html_(self) -> str:
         from glue_iam_kit.reports.finding import render_finding_html

@@ -15,6 +15,7 @@ from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.identifiers import collect_identifiers
 from glue_iam_kit.diagnosis.layers import Layer, layer_details
+from glue_iam_kit.diagnosis.reproduce import reproduce_step
 from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, VERDICTS, Finding, Findings, could_not_check, rule_for
@@ -60,6 +61,7 @@ class Investigation:
         except Exception as exc:  # an unexpected failure must not lose the other steps' results
             finding = Finding(step.number, key, title, COULD_NOT_CHECK,
                               could_not_check(f"unexpected {type(exc).__name__}: {exc}"))
+        finding.reproduce = reproduce_step(self, finding)
         self.findings = [f for f in self.findings if f.key != key] + [finding]
         return finding
 
@@ -109,8 +111,8 @@ class Investigation:
 
     def finish(self) -> Any:
         """Close the target and show the call tally; the shown tally carries the results to the kit's runner (the
-        reports are made from them, see :class:`glue_iam_kit.jupyter.run.Handover`)."""
-        from glue_iam_kit.jupyter.run import Handover
+        reports are made from them, see :class:`glue_iam_kit.diagnosis.handover.Handover`)."""
+        from glue_iam_kit.diagnosis.handover import Handover
 
         if self.finding("verdict") is None:
             self.step("verdict")
@@ -127,38 +129,14 @@ def read_event(target: Any, event_id: str) -> DeniedEvent:
     return find_event(target.cloudtrail_events(timedelta(days=90)), event_id)
 
 
-def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigation:
-    """Open the target and start an investigation (what the notebook's first cell calls).
-
-    *parameters* are the investigation's parameters (:data:`glue_iam_kit.jupyter.params.INVESTIGATION`):
-    unknown names are refused, missing ones take their defaults.
-    """
-    from glue_iam_kit.jupyter.params import investigation_parameters
-    from glue_iam_kit.sources.base import open_target
-
-    p = investigation_parameters({"target": target, **parameters})
-    kwargs: dict[str, Any] = {}
-    if p["target"] == "sandbox":
-        # In the sandbox the names also build the scenario (a name, or the name in an ARN).
-        from glue_iam_kit.engine.arns import name_from
-        from glue_iam_kit.errors import ArnError
-
-        try:
-            kwargs = {"user": name_from(p["user"], "user") if p["user"] else None,
-                      "role": name_from(p["role"], "role") if p["role"] else None, "job": p["job"] or None}
-        except ArnError as exc:
-            raise KitError(str(exc)) from None
-        kwargs["account_id"] = p["account_id"] or None
-        kwargs.update({k: v for k, v in (p["scenario_params"] or {}).items() if v})
-    t = open_target(p["target"], scenario=p["scenario"], profile=p["profile"] or None, region=p["region"] or None,
-                    snapshot_path=p["snapshot_path"] or None, endpoint_url=p["endpoint_url"] or None, **kwargs)
-    try:
-        event = read_event(t, p["event_id"]) if p["event_id"] else None
-        inv = Investigation(t, user=p["user"] or (event.principal if event else ""), job=p["job"], role=p["role"],
-                            service=p["service"], error_text=p["error_text"] or (event.error_message if event else ""),
-                            profile=p["profile"], entry_point=p["entry_point"], resource=p["resource"], event=event)
-        inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
-    except Exception:
-        t.close()
-        raise
+def start_investigation(target: Any, *, user: str = "", job: str = "", role: str = "", service: str = GLUE_SERVICE,
+                        error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
+                        event_id: str = "") -> Investigation:
+    """An investigation on an open *target* (the caller closes it): the CloudTrail event *event_id*, when given,
+    supplies the principal, the error text and the real request context. An unknown principal is refused now."""
+    event = read_event(target, event_id) if event_id else None
+    inv = Investigation(target, user=user or (event.principal if event else ""), job=job, role=role,
+                        service=service, error_text=error_text or (event.error_message if event else ""),
+                        profile=profile, entry_point=entry_point, resource=resource, event=event)
+    inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
     return inv
