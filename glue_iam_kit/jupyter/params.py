@@ -102,10 +102,18 @@ EXPLORER: tuple[Param, ...] = (
     Param("snapshot_path", "", "snapshot: the file written by `glue-iam-kit snapshot`"),
 )
 
+PYTHON_API: tuple[Param, ...] = (
+    Param("scenario", "seed-incident", "the sandbox scenario to explore (see `glue-iam-kit scenarios`)"),
+    Param("user", "alice", "the principal asking (a name, or a user or role ARN)"),
+    Param("role", "etl-runtime", "the Glue job's runtime role"),
+    Param("job", "nightly", "the Glue job"),
+)
+
 # Which notebook declares which parameters.
 NOTEBOOK_PARAMETERS = {"01_investigate_passrole.ipynb": INVESTIGATION, "02_explore.ipynb": EXPLORER,
                        "03_training.ipynb": TRAINING, "04_account_matrix.ipynb": ACCOUNT_MATRIX,
-                       "05_organization.ipynb": ORGANIZATION}
+                       "05_organization.ipynb": ORGANIZATION,
+                       "06_python_api.ipynb": PYTHON_API}
 
 
 def complete(declared: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:
