@@ -6,9 +6,14 @@ API (:func:`connect`, :func:`open_investigation`) is loaded on first use.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 __version__ = "0.1.0"
+
+# A library logs, the application decides where to: unexpected failures a step survives are logged with their
+# traceback under "glue_iam_kit" (configure logging to see them; GLUE_IAM_KIT_DEBUG=1 raises them instead).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _LAZY = {"connect": "glue_iam_kit.account", "Account": "glue_iam_kit.account",
          "open_investigation": "glue_iam_kit.account"}

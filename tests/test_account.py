@@ -81,12 +81,6 @@ def test_investigate_in_process_and_write_the_reports(acct, tmp_path):
     assert set(paths) == {"investigation.ipynb", "report.html", "report.md", "findings.json"}
 
 
-def test_a_role_session_arn_names_the_scenario_principal(tmp_path):
-    arn = "arn:aws:sts::123456789012:assumed-role/Deployer/ci-run"
-    with glue_iam_kit.connect(sandbox="seed-incident", user=arn) as a:
-        assert a.defaults()["user"] == "dev-user" or a.defaults()["user"]
-
-
 def test_one_target_only():
     with pytest.raises(KitError, match="one target"):
         glue_iam_kit.connect(sandbox="seed-incident", snapshot="x.json")
