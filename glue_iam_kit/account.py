@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+import glue_iam_kit.reports.finding  # noqa: F401 - registers how a Finding shows itself in Jupyter and in text
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 

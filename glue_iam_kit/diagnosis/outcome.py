@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -35,6 +35,26 @@ class Outcome:
     what_if: list[dict[str, Any]] = field(default_factory=list)
     security: list[dict[str, Any]] = field(default_factory=list)
     verification: dict[str, Any] = field(default_factory=dict)
+
+
+class InvestigationView(Protocol):
+    """What a step reads of the investigation running it (the runner, :mod:`glue_iam_kit.diagnosis.investigation`,
+    provides it; the steps never import the runner): the evidence, the outcomes of other steps (computed when
+    skipped), and, for training and the verdict, what was found so far."""
+
+    evidence: Any
+    prediction: dict[str, str]
+    findings: list[Any]
+
+    def outcome(self, key: str) -> Outcome: ...
+
+    def title_of(self, key: str) -> str: ...
+
+    @property
+    def verdicts(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def layers(self) -> list[Any]: ...
 
 
 def make_verdict(name: str, **details: Any) -> dict[str, Any]:

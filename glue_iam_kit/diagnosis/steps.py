@@ -12,7 +12,7 @@ so a step run twice or out of order gives the clean run's result. A step that fa
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from glue_iam_kit.diagnosis import fix as fixes
 from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
+from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 from glue_iam_kit.diagnosis.outcome import Outcome, Step, make_verdict
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
 from glue_iam_kit.diagnosis.trust import evaluate_trust
@@ -29,16 +30,6 @@ from glue_iam_kit.errors import NotFoundError
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
 from glue_iam_kit.sources.base import POLICY_WRITER, can
-
-
-class Investigation(Protocol):
-    """What a step reads: the evidence, and the outcomes of the steps before it (computed when skipped)."""
-
-    evidence: Any
-
-    def outcome(self, key: str) -> Outcome: ...
-
-    def title_of(self, key: str) -> str: ...
 
 
 def _layers(inv: Investigation, key: str) -> list[Any]:

@@ -1,4 +1,4 @@
-"""One finding as HTML (the notebook's display) and as text (its repr)."""
+"""One finding as HTML (the notebook's display) and as text (its repr), registered with the model on import."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
+from glue_iam_kit.model import COULD_NOT_CHECK, FINDING_RENDERERS, INFO, OK, PROBLEM
 from glue_iam_kit.reports.markdown import FORM_TITLES
 
 if TYPE_CHECKING:
@@ -75,3 +75,7 @@ def render_finding_text(finding: Finding) -> str:
     if finding.reproduce:
         text += "\nReproduce by hand:\n" + "\n".join(finding.reproduce)
     return text
+
+
+# A Finding shows itself through these (the model holds data and imports no renderer).
+FINDING_RENDERERS.update(html=render_finding_html, text=render_finding_text)
