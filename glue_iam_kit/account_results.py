@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 
 
@@ -40,44 +40,34 @@ class Simulation:
 
 def simulate_principal(account: Any, principal: str, action: str, resource: str, service: str | None, mfa: str,
                        source_ip: str | None, context: dict[str, Any] | None) -> Simulation:
-    """The decision of :meth:`Account.simulate`, by the local evaluator over the principal's policies, its
-    boundary and the SCPs (the investigation's own request context, :func:`glue_iam_kit.principals.context.
-    request_context`)."""
+    """The decision of :meth:`Account.simulate`: the investigation's and the explorer's own simulation
+    (:meth:`~glue_iam_kit.diagnosis.evidence.Evidence.simulate`: the principal's policies, its boundary, the SCPs,
+    the passed role's tags; AWS's simulator decides where the target has one) in the investigation's request
+    context (:func:`~glue_iam_kit.principals.context.request_context`)."""
+    from glue_iam_kit.diagnosis.evidence import Evidence
     from glue_iam_kit.diagnosis.reproduce import render_simulate_command
     from glue_iam_kit.engine.context import context_from_mapping, context_value
-    from glue_iam_kit.engine.evaluator import Request, evaluate_request
     from glue_iam_kit.engine.explain import render_trace_text
     from glue_iam_kit.frames import render_trace_frame
-    from glue_iam_kit.principals import gather_scps
-    from glue_iam_kit.principals.base import tag_map
-    from glue_iam_kit.principals.context import request_context, role_values
+    from glue_iam_kit.principals.context import request_context
 
-    pp = account.principal(principal)
-    passrole = action.lower() == PASSROLE.lower()
     if not resource:
         raise KitError("simulate needs the resource: the role ARN (or name) for iam:PassRole, else the ARN")
+    passrole = action.lower() == PASSROLE.lower()
+    ev = Evidence(account.target, user=principal, role=resource if passrole else "", service=service or GLUE_SERVICE,
+                  profile=account.profile)
     extra = list(context_from_mapping(context or {}))
     if source_ip:
         extra.append(context_value("aws:SourceIp", source_ip, "ip"))
-    ctx = request_context(pp, (service or GLUE_SERVICE) if passrole else (service or ""), mfa, extra)
-    notes: list[str] = []
-    if passrole:
-        if not resource.startswith("arn:"):
-            resource = f"arn:aws:iam::{pp.account}:role/{resource}"
-        try:
-            ctx = ctx.with_values(*role_values(tag_map(account.target.get_role(resource.rsplit("/", 1)[-1]))))
-        except KitError as exc:
-            notes.append(f"the role's tags could not be read ({exc}): iam:ResourceTag/* absent")
-    try:
-        scps = gather_scps(account.target)
-    except CouldNotCheck as exc:
-        scps, _ = [], notes.append(f"SCPs could not be read ({exc}); evaluated without them")
-    decision = evaluate_request(pp.policy_set(scps), Request(action, resource, pp.arn, ctx))
-    trace = render_trace_frame(decision)
+    ctx = request_context(ev.principal, ev.service if passrole else (service or ""), mfa, extra)
+    layer = ev.simulate(ctx, role_arn=ev.role_arn_or_guess() if passrole else resource, action=action)
+    trace = render_trace_frame(layer.decision)
     frame = trace[trace["deciding"] | trace["nearest_rank"].notna()].reset_index(drop=True)
-    command = render_simulate_command(pp.arn, action, resource, ctx, profile=account.profile)
-    return Simulation(decision.decision, frame, trace, render_trace_text(decision), ctx.as_entries(), [command],
-                      notes + list(pp.problems))
+    command = render_simulate_command(ev.principal.arn, action, layer.decision.resource, layer.context,
+                                      profile=account.profile)
+    notes = [n for n in (ev.scp_note, layer.aws_note, *ev.principal.problems) if n]
+    return Simulation(layer.final, frame, trace, render_trace_text(layer.decision), layer.context.as_entries(),
+                      [command], notes)
 
 
 class InvestigationResult:
