@@ -20,6 +20,10 @@ import glue_iam_kit.reports.finding  # noqa: F401 - registers how a Finding show
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 
+class NotAvailableYet(KitError, NotImplementedError):
+    """A method of the API whose command has not landed yet (a KitError: one clear line, no traceback)."""
+
+
 # The columns of who_can_pass / passable_roles (the matrix's own, plus the names a person reads).
 PASS_COLUMNS = ["principal", "principal_arn", "role", "role_arn", "decision", "blocked_by", "statements"]
 
@@ -229,7 +233,8 @@ class Account:
 
     def escalation(self) -> pd.DataFrame:
         """The routes by which a principal runs code as a role (the ``escalation`` command): not built yet."""
-        raise KitError("escalation() is not available yet: it arrives with the `glue-iam-kit escalation` command")
+        raise NotAvailableYet("escalation() is not available yet: it arrives with the `glue-iam-kit escalation` "
+                              "command")
 
     # -- the whole procedure ------------------------------------------------------------------------------
     def investigate(self, user: str = "", job: str = "", role: str = "", error_text: str = "", event_id: str = "",
@@ -247,4 +252,4 @@ class Account:
         return InvestigationResult(inv, {"profile": self.profile, "snapshot_path": self.snapshot})
 
 
-__all__ = ["PASS_COLUMNS", "Account", "connect", "mfa_mode", "open_investigation"]
+__all__ = ["PASS_COLUMNS", "Account", "NotAvailableYet", "connect", "mfa_mode", "open_investigation"]

@@ -59,8 +59,9 @@ def test_who_can_pass_lists_the_user_as_not_allowed(acct):
 
 
 def test_escalation_says_it_is_not_there_yet(acct):
-    with pytest.raises(KitError, match="not available yet"):
+    with pytest.raises(KitError, match="not available yet") as raised:
         acct.escalation()
+    assert isinstance(raised.value, NotImplementedError)
 
 
 def test_investigate_in_process_and_write_the_reports(acct, tmp_path):

@@ -89,3 +89,29 @@ def test_values_without_a_shorthand_become_json_and_quote_safely():
     entries = words[words.index("--context-entries") + 1]
     assert entries.startswith("[") and "data, platform" in entries
     assert words[-2:] == ["--profile", "p q"]
+
+
+@pytest.mark.parametrize("scenario,event_id", [("seed-incident", "0f6c1a7e-0000-4000-8000-0000000000c1"),
+                                               ("source-ip", "5a1b2c3d-0000-4000-8000-0000000000ff")])
+def test_an_events_investigation_reproduces_the_lookup_and_its_real_context(scenario, event_id):
+    commands = _commands(scenario, event_id=event_id)
+    assert commands["failure"] == [f"aws cloudtrail lookup-events --lookup-attributes "
+                                   f"AttributeKey=EventId,AttributeValue={event_id} --region "
+                                   f"{shlex.split(commands['failure'][0])[-1]}"]
+    for cmds in commands.values():
+        for command in cmds:
+            check_command(command)
+    if scenario == "source-ip":  # the event's source IP is in the simulated context, as AWS would see it
+        assert "ContextKeyName=aws:SourceIp" in commands["simulate"][-1]
+
+
+def test_resource_policy_reads_are_aws_cli_commands():
+    from glue_iam_kit.diagnosis.reproduce import render_command
+
+    for command in (render_command("kms", "get-key-policy", [("--key-id", "1234abcd"), ("--policy-name", "default")],
+                                   region="eu-west-1"),
+                    render_command("s3api", "get-bucket-policy", [("--bucket", "b")], profile="p"),
+                    render_command("organizations", "list-policies-for-target",
+                                   [("--target-id", "111122223333"), ("--filter", "SERVICE_CONTROL_POLICY")]),
+                    render_command("sso-admin", "list-instances", region="eu-west-1")):
+        check_command(command)
