@@ -20,6 +20,7 @@ import glue_iam_kit.reports.finding  # noqa: F401 - registers how a Finding show
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 
+
 class NotAvailableYet(KitError, NotImplementedError):
     """A method of the API whose command has not landed yet (a KitError: one clear line, no traceback)."""
 
