@@ -117,7 +117,11 @@ class Account:
         self.target.close()
 
     def __repr__(self) -> str:
-        return f"<Account {self.target.kind} {self.target.caller_identity()['Account']}>"
+        try:
+            who = self.target.caller_identity()["Account"]
+        except KitError as exc:  # a repr never fails: say why the account is unknown
+            who = f"(account unknown: {exc})"
+        return f"<Account {self.target.kind} {who}>"
 
     def defaults(self) -> dict[str, str]:
         """What a sandbox scenario investigates when nothing is named (user, role, job, error_text)."""
