@@ -98,7 +98,7 @@ def test_a_role_arn_with_a_path_is_kept_on_the_sandbox(capsys):
 
 
 def test_the_investigation_keeps_the_roles_path_to_the_fix():
-    from glue_iam_kit.diagnosis.investigation import open_investigation
+    from glue_iam_kit.account import open_investigation
 
     inv = open_investigation("sandbox", role=PATH_ROLE)
     try:

@@ -16,7 +16,7 @@ from glue_iam_kit.model import VERDICTS
 
 def training_steps(scenario: str, verdict: str = "", policy: str = "") -> dict:
     """What the training notebook hands over, computed in process."""
-    from glue_iam_kit.diagnosis.investigation import open_investigation
+    from glue_iam_kit.account import open_investigation
     from glue_iam_kit.diagnosis.steps import TRAINING_ORDER
 
     inv = open_investigation("sandbox", scenario=scenario)

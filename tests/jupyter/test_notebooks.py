@@ -215,6 +215,20 @@ def test_organization_notebook_runs(tmp_path, source):
         assert "210987654321" in html and "not snapshotted" in html and "account is suspended" in html
 
 
+def test_python_api_notebook_runs(tmp_path):
+    from glue_iam_kit.jupyter.run import execute_notebook
+
+    out = tmp_path / "api.ipynb"
+    execute_notebook("06_python_api.ipynb", str(out), {"user": "ana", "role": "etl-rt-9"}, progress=False,
+                     cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any(o.get("output_type") == "error" for o in shown)
+    text = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in shown)
+    assert "explicitDeny" in text and "implicitDeny" in text and "simulate-principal-policy" in text
+    assert "aws iam put-group-policy" in text  # the fix's CLI form
+
+
 def test_the_investigation_form_of_the_reports(tmp_path):
     assert main(["investigate", "--sandbox", "seed-incident", "--report", "investigation", "--out", str(tmp_path),
                  "-q"]) == 0

@@ -139,3 +139,30 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None) -> An
     from glue_iam_kit.sources.sandbox.target import start_sandbox
 
     return start_sandbox(render_scenario(scenario, **overrides))
+
+
+def sandbox_names(user: str | None = None, role: str | None = None,
+                  account_id: str | None = None) -> dict[str, str | None]:
+    """What a user and a role given by name or ARN build the scenario with: ``user`` and ``role`` (a bare name as
+    is, an ARN of that kind its name; any other principal ARN — a role session, a federated user — None, the
+    scenario's own), the role's IAM path and the account (*account_id*, else the one the ARNs name); see
+    :func:`arn_overrides`. The one rule the CLI, :func:`glue_iam_kit.connect` and the investigation share; a
+    malformed ARN is a KitError."""
+    from glue_iam_kit.engine.arns import name_from, parse_arn
+
+    out: dict[str, str | None] = {}
+    for kind, value in (("user", user), ("role", role)):
+        if value and value.startswith("arn:"):
+            try:
+                parse_arn(value)
+            except ArnError as exc:
+                raise KitError(str(exc)) from None
+            try:
+                value = name_from(value, kind)
+            except ArnError:
+                value = None
+        out[kind] = value or None
+    implied = arn_overrides(user, role)  # a role ARN's path and the account ARNs name are never dropped
+    out["role_path"] = implied["role_path"]
+    out["account_id"] = account_id or implied["account_id"]
+    return out
