@@ -95,6 +95,8 @@ def _principal_match(p: Principal, not_principal: bool, request: Request) -> tup
     direct = account_hit = False
     if p.anyone:
         direct = True
+    if caller in p.service:  # a service as the caller: a trust policy's {"Service": "glue.amazonaws.com"}
+        direct = True
     for value in p.aws:
         if value == caller:
             direct = True
