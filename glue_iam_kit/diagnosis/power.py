@@ -36,6 +36,7 @@ ADMIN_ACTIONS = (
     ("iam:PutGroupPolicy", "group"), ("iam:AttachGroupPolicy", "group"), ("iam:CreatePolicyVersion", "policy"),
     ("iam:SetDefaultPolicyVersion", "policy"),
 )
+_ADMIN_NAMES = frozenset(a for a, _ in ADMIN_ACTIONS)
 # A name no grant targets on purpose: an Allow that matches it matches every entity of its type.
 _PROBE_NAME = "glue-iam-kit-probe-zZ9"
 # Riskiest first, for samples and reports (the Service Authorization Reference's access levels).
@@ -156,7 +157,8 @@ class Gains:
                     out.append((rank, service, level, f"{cat.actions[i]} on {r}"))
             if limit is not None and len(out) >= limit * 4:
                 break
-        out.sort(key=lambda e: (e[0], e[1] not in ("iam", "sts"), e[1], e[3]))
+        out.sort(key=lambda e: (e[0], e[3].split(" on ", 1)[0] not in _ADMIN_NAMES, e[1] not in ("iam", "sts"), e[1],
+                                e[3]))
         return out
 
     def sample(self, n: int = 3) -> list[str]:

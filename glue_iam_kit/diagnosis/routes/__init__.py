@@ -19,10 +19,11 @@ ROUTES: tuple[Route, ...] = (job.ROUTE, dev_endpoint.ROUTE, dev_endpoint_update.
 ROUTE_NAMES = tuple(r.name for r in ROUTES)
 
 
-def find_routes(reach: Reach, role: RoleTarget, glue: GlueAccount) -> list[tuple[str, tuple[str, ...]]]:
+def find_routes(reach: Reach, role: RoleTarget, glue: GlueAccount,
+                trusted: bool | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """(route name, actions) for every family by which *reach*'s principal runs code as *role*; none when Glue
-    cannot assume the role."""
-    if not service_may_assume(role.trust, role.arn):
+    cannot assume the role (*trusted*: already decided by :func:`service_may_assume`)."""
+    if not (service_may_assume(role.trust, role.arn) if trusted is None else trusted):
         return []
     out = []
     for route in ROUTES:

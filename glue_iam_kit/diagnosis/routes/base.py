@@ -56,11 +56,11 @@ class GlueAccount:
         return [t.get("Name", "") for t in self.triggers
                 if any(a.get("JobName") == job_name for a in t.get("Actions") or [] if isinstance(a, dict))]
 
-    def target(self, role_arn: str, trust: Any) -> RoleTarget:
+    def target(self, role_arn: str, trust: Any, tags: dict[str, str] | None = None) -> RoleTarget:
         """The role and the Glue resources that run as it (a job or endpoint may store a name or an ARN)."""
         name = role_arn.rsplit("/", 1)[-1]
         runs = (role_arn, name)
-        return RoleTarget(role_arn, trust, [j for j in self.jobs if j.get("Role") in runs],
+        return RoleTarget(role_arn, trust, dict(tags or {}), [j for j in self.jobs if j.get("Role") in runs],
                           [e for e in self.dev_endpoints if e.get("RoleArn") in runs])
 
 
@@ -68,15 +68,21 @@ class GlueAccount:
 class RoleTarget:
     arn: str
     trust: Any  # the trust policy document (or None: unknown)
+    tags: dict[str, str] = field(default_factory=dict)  # iam:ResourceTag/* of a PassRole request
     jobs: list[dict[str, Any]] = field(default_factory=list)
     dev_endpoints: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Route:
+    """A route family. One that passes the role needs, besides iam:PassRole, only what does not depend on the
+    role: an account asks it once per principal (with PassRole granted) and crosses that with the PassRole
+    matrix; the others (the role's own endpoints and jobs) are asked role by role."""
+
     name: str  # job, dev-endpoint, dev-endpoint-update, session, script
     summary: str  # one line for --help and reports
     find: Callable[[Reach, RoleTarget, GlueAccount], tuple[str, ...] | None]
+    passes_role: bool = True
 
 
 def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -> bool:

@@ -19,4 +19,4 @@ def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] |
 
 
 ROUTE = Route("dev-endpoint-update", "add an SSH key to an existing development endpoint that runs as the role",
-              find)
+              find, passes_role=False)

@@ -17,4 +17,4 @@ def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] |
     return None
 
 
-ROUTE = Route("script", "overwrite the S3 script of a job that runs as the role", find)
+ROUTE = Route("script", "overwrite the S3 script of a job that runs as the role", find, passes_role=False)
