@@ -21,6 +21,7 @@ from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import Outcome, Step
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
+from glue_iam_kit.diagnosis.review import review_fix
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import NotFoundError
@@ -241,6 +242,8 @@ def implicit_deny(inv: Investigation) -> Outcome:
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
                                 "that", frame, {"nearest_allows": near, "fix": inv.fix})
     inv.fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
+    if ev.is_passrole and inv.fix.get("policy"):  # issue 22: what passing the role gives (advice; no verdict)
+        inv.fix["review"] = review_fix(ev, extra, layer_extra)
     alternatives = fixes.tag_alternatives(ev, d, final.context)
     if alternatives:
         inv.fix["alternatives"] = alternatives
@@ -254,6 +257,9 @@ def implicit_deny(inv: Investigation) -> Outcome:
                f"no {d.blocked_by} policy allows {ev.action} at all")
     where = (inv.fix["where"], inv.fix["principal"])
     summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
+    if (inv.fix.get("review") or {}).get("escalation"):
+        summary += ("; security review: the role gives more than the principal has"
+                    + (" (admin)" if inv.fix["review"]["admin"] else ""))
     return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": inv.fix, "what_if": inv.what_if,
                                              "explanation": render_trace_text(d)})
 

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluate_power
-from glue_iam_kit.diagnosis.routes import ROUTES, GlueAccount, RoleTarget, service_may_assume
+from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.engine.decision import ALLOWED
-from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import atomic_path
 from glue_iam_kit.matrix.compute import MatrixAccount
 from glue_iam_kit.matrix.table import check_output_path, progress_bar
@@ -60,24 +60,6 @@ class EscalationRoute:
         return {"principal": self.principal, "role": self.role, "route": self.route,
                 "actions": ", ".join(self.actions), "admin": self.admin, "gains": self.gains,
                 "gains_sample": "; ".join(self.gains_sample), "mfa": self.mfa}
-
-
-def read_glue_account(target: Any, account: str) -> GlueAccount:
-    """The Glue resources routes look at; each missing kind is simply absent (a bare authorization-details file).
-    Triggers come from a snapshot's optional ``Triggers`` (the ``Triggers`` of ``aws glue get-triggers``)."""
-    glue = GlueAccount(account, getattr(target, "region", None) or "us-east-1")
-    try:
-        glue.jobs = [j for j in target.list_jobs() if isinstance(j, dict)]
-    except CouldNotCheck:
-        pass
-    try:
-        glue.dev_endpoints = target.list_glue_resources("dev-endpoint")
-    except CouldNotCheck:
-        pass
-    data = getattr(target, "data", None)
-    if isinstance(data, dict):
-        glue.triggers = [t for t in data.get("Triggers") or [] if isinstance(t, dict)]
-    return glue
 
 
 def _mentions_mfa(documents: list[Any]) -> bool:

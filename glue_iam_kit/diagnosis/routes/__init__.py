@@ -12,6 +12,7 @@ from glue_iam_kit.diagnosis.routes.base import (
     Reach,
     RoleTarget,
     Route,
+    read_glue_account,
     service_may_assume,
 )
 
@@ -34,4 +35,4 @@ def find_routes(reach: Reach, role: RoleTarget, glue: GlueAccount,
 
 
 __all__ = ["ROUTES", "ROUTE_NAMES", "GlueAccount", "Reach", "RoleTarget", "Route", "find_routes",
-           "service_may_assume"]
+           "read_glue_account", "service_may_assume"]

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.engine.policy import PolicySource, load_document, parse_policy
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.model import GLUE_SERVICE
 
 # A name no grant targets on purpose: a new job, trigger, endpoint or session the principal would create.
@@ -83,6 +83,25 @@ class Route:
     summary: str  # one line for --help and reports
     find: Callable[[Reach, RoleTarget, GlueAccount], tuple[str, ...] | None]
     passes_role: bool = True
+
+
+def read_glue_account(target: Any, account: str) -> GlueAccount:
+    """The Glue resources routes look at; a kind the target cannot list is simply absent (a bare
+    authorization-details file). Triggers come from a snapshot's optional ``Triggers`` (the ``Triggers`` of
+    ``aws glue get-triggers``)."""
+    glue = GlueAccount(account, getattr(target, "region", None) or "us-east-1")
+    try:
+        glue.jobs = [j for j in target.list_jobs() if isinstance(j, dict)]
+    except CouldNotCheck:
+        pass
+    try:
+        glue.dev_endpoints = target.list_glue_resources("dev-endpoint")
+    except (CouldNotCheck, KeyError):
+        pass
+    data = getattr(target, "data", None)
+    if isinstance(data, dict):
+        glue.triggers = [t for t in data.get("Triggers") or [] if isinstance(t, dict)]
+    return glue
 
 
 def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -> bool:
