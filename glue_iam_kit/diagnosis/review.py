@@ -61,6 +61,15 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
     return review
 
 
+def analyse_fix(target: Any, fix: dict[str, Any]) -> dict[str, Any]:
+    """IAM Access Analyzer's ValidatePolicy on the proposed identity-policy grant (a real account only: the
+    target's capability): {"findings": [...], "could_not_check": why} — AWS's own opinion beside the kit's."""
+    try:
+        return {"findings": target.validate_policy(fix["policy"]), "could_not_check": ""}
+    except KitError as exc:
+        return {"findings": [], "could_not_check": str(exc)}
+
+
 def role_trust(target: Any, role_name: str) -> Any:
     """The role's trust policy document (None when it cannot be read)."""
     try:

@@ -21,13 +21,13 @@ from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import Outcome, Step
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
-from glue_iam_kit.diagnosis.review import review_fix
+from glue_iam_kit.diagnosis.review import analyse_fix, review_fix
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import NotFoundError
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
-from glue_iam_kit.sources.base import POLICY_WRITER, can
+from glue_iam_kit.sources.base import POLICY_VALIDATOR, POLICY_WRITER, can
 
 if TYPE_CHECKING:
     from glue_iam_kit.diagnosis.investigation import Investigation
@@ -244,6 +244,8 @@ def implicit_deny(inv: Investigation) -> Outcome:
     inv.fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
     if ev.is_passrole and inv.fix.get("policy"):  # issue 22: what passing the role gives (advice; no verdict)
         inv.fix["review"] = review_fix(ev, extra, layer_extra)
+    if inv.fix.get("policy") and inv.fix["where"] != "key-policy" and can(ev.target, POLICY_VALIDATOR):
+        inv.fix["access_analyzer"] = analyse_fix(ev.target, inv.fix)  # AWS's own check of the grant (read-only)
     alternatives = fixes.tag_alternatives(ev, d, final.context)
     if alternatives:
         inv.fix["alternatives"] = alternatives

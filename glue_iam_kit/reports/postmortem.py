@@ -196,7 +196,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
             out += [f"**Keeps the design:** {alt['why']}", "", "```sh", alt["command"], "```", ""]
         if pm.what_if:
             out += ["What-if, simulated before the change:", "", render_markdown_table(pm.what_if), ""]
-        out += render_review_md(pm.review)
+        out += render_review_md(pm.review, pm.fix)
     else:
         out += [pm.resolution, ""]
     out += [pm.verification, "", "## Action items", ""]

@@ -42,10 +42,28 @@ def review_details(review: dict[str, Any]) -> list[str]:
     return out
 
 
-def render_review_md(review: dict[str, Any]) -> list[str]:
-    """The Resolution's *Security review* subsection, as Markdown lines."""
-    if not review:
+def render_review_md(review: dict[str, Any], fix: dict[str, Any] | None = None) -> list[str]:
+    """The Resolution's *Security review* subsection (and Access Analyzer's findings), as Markdown lines."""
+    analyzer = analyzer_lines(fix or {})
+    if not review and not analyzer:
         return []
-    out = ["### Security review", "", review_headline(review), ""]
-    out += [f"- {line}" for line in review_details(review)]
-    return [*out, ""] if len(out) > 4 else out
+    out = ["### Security review", ""]
+    if review:
+        out += [review_headline(review), ""]
+        out += [f"- {line}" for line in review_details(review)]
+    out += [f"- {line}" for line in analyzer]
+    return [*out, ""] if out[-1] else out
+
+
+def analyzer_lines(fix: dict[str, Any]) -> list[str]:
+    """IAM Access Analyzer's findings on the fix (ValidatePolicy), one line each; [] when it was not asked."""
+    result = (fix or {}).get("access_analyzer")
+    if not result:
+        return []
+    if result.get("could_not_check"):
+        return [f"IAM Access Analyzer (ValidatePolicy): could not check: {result['could_not_check']}"]
+    findings = result.get("findings") or []
+    if not findings:
+        return ["IAM Access Analyzer (ValidatePolicy): no findings on the proposed policy."]
+    return [f"IAM Access Analyzer (ValidatePolicy) {f['finding_type']} {f['issue_code']}: {f['details']}"
+            for f in findings]
