@@ -27,9 +27,11 @@ ACTION_ITEM = ("Security review: the runtime role {role} may do what the princip
                "or route this grant through an approval (a change reviewed by security) before applying it.")
 
 
-def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, Any] | None) -> dict[str, Any]:
-    """The review of the PassRole fix planned for *ev* (*extra* / *layer_extra*: the fix, as plan_fix gives it)."""
-    role_arn = ev.role_arn_or_guess()
+def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, Any] | None,
+               role_arn: str = "") -> dict[str, Any]:
+    """The review of the PassRole fix planned for *ev* (*extra* / *layer_extra*: the fix, as plan_fix gives it;
+    *role_arn*: another role than the investigated one, as the explorer chooses)."""
+    role_arn = role_arn or ev.role_arn_or_guess()
     review: dict[str, Any] = {"role": role_arn, "escalation": False, "admin": False, "admin_reasons": [],
                               "gains_count": 0, "gains": [], "routes": [], "could_not_check": ""}
     try:
