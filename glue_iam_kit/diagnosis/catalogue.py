@@ -54,6 +54,32 @@ class Catalogue:
             self._masks[key] = found
         return found
 
+    def service_mask(self, services: tuple[str, ...]) -> np.ndarray:
+        """The actions of *services* (cached)."""
+        key = "\0services:" + ",".join(services)
+        found = self._masks.get(key)
+        if found is None:
+            found = np.array([a.split(":", 1)[0] in services for a in self.lower], dtype=bool)
+            found.flags.writeable = False
+            self._masks[key] = found
+        return found
+
+    def admin_mask(self) -> np.ndarray:
+        """The IAM writes that let a principal grant itself more (:data:`glue_iam_kit.diagnosis.power
+        .ADMIN_ACTIONS`), cached."""
+        found = self._masks.get("\0admin")
+        if found is None:
+            from glue_iam_kit.diagnosis.power import ADMIN_ACTIONS
+
+            found = np.zeros(len(self.actions), dtype=bool)
+            for action, _ in ADMIN_ACTIONS:
+                i = self.index.get(action.lower())
+                if i is not None:
+                    found[i] = True
+            found.flags.writeable = False
+            self._masks["\0admin"] = found
+        return found
+
     def __len__(self) -> int:
         return len(self.actions)
 

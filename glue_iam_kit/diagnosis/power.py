@@ -55,7 +55,14 @@ def evaluate_actions(ps: PolicySet, arn: str, context: RequestContext, candidate
     actions that the same statements select."""
     cat = catalogue or action_catalogue()
     allowed = np.zeros(len(cat), dtype=bool)
-    rows = np.flatnonzero(candidates)
+    # Identity policies must allow (these sets carry no resource policy): an action no identity Allow selects is
+    # denied without asking.
+    granted = np.zeros(len(cat), dtype=bool)
+    for pol in ps.identity:
+        for st in pol.statements:
+            if st.effect == "Allow":
+                granted |= cat.statement_mask(st)
+    rows = np.flatnonzero(candidates & granted) if ps.resource is None else np.flatnonzero(candidates)
     if rows.size == 0:
         return allowed
     columns = list({id(m): m for m in (cat.statement_mask(st) for st in _statements(ps))}.values())
@@ -114,16 +121,22 @@ def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: st
             if r != "*":
                 power.allowed[r] = power.allowed[r] & ~everywhere
     power.allowed = {r: m for r, m in power.allowed.items() if m.any()}
-    power.admin_reasons = _admin_reasons(ps, arn, context, account, everywhere)
+    selected = np.zeros(len(cat), dtype=bool)
+    for m in candidates.values():
+        selected |= m
+    power.admin_reasons = _admin_reasons(ps, arn, context, account, everywhere, selected, cat)
     return power
 
 
-def _admin_reasons(ps: PolicySet, arn: str, context: RequestContext, account: str,
-                   everywhere: np.ndarray | None) -> tuple[str, ...]:
+def _admin_reasons(ps: PolicySet, arn: str, context: RequestContext, account: str, everywhere: np.ndarray | None,
+                   selected: np.ndarray, cat: Catalogue) -> tuple[str, ...]:
     if everywhere is not None and everywhere.all():
         return ("may do every action on *",)
     out = []
     for action, kind in ADMIN_ACTIONS:
+        i = cat.index.get(action.lower())
+        if i is not None and not selected[i]:
+            continue  # no Allow statement of the role names it
         probe = f"arn:aws:iam::{account}:{kind}/{_PROBE_NAME}"
         if evaluate_request(ps, Request(action, probe, arn, context)).allowed:
             out.append(f"{action} on every {kind}")
@@ -162,8 +175,23 @@ class Gains:
         return out
 
     def sample(self, n: int = 3) -> list[str]:
-        """Up to *n* entries, riskiest access level first."""
-        return [e[3] for e in self._entries(n)[:n]]
+        """Up to *n* entries, riskiest first: by access level, then the IAM writes that make a role admin, then
+        IAM and STS, then the rest in the catalogue's order (without listing them all)."""
+        cat = action_catalogue()
+        out: list[str] = []
+        for level in LEVEL_ORDER:
+            for first in (cat.admin_mask(), cat.service_mask(("iam", "sts")), None):
+                for r, mask in self.masks.items():
+                    hits = mask & cat.level_mask(level)
+                    if first is not None:
+                        hits = hits & first
+                    for i in np.flatnonzero(hits):
+                        entry = f"{cat.actions[i]} on {r}"
+                        if entry not in out:
+                            out.append(entry)
+                        if len(out) >= n:
+                            return out
+        return out
 
     def groups(self, cap: int = GAINS_CAP) -> list[dict[str, Any]]:
         """Grouped by service and access level, each with its count and at most *cap* entries."""

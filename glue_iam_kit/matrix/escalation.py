@@ -30,7 +30,7 @@ from glue_iam_kit.engine.decision import ALLOWED
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import atomic_path
 from glue_iam_kit.matrix.compute import MatrixAccount
-from glue_iam_kit.matrix.table import check_output_path, progress_bar
+from glue_iam_kit.matrix.table import PassRoleMatrix, check_output_path, progress_bar
 from glue_iam_kit.model import DECISIONS, GLUE_SERVICE
 from glue_iam_kit.principals.context import request_context
 
@@ -69,8 +69,12 @@ def _mentions_mfa(documents: list[Any]) -> bool:
 class EscalationAccount:
     """An account's escalation routes, computed once (:meth:`routes`)."""
 
-    def __init__(self, target: Any, account: MatrixAccount | None = None) -> None:
-        self.account = account or MatrixAccount(target)
+    def __init__(self, target: Any, account: MatrixAccount | None = None,
+                 decided: PassRoleMatrix | None = None) -> None:
+        """*account*: the matrix's account, already gathered; *decided*: its Glue matrix, already decided (reused
+        when it is for glue.amazonaws.com with MFA absent)."""
+        self.account = account or (decided.account if decided is not None else MatrixAccount(target))
+        self._decided = {decided.mfa: decided} if decided is not None and decided.service == GLUE_SERVICE else {}
         acct = self.account
         auth = target.authorization_details()
         self.glue = read_glue_account(target, acct.account_id)
@@ -86,6 +90,7 @@ class EscalationAccount:
         self._union: dict[str, np.ndarray] = {}  # per resource: every action some role may do there
         self._allows: dict[tuple[int, str], int] = {}  # (group, resource) -> interned mask id
         self._interned: dict[bytes, int] = {}
+        self._best_context: dict[int, Any] = {}
         self._masks: list[np.ndarray] = []
         self._gains: dict[tuple[int, int], tuple[bool, int, tuple[str, ...]]] = {}
         self._gains_by_masks: dict[tuple[int, tuple[int, ...]], tuple[bool, int, tuple[str, ...]]] = {}
@@ -120,7 +125,9 @@ class EscalationAccount:
         found = self._allows.get(key)
         if found is None:
             rep = self.account.representatives[g]
-            context = request_context(rep, "", "present")  # the principal at its best: with an MFA session
+            context = self._best_context.get(g)
+            if context is None:  # the principal at its best: with an MFA session
+                context = self._best_context[g] = request_context(rep, "", "present")
             mask = evaluate_actions(self.account.policy_set(g), rep.arn, context, self._union[r], r)
             found = self._allows[key] = self._interned.setdefault(mask.tobytes(), len(self._interned))
             if found == len(self._masks):
@@ -143,7 +150,7 @@ class EscalationAccount:
         return found
 
     def _passes(self, mfa: str) -> np.ndarray:
-        matrix = self.account.decide(GLUE_SERVICE, mfa)
+        matrix = self._decided.get(mfa) or self.account.decide(GLUE_SERVICE, mfa)
         return (matrix.decision == DECISIONS.index(ALLOWED)) & self.trusted[np.newaxis, :]
 
     def routes(self, progress: bool = False) -> list[EscalationRoute]:
@@ -155,12 +162,10 @@ class EscalationAccount:
             rg = self._role_group(int(r))
             if rg is not None:
                 self._power(rg)
-        passes = {"absent": self._passes("absent")}
+        absent = self._passes("absent")
         scp_docs = [r.document for level in acct.scps for r in level]
         mfa_groups = {g for g, rep in enumerate(acct.representatives) if _mentions_mfa(
             [r.document for r in rep.records] + ([rep.boundary.document] if rep.boundary else []) + scp_docs)}
-        if mfa_groups:
-            passes["present"] = self._passes("present")
         # Roles whose own endpoints or jobs a route may use without passing the role.
         owned = [int(r) for r in np.flatnonzero(self.trusted) if self.targets[r].dev_endpoints or self.targets[r].jobs]
         members: dict[int, list[int]] = {}
@@ -177,9 +182,11 @@ class EscalationAccount:
                 except KitError:
                     continue
                 found: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
-                for mfa in passes if g in mfa_groups else ("absent",):
-                    self._find(PolicyReach(rep, ps, mfa, passes=lambda _arn: True), passes[mfa][g], owned,
-                               mfa == "present", found)
+                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True), absent[g], owned, False, found)
+                if g in mfa_groups:  # what an MFA session adds (the PassRole row decided for this group only)
+                    present = acct.allowed_row(g, GLUE_SERVICE, "present") & self.trusted
+                    self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True), present, owned, True,
+                               found)
                 for r, routes in found.items():
                     out += self._rows(g, r, routes, members[g])
         out.sort(key=lambda row: (not row.admin, -row.gains, row.principal, row.role, row.route))
@@ -224,7 +231,8 @@ def escalation_frame(routes: list[EscalationRoute]) -> Any:
     """The routes as a DataFrame with :data:`ESCALATION_COLUMNS`."""
     import pandas as pd
 
-    return pd.DataFrame([r.as_row() for r in routes], columns=list(ESCALATION_COLUMNS))
+    rows = [r.as_row() for r in routes]
+    return pd.DataFrame({c: [row[c] for row in rows] for c in ESCALATION_COLUMNS}, columns=list(ESCALATION_COLUMNS))
 
 
 def write_escalation(routes: list[EscalationRoute], path: str | os.PathLike[str]) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from glue_iam_kit.diagnosis.routes.base import RoleTarget
+from glue_iam_kit.engine.context import context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 from glue_iam_kit.principals.base import PrincipalPolicies
@@ -20,7 +21,6 @@ class PolicyReach:
                  passes: Callable[[str], bool] | None = None) -> None:
         self.pp, self.policies, self.mfa = pp, policies, mfa
         self.context = request_context(pp, "", mfa)
-        self.pass_context = request_context(pp, GLUE_SERVICE, mfa)
         self._may: dict[tuple[str, str], bool] = {}
         self._passes = passes  # already decided (the account's PassRole matrix): role ARN -> may pass
 
@@ -35,5 +35,5 @@ class PolicyReach:
     def may_pass(self, role: RoleTarget) -> bool:
         if self._passes is not None:
             return self._passes(role.arn)
-        context = self.pass_context.with_values(*role_values(role.tags)) if role.tags else self.pass_context
+        context = self.context.with_values(context_value("iam:PassedToService", GLUE_SERVICE), *role_values(role.tags))
         return evaluate_request(self.policies, Request(PASSROLE, role.arn, self.pp.arn, context)).allowed
