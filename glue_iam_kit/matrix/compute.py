@@ -290,20 +290,6 @@ class MatrixAccount:
                         out.update(v for v in c.values if "*" not in v and "?" not in v)
         return sorted(out)
 
-    def allowed_row(self, g: int, service: str = GLUE_SERVICE, mfa: str = "absent") -> np.ndarray:
-        """Which roles group *g* may pass (one row of :meth:`decide`'s ``allowed``, for a few groups only: the
-        escalation routes' MFA sessions); none when its policies are not all known."""
-        rep, none = self.representatives[g], np.zeros(len(self.roles), dtype=bool)
-        context = request_context(rep, service, mfa)
-        try:
-            policies, (inverse, first) = self.policy_set(g), self.classes(g, context)
-        except KitError:
-            return none
-        tagged = self._tagged.get(g, False)
-        allowed = np.array([evaluate_request(policies, Request(PASSROLE, self.roles[r], rep.arn, context.with_values(
-            *role_values(self.role_tags[r])) if tagged else context)).allowed for r in first], dtype=bool)
-        return none if rep.problems or not len(first) else allowed[inverse]
-
     def decide(self, service: str = GLUE_SERVICE, mfa: str = "absent", progress: bool = False) -> PassRoleMatrix:
         """The matrix for *service* with MFA *mfa*: one evaluation per (group, role class)."""
         mfa_values(mfa)  # a clear error for an unknown mode

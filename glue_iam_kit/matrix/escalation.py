@@ -27,12 +27,13 @@ from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluat
 from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.engine.decision import ALLOWED
+from glue_iam_kit.engine.evaluator import Request, evaluate_request
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import atomic_path
 from glue_iam_kit.matrix.compute import MatrixAccount
 from glue_iam_kit.matrix.table import PassRoleMatrix, check_output_path, progress_bar
-from glue_iam_kit.model import DECISIONS, GLUE_SERVICE
-from glue_iam_kit.principals.context import request_context
+from glue_iam_kit.model import DECISIONS, GLUE_SERVICE, PASSROLE
+from glue_iam_kit.principals.context import request_context, role_values
 
 ESCALATION_COLUMNS = ("principal", "role", "route", "actions", "admin", "gains", "gains_sample", "mfa")
 SAMPLE = 3
@@ -184,7 +185,7 @@ class EscalationAccount:
                 found: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
                 self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True), absent[g], owned, False, found)
                 if g in mfa_groups:  # what an MFA session adds (the PassRole row decided for this group only)
-                    present = acct.allowed_row(g, GLUE_SERVICE, "present") & self.trusted
+                    present = allowed_row(acct, g, "present") & self.trusted
                     self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True), present, owned, True,
                                found)
                 for r, routes in found.items():
@@ -220,6 +221,23 @@ class EscalationAccount:
         role_arn = acct.roles[r]
         return [EscalationRoute(acct.principal_arns[i], role_arn, name, actions, power.admin, count, sample, mfa)
                 for i in principals if acct.principal_arns[i] != role_arn for name, actions, mfa in found]
+
+
+def allowed_row(acct: MatrixAccount, g: int, mfa: str) -> np.ndarray:
+    """Which roles group *g* may pass to Glue with MFA *mfa*: one row of the matrix's decisions, for the few groups
+    whose policies test MFA (one evaluation per class of roles, as the matrix does); none when its policies are not
+    all known. The role's tags are always in the context (a statement that does not test them ignores them)."""
+    rep, none = acct.representatives[g], np.zeros(len(acct.roles), dtype=bool)
+    context = request_context(rep, GLUE_SERVICE, mfa)
+    try:
+        policies, (inverse, first) = acct.policy_set(g), acct.classes(g, context)
+    except KitError:
+        return none
+    if rep.problems or not len(first):
+        return none
+    allowed = np.array([evaluate_request(policies, Request(PASSROLE, acct.roles[r], rep.arn, context.with_values(
+        *role_values(acct.role_tags[r])))).allowed for r in first], dtype=bool)
+    return allowed[inverse]
 
 
 def compute_escalation(target: Any, progress: bool = False) -> list[EscalationRoute]:
