@@ -16,11 +16,13 @@ from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.power import evaluate_gains, evaluate_power
 from glue_iam_kit.diagnosis.routes import find_routes, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
+from glue_iam_kit.diagnosis.scoped_role import scoped_role_alternative
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.principals import PolicyRecord, gather_principal
 from glue_iam_kit.principals.context import request_context
 
 REVIEW_KEYS = ("escalation", "admin", "gains", "routes")
+GROUPS_CAP = 20  # (service, access level) groups kept in findings.json, riskiest first; gains_groups says how many
 
 ACTION_ITEM = ("Security review: the runtime role {role} may do what the principal may not ({what}). Scope the "
                "runtime role to what the job needs (its own script and temp locations, its catalog resources), "
@@ -46,8 +48,10 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
     except KitError as exc:
         review["could_not_check"] = f"what the role may do: {exc}"
         return review
+    groups = gains.groups()
     review.update(escalation=bool(gains), admin=power.admin, admin_reasons=list(power.admin_reasons),
-                  gains_count=gains.count, gains=gains.groups(), summary=gains.summary())
+                  gains_count=gains.count, gains=groups[:GROUPS_CAP], gains_groups=len(groups),
+                  summary=gains.summary())
     try:
         glue = read_glue_account(ev.target, ev.account)
         target = glue.target(role.arn, role_trust(ev.target, role.name), ev.role_tags(role.arn))
@@ -58,6 +62,11 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
                 if name not in seen:
                     seen.add(name)
                     review["routes"].append({"route": name, "actions": list(actions), "mfa": mfa == "present"})
+        job = next((j for j in target.jobs if j.get("Name") == ev.job), None) if ev.job else None
+        if job is not None and review["escalation"]:  # a narrower alternative: the job's own runtime policy
+            scoped = scoped_role_alternative(job, role.name, ev.account, glue.region, ev.profile)
+            if scoped:
+                review["scoped_role"] = scoped
     except KitError as exc:
         review["could_not_check"] = f"the routes: {exc}"
     return review

@@ -3,7 +3,10 @@ Reads ``fix.review`` of findings.json (already anonymised)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+SHOWN_GROUPS = 6  # service / access-level groups a report lists; the rest is counted
 
 
 def review_headline(review: dict[str, Any]) -> str:
@@ -33,8 +36,13 @@ def review_warning(review: dict[str, Any]) -> str:
 
 def review_details(review: dict[str, Any]) -> list[str]:
     """The gains by service and access level, then the routes (one line each)."""
+    groups = review.get("gains") or []
     out = [f"{g['service']} ({g['access_level']}, {g['count']:,}): " + ", ".join(g["sample"])
-           + (" …" if g["count"] > len(g["sample"]) else "") for g in review.get("gains") or []]
+           + (" …" if g["count"] > len(g["sample"]) else "") for g in groups[:SHOWN_GROUPS]]
+    more = max(review.get("gains_groups", len(groups)), len(groups)) - min(len(groups), SHOWN_GROUPS)
+    if more > 0:
+        out.append(f"… and {more:,} more service and access-level groups ({review.get('gains_count', 0):,} "
+                   "actions in all)")
     out += [f"route {r['route']}: " + ", ".join(r["actions"]) + (" (with an MFA session)" if r.get("mfa") else "")
             for r in review.get("routes") or []]
     if review.get("could_not_check") and review.get("gains_count"):
@@ -52,6 +60,10 @@ def render_review_md(review: dict[str, Any], fix: dict[str, Any] | None = None) 
         out += [review_headline(review), ""]
         out += [f"- {line}" for line in review_details(review)]
     out += [f"- {line}" for line in analyzer]
+    scoped = (review or {}).get("scoped_role")
+    if scoped:
+        out += ["", f"**A narrower alternative:** {scoped['why']}.", "", "```json",
+                json.dumps(scoped["policy"], indent=2), "```", "", "```sh", scoped["command"], "```"]
     return [*out, ""] if out[-1] else out
 
 

@@ -91,3 +91,12 @@ def test_no_escalation_gives_no_warning():
 
     md = render_postmortem_md(inv.results())
     assert "**Warning:**" not in md and "no escalation" in md
+
+
+def test_a_broad_role_gets_a_narrower_alternative():
+    scoped = investigate(LACKS).fix["review"]["scoped_role"]
+    statements = {s["Sid"]: s for s in scoped["policy"]["Statement"]}
+    assert statements["ReadOwnScript"]["Resource"] == "arn:aws:s3:::team-scripts/nightly.py"
+    assert set(statements) == {"ReadOwnScript", "ReadCatalog", "OwnLogs", "GlueMetrics"}  # no --TempDir
+    assert scoped["command"].startswith("aws iam put-role-policy --role-name nightly-etl-runtime ")
+    assert "scoped_role" not in investigate(HAS_ALREADY).fix["review"]  # nothing to narrow
