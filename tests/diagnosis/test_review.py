@@ -8,6 +8,7 @@ import json
 import pytest
 
 from glue_iam_kit.diagnosis.investigation import Investigation
+from glue_iam_kit.diagnosis.review import REVIEW_KEYS
 from glue_iam_kit.reports.bundle import render_outputs
 from glue_iam_kit.sources.snapshot import FORMAT, SnapshotTarget
 from glue_iam_kit.sources.synthetic import GLUE_CONSOLE_PASSROLE
@@ -62,7 +63,7 @@ def test_every_passrole_fix_gets_a_review(role, escalation, admin):
     inv = investigate(role)
     assert [v["verdict"] for v in inv.verdicts] == ["no-allow"]  # the verdicts do not change
     review = inv.fix["review"]
-    assert set(review) >= {"escalation", "admin", "gains", "routes"}
+    assert set(review) >= set(REVIEW_KEYS) == {"escalation", "admin", "gains", "routes"}
     assert (review["escalation"], review["admin"]) == (escalation, admin)
     assert (review["gains_count"] > 0) == escalation
     # AWSGlueConsoleFullAccess gives glue:*: with the fix, every PassRole route is open.
