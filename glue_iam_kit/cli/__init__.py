@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every scenario: the answer key")
     p.add_argument("--verdict", help="your predicted verdict, e.g. explicit-deny")
     p.add_argument("--policy", help="the policy you think decides, e.g. RequireMFA")
+    p.add_argument("--escalation", choices=["yes", "no"], help="will the fix's security review find escalation "
+                                                               "(the role may do what the principal may not)?")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
