@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from glue_iam_kit.diagnosis.review import review_action_item
 from glue_iam_kit.model import Findings
+from glue_iam_kit.reports.review import render_review_md, review_warning
 
 SECTIONS = ("Summary", "Impact and detection", "Timeline", "Root cause", "Resolution", "Action items", "Lessons",
             "Appendix: the investigation, step by step")
@@ -33,6 +35,7 @@ class Postmortem:
     lesson: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     security: list[dict[str, Any]] = field(default_factory=list)
+    review: dict[str, Any] = field(default_factory=dict)  # fix.review: what passing the role gives (issue 22)
 
 
 def _principal(f: Findings) -> str:
@@ -146,6 +149,9 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     actions = [a for v in names for a in _ACTIONS.get(v if passrole or v != "no-allow" else "no-allow-action", [])]
     if f.security:
         actions.append("Narrow the over-broad PassRole grants listed under the security findings.")
+    review = (fix or {}).get("review") or {}
+    if review_action_item(review):  # issue 22: scope the runtime role, or route the grant through approval
+        actions.append(review_action_item(review))
     verification = (f"Applied, read back ({'identical' if f.verification.get('read_back_matches') else 'DIFFERENT'}"
                     f"), re-simulated: {f.verification.get('before')} → {f.verification.get('after')}." if applied
                     else "Not applied by the kit: after applying it, read the policy back and simulate again before "
@@ -160,7 +166,7 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
         timeline=timeline, causes=causes, fix=fix,
         resolution=(fix.get("note") or "") if fix else ((f.fix or {}).get("action") or "None needed."),
         what_if=f.what_if, verification=verification, action_items=list(dict.fromkeys(actions)), lesson=f.rule,
-        steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security)
+        steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security, review=review)
 
 
 def render_postmortem_md(results: dict[str, Any]) -> str:
@@ -176,6 +182,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
 
     pm = build_postmortem(results)
     out = [f"# {pm.title}", "", f"**Verdict:** {', '.join(f'`{v}`' for v in pm.verdicts)}", "",
+           *([f"> **Warning:** {review_warning(pm.review)}", ""] if review_warning(pm.review) else []),
            "## Summary", "", pm.summary, "",
            "## Impact and detection", "", "The error, as quoted:", "", "```text",
            pm.error_text.strip() or "(no error text was given)", "```", "", f"_{pm.detection}_", "",
@@ -194,6 +201,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
             out += [f"**Keeps the design:** {alt['why']}", "", "```sh", alt["command"], "```", ""]
         if pm.what_if:
             out += ["What-if, simulated before the change:", "", render_markdown_table(pm.what_if), ""]
+        out += render_review_md(pm.review, pm.fix)
     else:
         out += [pm.resolution, ""]
     out += [pm.verification, "", "## Action items", ""]
