@@ -73,11 +73,12 @@ def test_a_key_policy_that_does_not_delegate_decides_and_gets_the_fix(snapshot):
     assert (layer.decision, layer.blocked_by) == ("implicitDeny", "resource")
     fix = inv.fix
     assert (fix["where"], fix["principal"]) == ("key-policy", KEY)
-    assert fix["policy"]["Statement"][0]["Principal"] == {"AWS": ROLE_ARN}  # the role, never its session
+    assert fix["statement"][0]["Principal"] == {"AWS": ROLE_ARN}  # the role, never its session
     cli = fix["forms"]["cli"]
     assert cli.startswith(f"aws kms put-key-policy --key-id {KEY} --policy-name default --policy '")
     merged = json.loads(cli.split("--policy '", 1)[1].rstrip("'"))
     assert [s.get("Sid") for s in merged["Statement"]] == ["Admins", "AllowKmsDecrypt"]  # the old policy kept
+    assert merged == fix["policy"]  # fix.policy is what the command puts
     assert [w["as_expected"] for w in inv.what_if] == [True, True]
     assert refusal(fix).startswith("not applied: the kit does not change a key-policy; apply it by hand")
 
