@@ -1,7 +1,8 @@
 """``glue-iam-kit``: a thin CLI that only turns arguments into library calls.
 
 Imports are lazy (per command) so that ``simulate`` and ``--help`` start fast. Errors the kit understands
-are printed as one line (``glue-iam-kit: error: ...``) with exit status 1; usage errors exit 2.
+are printed as one line (``glue-iam-kit: error: ...``) with exit status 1; usage errors exit 2; a report refused
+because an identifier survived anonymisation exits 3 (the executed notebook is written all the same).
 """
 
 
@@ -23,6 +24,18 @@ from glue_iam_kit.cli.commands import (
 )
 from glue_iam_kit.cli.options import EPILOG, add_subject_args, add_target_args
 from glue_iam_kit.cli.org import add_org_parser
+from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
+
+EXIT_STATUSES = f"""
+exit status:
+  0  a verdict was reached, whatever it is
+  1  the investigation could not run (an unknown user, a missing snapshot, a bad profile): one line says why
+  2  usage error
+  {EXIT_IDENTIFIER_SURVIVED}  the last anonymisation check refused the reports: a real identifier survived in one of
+     them. investigation.ipynb (executed, NOT anonymised: for you only) is written to --out all the same, report.html,
+     report.md and findings.json are not; the message names the file, the section and the kind of identifier
+     (never its value). Share nothing from that run; report the file, section and kind as a glue-iam-kit bug.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,9 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run notebooks/01_investigate_passrole.ipynb with papermill on a target and write into --out: "
                     "investigation.ipynb (executed, not anonymised: for the investigator only), report.html and "
                     "report.md (anonymised incident write-ups) and findings.json (anonymised, machine-readable). "
-                    "Exit 0 when a verdict was reached, whatever it is; 1 when the investigation could not run. "
                     "Read-only unless --apply-fix.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_args(p)
     add_subject_args(p)
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
@@ -95,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="practise on a sandbox scenario: predict, then see the investigation and your grade",
         description="Run notebooks/03_training.ipynb with papermill on a sandbox scenario. With --verdict (and "
                     "--policy) the prediction is graded; with --all every scenario is run into OUT/<scenario>/ — "
-                    "the answer key, as anonymised reports.")
+                    "the answer key, as anonymised reports.",
+        epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", help="the scenario (see `glue-iam-kit scenarios`)")
     p.add_argument("--all", action="store_true", help="every scenario: the answer key")
     p.add_argument("--verdict", help="your predicted verdict, e.g. explicit-deny")
@@ -173,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from glue_iam_kit.errors import KitError
+    from glue_iam_kit.errors import IdentifierSurvived, KitError
 
     try:
         return args.func(args)
+    except IdentifierSurvived as exc:
+        print(f"glue-iam-kit: error: {exc}", file=sys.stderr)
+        return EXIT_IDENTIFIER_SURVIVED
     except KitError as exc:
         print(f"glue-iam-kit: error: {exc}", file=sys.stderr)
         return 1

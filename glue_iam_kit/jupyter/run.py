@@ -16,7 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.errors import IdentifierSurvived, KitError
+from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
 # A wheel install puts them under <prefix>/share (pyproject's data-files).
@@ -126,5 +127,13 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
         identifiers["profile"] = parameters["profile"]
     if parameters.get("snapshot_path"):  # a local path says whose machine and which account
         identifiers["paths"] = [parameters["snapshot_path"], os.path.basename(parameters["snapshot_path"])]
-    paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers, report))
+    try:
+        files = render_outputs(notebook_text, raw["results"], identifiers, report)
+    except IdentifierSurvived as exc:
+        # The investigator's own file is not anonymised: it is never the one refused, and nobody is stranded.
+        kept = Path(out_dir) / OUTPUT_FILES[0].name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(kept, notebook_text)
+        raise IdentifierSurvived(exc.file, exc.where, notebook=str(kept)) from None
+    paths = write_outputs(out_dir, files)
     return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths}
