@@ -92,7 +92,33 @@ def anonymise_results(results: dict[str, Any], identifiers: dict[str, Any]
     identifiers = without_kit_names(identifiers, results.get("fix"))
     anonymiser = Anonymiser(identifiers)
     fix = anonymise_fix(results.get("fix"), anonymiser)
-    return with_fix(anonymiser.anonymise_object(with_fix(results, None)), fix), anonymiser, identifiers
+    rest = _replace_whole(with_fix(results, None), _unscannable_arns(results, anonymiser))
+    return with_fix(anonymiser.anonymise_object(rest), fix), anonymiser, identifiers
+
+
+def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[str, str]:
+    """The resource ARNs no text scan reads whole (an S3 key with a space or a quote), by their anonymised form."""
+    fix = results.get("fix") or {}
+    arns = [(results.get("error") or {}).get("resource") or ""]
+    for st in fix.get("statement") or []:
+        arns += st["Resource"] if isinstance(st.get("Resource"), list) else [st.get("Resource")]
+    return {a: anonymiser.anonymise_arn(a) for a in arns if isinstance(a, str) and a.startswith("arn:")
+            and re.search(r"[\s\"'`<>\\,;)\]}]", a)}
+
+
+def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
+    """*node* with each key of *whole* replaced by its value in every string, before any text is scanned."""
+    if not whole:
+        return node
+    if isinstance(node, str):
+        for real, anonymous in sorted(whole.items(), key=lambda kv: -len(kv[0])):
+            node = node.replace(real, anonymous)
+        return node
+    if isinstance(node, list):
+        return [_replace_whole(v, whole) for v in node]
+    if isinstance(node, dict):
+        return {k: _replace_whole(v, whole) for k, v in node.items()}
+    return node
 
 
 def render_outputs(notebook_text: str, results: dict[str, Any], identifiers: dict[str, Any],

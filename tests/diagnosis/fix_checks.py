@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import textwrap
 from typing import Any
@@ -75,9 +76,13 @@ def cfn_document(fix: dict[str, Any]) -> dict[str, Any]:
     return next(props[k] for k in ("PolicyDocument", "InlinePolicy", "KeyPolicy") if k in props)
 
 
+_PLACEHOLDER = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
+
+
 def assert_cfn_lints(fix: dict[str, Any]) -> None:
+    """No cfn-lint error, except a pattern a placeholder cannot match (an anonymised ARN's ``<account-id>``)."""
     errors = [m for m in lint(cfn_template(fix), config=ManualArgs(regions=["us-east-1"]))
-              if m.rule.id.startswith("E")]
+              if m.rule.id.startswith("E") and not _PLACEHOLDER.search(m.message)]
     assert not errors, [str(m) for m in errors]
 
 
