@@ -120,3 +120,20 @@ def test_the_fix_is_anonymised_by_type():
     assert fix["principal"] == "<group-1>" and grant["Resource"] == "arn:aws:iam::<account-id>:role/<role-1>"
     assert fix["statement"] == [grant]
     assert_forms_put_the_policy(fix)  # rendered from the anonymised values: still valid, still the same document
+
+
+# Other kinds of fix (a boundary, a permission set, a stack-managed role): the scenario's name slot, each word.
+OTHER_FIXES = [("boundary-without-passrole", "deployer"), ("identity-center", "permission_set"),
+               ("cloudformation-managed-role", "stack")]
+
+
+@pytest.mark.parametrize("scenario,slot", OTHER_FIXES, ids=[s for s, _ in OTHER_FIXES])
+def test_other_kinds_of_fix_keep_the_neutral_fix(scenario, slot):
+    def blocks(name: str) -> dict[str, list[str]]:
+        files = _outputs({}, scenario, scenario_params={slot: name})
+        assert_forms_put_the_policy(json.loads(files["findings.json"])["fix"])
+        return fix_blocks(files)
+
+    neutral = blocks("n-neutral")
+    for word in ("Statement", "Resource", "data", "Policy", "test", "Properties"):
+        assert blocks(word) == neutral, word
