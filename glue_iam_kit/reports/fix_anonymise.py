@@ -26,6 +26,10 @@ _PRINCIPAL_LABELS = {"user": "user", "group": "group", "role": "role", "permissi
 # Sids AWS writes itself (the default key policy of a KMS key): AWS's vocabulary, kept.
 _AWS_SIDS = {"Enable IAM User Permissions", "Allow access for Key Administrators", "Allow use of the key",
              "Allow attachment of persistent resources"}
+# Values AWS defines for its condition keys (aws:PrincipalType, S3 encryption and ACLs, ...): AWS's words.
+_AWS_VALUES = {"Account", "User", "FederatedUser", "AssumedRole", "Anonymous", "AWS_ACCOUNT", "aws:kms",
+               "aws:kms:dsse", "AES256", "private", "public-read", "bucket-owner-full-control",
+               "bucket-owner-read", "authenticated-read", "STANDARD", "GLACIER"}
 _REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
 _TIME = re.compile(r"\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?")
 _VARIABLE = re.compile(r"(?:\$\{[\w:/.-]+\}|[*?])+")
@@ -64,9 +68,9 @@ def anonymise_condition_value(value: Any, a: Anonymiser) -> Any:
     wildcards) stays; an ARN, account or address by its placeholder; anything else is the customer's."""
     if not isinstance(value, str):
         return value
-    if (value.lower() in ("true", "false") or value.endswith(".amazonaws.com") or _REGION.fullmatch(value)
-            or _TIME.fullmatch(value) or _VARIABLE.fullmatch(value) or (value.isdigit() and len(value) < 12)
-            or is_aws_owned(value)):
+    if (value.lower() in ("true", "false") or value in _AWS_VALUES or value.endswith(".amazonaws.com")
+            or _REGION.fullmatch(value) or _TIME.fullmatch(value) or _VARIABLE.fullmatch(value)
+            or (value.isdigit() and len(value) < 12) or is_aws_owned(value)):
         return value
     if value.startswith("arn:"):
         return a.anonymise_arn(value)

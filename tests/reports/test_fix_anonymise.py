@@ -100,7 +100,9 @@ def test_the_fix_is_anonymised_by_type():
                  "Resource": "arn:aws:s3:::corp-data/raw data/carol.csv",
                  "Condition": {"StringEquals": {"aws:PrincipalTag/owner": "carol.white",
                                                 "aws:SourceVpce": "vpce-1a2b", "aws:RequestedRegion": "eu-west-1",
-                                                "aws:SourceAccount": "444455556666"},
+                                                "aws:SourceAccount": "444455556666",
+                                                "aws:PrincipalOrgID": "o-corp12345",
+                                                "aws:PrincipalType": "AssumedRole"},
                                "Bool": {"aws:SecureTransport": "true"}}},
                 {"Sid": "AllowX", "Effect": "Allow", "Action": "iam:PassRole",
                  "Resource": "arn:aws:iam::111122223333:role/Resource",
@@ -111,10 +113,11 @@ def test_the_fix_is_anonymised_by_type():
     fix = anonymise_fix(real, a)
     text = json.dumps(fix)
     for secret in ("carol", "corp-data", "raw data", "vpce-1a2b", "444455556666", "111122223333", "prod-admin",
-                   "CarolsGrant", "role/Resource"):
+                   "CarolsGrant", "role/Resource", "o-corp12345"):
         assert secret not in text, secret
     first, grant = fix["policy"]["Statement"]
     assert first["Condition"]["StringEquals"]["aws:RequestedRegion"] == "eu-west-1"  # AWS's vocabulary stays
+    assert first["Condition"]["StringEquals"]["aws:PrincipalType"] == "AssumedRole"
     assert first["Condition"]["Bool"] == {"aws:SecureTransport": "true"}
     assert grant["Sid"] == "AllowX" and fix["policy_name"] == "AllowX"  # the kit's own name stays
     assert fix["principal"] == "<group-1>" and grant["Resource"] == "arn:aws:iam::<account-id>:role/<role-1>"
