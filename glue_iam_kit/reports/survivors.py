@@ -14,7 +14,7 @@ _KINDS = {**{k: f"{v.replace('-', ' ')} name" for k, v in NUMBERED.items()}, "ac
           "accounts": "account id", "user": "user name", "role": "role name", "job": "job name",
           "profile": "profile name", "investigator": "investigator's name", "paths": "file path",
           "sessions": "session name", "app_ids": "application id", "kms_keys": "KMS key id"}
-_HEADING = re.compile(r"^#{1,4} (.+)$|<h[1-4][^>]*>(.*?)</h[1-4]>", re.MULTILINE | re.DOTALL)
+_HEADING = re.compile(r"^#{1,4} ([^\n]+)$|<h[1-4][^>]*>(.*?)</h[1-4]>", re.MULTILINE | re.DOTALL)
 
 
 def identifier_kind(value: str, identifiers: dict[str, Any]) -> str:
@@ -48,6 +48,10 @@ def _json_path(node: Any, value: str, path: str = "") -> str:
     return ""
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeio" else "a"
+
+
 def locate_survivors(text: str, kind: str, survivors: list[str], identifiers: dict[str, Any]) -> list[str]:
     """One line per survivor: ``section '…': a group name`` (json: the path of the value)."""
     out = []
@@ -55,10 +59,10 @@ def locate_survivors(text: str, kind: str, survivors: list[str], identifiers: di
         what = identifier_kind(value, identifiers)
         if kind == "json":
             where = _json_path(json.loads(text), value) or "a value"
-            out.append(f"at {where}: a {what}")
+            out.append(f"at {where}: {_article(what)} {what}")
             continue
         position = text.find(value)
         if position < 0:
             position = html.unescape(text).find(value)
-        out.append(f"section {_section(text, max(position, 0))!r}: a {what}")
+        out.append(f"section {_section(text, max(position, 0))!r}: {_article(what)} {what}")
     return sorted(set(out))
