@@ -66,7 +66,9 @@ def test_the_run_writes_the_notebook_when_the_reports_are_refused(monkeypatch, t
         {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
          "data": {run_module.RESULTS_MEDIA_TYPE: json.dumps(handover)}}], "execution_count": 1}]}
 
-    def execute(name, output, *args, **kwargs):
+    def execute(name, output, *args, while_running=None, **kwargs):
+        if while_running is not None:
+            while_running()
         with open(output, "w", encoding="utf-8") as fh:
             json.dump(executed, fh)
 
