@@ -19,7 +19,7 @@ from typing import Any
 from glue_iam_kit.errors import IdentifierSurvived, KitError
 from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
-from glue_iam_kit.reports.fix_anonymise import anonymise_fix, fix_code_blocks, without_kit_names
+from glue_iam_kit.reports.fix_anonymise import anonymise_fix, fix_code_blocks, fix_survivors, without_kit_names
 from glue_iam_kit.reports.survivors import locate_survivors
 
 REPORT_FORMS = ("postmortem", "investigation")
@@ -50,16 +50,6 @@ def _unshield(text: str, marks: dict[str, str]) -> str:
     for mark, shown in marks.items():
         text = text.replace(mark, shown)
     return text
-
-
-def _without_code(fix: Any) -> Any:
-    """The anonymised fix's data as the survivor check reads it: its values, not the code rendered from them."""
-    if not isinstance(fix, dict):
-        return fix
-    out = {k: v for k, v in fix.items() if k not in ("forms", "command")}
-    if fix.get("alternatives"):
-        out["alternatives"] = [{k: v for k, v in alt.items() if k != "command"} for alt in fix["alternatives"]]
-    return out
 
 
 def _anonymised_notebook_page(notebook_text: str, anonymiser: Anonymiser, real: list[str],
@@ -121,6 +111,28 @@ def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
     return node
 
 
+def survivors_in_files(files: dict[str, str], identifiers: dict[str, Any]) -> dict[str, list[str]]:
+    """The identifiers still standing in each anonymised file of *files* (as written): prose and data as text,
+    the fix by type. The fix's code is rendered from anonymised values: ``role/`` in an ARN or ``policy =`` in
+    Terraform are the forms' words, whatever a principal is called."""
+    import markupsafe
+
+    data = json.loads(files["findings.json"])
+    fix = data.get("fix")
+    blocks = fix_code_blocks(fix)
+    found = {}
+    for out in OUTPUT_FILES:
+        if not out.anonymised:
+            continue
+        if out.kind == "json":
+            text = json.dumps(with_fix(data, None))
+        else:
+            text = _shield(files[out.name], blocks, markupsafe.escape if out.kind == "html" else str)[0]
+        found[out.name] = find_survivors(text, identifiers, out.kind) + (
+            fix_survivors(fix, identifiers) if out.kind == "json" else [])
+    return found
+
+
 def render_outputs(notebook_text: str, results: dict[str, Any], identifiers: dict[str, Any],
                    report: str = "postmortem") -> dict[str, str]:
     """Every output file's text, anonymised where it must be; raises :class:`IdentifierSurvived` when an
@@ -150,9 +162,11 @@ def render_outputs(notebook_text: str, results: dict[str, Any], identifiers: dic
         text = render_report_md(anonymous)
     text, text_marks = _shield(text, blocks)
     shielded = {"report.html": page, "report.md": anonymiser.anonymise_text(text),
-                "findings.json": json.dumps(with_fix(anonymous, _without_code(fix)), indent=1, default=str) + "\n"}
+                "findings.json": json.dumps(with_fix(anonymous, None), indent=1, default=str) + "\n"}
     for out in OUTPUT_FILES:
         survivors = find_survivors(shielded[out.name], identifiers, out.kind) if out.anonymised else []
+        if out.name == "findings.json" and not survivors and fix_survivors(fix, identifiers):  # the fix, by type
+            survivors, shielded[out.name] = fix_survivors(fix, identifiers), json.dumps({"fix": fix}, default=str)
         if survivors:
             # Never name them here: this message may itself end up in a ticket.
             raise IdentifierSurvived(out.name, locate_survivors(shielded[out.name], out.kind, survivors, identifiers))

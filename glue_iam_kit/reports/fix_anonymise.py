@@ -165,6 +165,30 @@ def _alternative(alt: dict[str, Any], a: Anonymiser) -> dict[str, Any]:
     return out
 
 
+def _blank_resource_type(node: Any) -> Any:
+    """*node* with each ARN's resource type (``role/``, ``key/``: AWS's word) blanked, the code fields dropped."""
+    if isinstance(node, str):
+        parts = node.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and parts[2] != "s3":
+            return ":".join(parts[:5]) + ":" + re.sub(r"^[\w-]+(?=[/:])", " ", parts[5])
+        return node
+    if isinstance(node, list):
+        return [_blank_resource_type(v) for v in node]
+    if isinstance(node, dict):
+        return {k: _blank_resource_type(v) for k, v in node.items() if k not in ("forms", "command")}
+    return node
+
+
+def fix_survivors(fix: dict[str, Any] | None, identifiers: dict[str, Any]) -> list[str]:
+    """Real identifiers left in the anonymised fix's values (read by type: an ARN's resource type is AWS's word,
+    a role named ``role`` is not found in ``role/<role-1>``); its code is rendered from these values."""
+    import json
+
+    from glue_iam_kit.reports.anonymise import find_survivors
+
+    return find_survivors(json.dumps(_blank_resource_type(fix)), identifiers, "json") if fix else []
+
+
 def fix_code_blocks(fix: dict[str, Any] | None) -> list[str]:
     """The code a reader copies from a fix (the policy as the reports print it, each form, each alternative's
     command), in a fixed order: the pieces no text pass may touch."""
