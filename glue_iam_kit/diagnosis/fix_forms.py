@@ -46,10 +46,16 @@ def _tf_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()).strip("_") or "fix"
 
 
+def _template_escape(m: re.Match[str]) -> str:
+    return "$${" if m.group(0) == "${" and m.group(1) is not None else m.group(0)[0] + "\\u007b"
+
+
 def hcl_string(value: Any) -> str:
-    """*value* as an HCL string literal: JSON escapes, and template sequences escaped (``$${``, ``%%{``)."""
-    return json.dumps(str(value) if not isinstance(value, str) else value,
-                      ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
+    """*value* as an HCL string literal: JSON escapes, template sequences escaped — a policy variable
+    ``${aws:username}`` as Terraform writes it (``$${aws:username}``), any other ``${`` or ``%{`` with its brace
+    as ``\\u007b`` (every HCL parser reads that; not every one reads ``%%{`` or an unclosed ``$${``)."""
+    text = json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)
+    return re.sub(r"[$%]\{(?=([^}\\\"]*\}))?", _template_escape, text)
 
 
 def _hcl_list(values: Any) -> str:

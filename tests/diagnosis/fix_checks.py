@@ -90,7 +90,7 @@ def _hcl_value(node: Any) -> Any:
     """python-hcl2's tree as plain values: string literals unquoted, Terraform's $${ escape undone."""
     if isinstance(node, str):
         if len(node) >= 2 and node[0] == node[-1] == '"':
-            return json.loads(node).replace("$${", "${").replace("%%{", "%{")
+            return json.loads(node.replace("$${", "${"))  # Terraform's escape; \u007b is JSON's too
         return node
     if isinstance(node, list):
         return [_hcl_value(v) for v in node]

@@ -69,3 +69,28 @@ def test_every_value_is_quoted_for_the_shell():
     ((_, _, options),) = cli_calls(render_fix(fix)["command"])
     assert options["--group-name"] == "ops; rm -rf ~" and options["--profile"] == "a b"
     assert json.loads(str(options["--policy-document"])) == fix["policy"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.diagnosis.fix_checks import cfn_document, normalised, terraform_document  # noqa: E402
+
+_TEXT = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(where=st.sampled_from(["user", "group", "role", "permission-set", "boundary", "key-policy"]),
+       principal=_TEXT, key=_TEXT, value=_TEXT, sid=st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True))
+def test_any_value_reads_back_from_every_form(where, principal, key, value, sid):
+    statement = {"Sid": sid, "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b/{key}",
+                 "Condition": {"StringEquals": {"aws:PrincipalTag/team": value}}}
+    if where == "key-policy":
+        statement["Principal"] = {"AWS": f"arn:aws:iam::111122223333:role/{principal}"}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    fix = render_fix({"where": where, "principal": principal, "policy_name": "AllowS3GetObject", "policy": policy,
+                      "statement": [statement], "policy_arn": f"arn:aws:iam::111122223333:policy/{principal}",
+                      "profile": value})
+    assert cli_document(fix["command"]) == policy
+    assert cfn_document(fix) == policy
+    assert normalised(terraform_document(fix["forms"]["terraform"])) == normalised(policy)
