@@ -170,8 +170,10 @@ class Anonymiser:
         """One whole ARN (an S3 key may hold spaces or quotes): its account, then its resource piece by piece,
         a known name by its placeholder wherever it stands (a role named ``policy`` too)."""
         parts = arn.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn" or _PROTECTED.fullmatch(arn):
-            return arn if len(parts) >= 6 else self.anonymise_text(arn)
+        if _PROTECTED.fullmatch(arn):
+            return arn
+        if len(parts) < 6 or parts[0] != "arn":
+            return self.anonymise_text(arn)
         if _ACCOUNT.fullmatch(parts[4]):
             parts[4] = self.anonymise_value(parts[4], "account")
         pieces = re.split(r"([/:])", parts[5])
