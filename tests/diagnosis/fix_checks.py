@@ -79,10 +79,16 @@ def cfn_document(fix: dict[str, Any]) -> dict[str, Any]:
 _PLACEHOLDER = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 
 
+def _lintable(text: str) -> str:
+    """An anonymised form as a real one would read: an account placeholder as twelve digits, any other as a
+    plain name (cfn-lint checks ARN and Sid patterns a ``<placeholder>`` cannot match)."""
+    return _PLACEHOLDER.sub(lambda m: "123456789012" if m.group(0).startswith("<account") else "Placeholder1", text)
+
+
 def assert_cfn_lints(fix: dict[str, Any]) -> None:
-    """No cfn-lint error, except a pattern a placeholder cannot match (an anonymised ARN's ``<account-id>``)."""
-    errors = [m for m in lint(cfn_template(fix), config=ManualArgs(regions=["us-east-1"]))
-              if m.rule.id.startswith("E") and not _PLACEHOLDER.search(m.message)]
+    """No cfn-lint error (an anonymised form is linted with its placeholders as plain values)."""
+    errors = [m for m in lint(_lintable(cfn_template(fix)), config=ManualArgs(regions=["us-east-1"]))
+              if m.rule.id.startswith("E")]
     assert not errors, [str(m) for m in errors]
 
 

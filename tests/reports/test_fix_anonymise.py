@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from glue_iam_kit.diagnosis.fix import render_fix
 from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.reports.anonymise import Anonymiser
 from glue_iam_kit.reports.bundle import render_outputs
@@ -140,3 +141,28 @@ def test_other_kinds_of_fix_keep_the_neutral_fix(scenario, slot):
     neutral = blocks("n-neutral")
     for word in ("Statement", "Resource", "data", "Policy", "test", "Properties"):
         assert blocks(word) == neutral, word
+
+
+def test_a_key_policy_fix_hides_the_existing_key_policy():
+    key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    existing = [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                 "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+                {"Sid": "AllowCarolWhiteAdmin", "Effect": "Allow",
+                 "Principal": {"AWS": ["arn:aws:iam::111122223333:user/carol", "444455556666"]},
+                 "Action": "kms:*", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:SourceVpce": "vpce-0abc"}}}]
+    grant = {"Sid": "AllowKmsDecrypt", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/etl"},
+             "Action": "kms:Decrypt", "Resource": "*"}
+    real = render_fix({"where": "key-policy", "principal_type": "key-policy", "principal": key,
+                       "policy_name": "AllowKmsDecrypt", "statement": [grant],
+                       "policy": {"Version": "2012-10-17", "Statement": [*existing, grant]}})
+    a = Anonymiser({"account": "111122223333", "users": ["carol"], "roles": ["etl"],
+                    "kms_keys": ["1234abcd-12ab-34cd-56ef-1234567890ab"]})
+    fix = anonymise_fix(real, a)
+    text = json.dumps(fix)
+    for secret in ("111122223333", "444455556666", "carol", "Carol", "o-a1b2c3d4e5", "vpce-0abc", "1234abcd", "etl"):
+        assert secret not in text, secret
+    assert [st["Sid"] for st in fix["policy"]["Statement"]] == ["Enable IAM User Permissions", "<sid-1>",
+                                                                "AllowKmsDecrypt"]
+    assert fix["principal"] == "arn:aws:kms:eu-west-1:<account-id>:key/<kms-key-1>"
+    assert_forms_put_the_policy(fix)
