@@ -23,6 +23,9 @@ from glue_iam_kit.reports.anonymise import Anonymiser, is_aws_owned
 # The placeholder kind of the principal, by where the fix goes (a key policy's principal is the key's ARN).
 _PRINCIPAL_LABELS = {"user": "user", "group": "group", "role": "role", "permission-set": "permission-set",
                      "boundary": "policy"}
+# The fix record's fields read by type below (the others are prose, anonymised as text).
+_TYPED = {"where", "principal_type", "principal", "policy_name", "policy", "statement", "profile", "policy_arn",
+          "sso", "boundary_of", "alternatives"}
 # Sids AWS writes itself (the default key policy of a KMS key): AWS's vocabulary, kept.
 _AWS_SIDS = {"Enable IAM User Permissions", "Allow access for Key Administrators", "Allow use of the key",
              "Allow attachment of persistent resources"}
@@ -127,7 +130,8 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
     if not fix or not fix.get("policy"):
         return a.anonymise_object(fix) if fix else fix
     kit = kit_names(fix)
-    out = dict(fix)
+    # Prose (note, managed_by, refused) and any field this module does not know yet: as text, never as it is.
+    out = {k: v if k in _TYPED else a.anonymise_object(v) for k, v in fix.items() if k not in ("forms", "command")}
     where, name = fix["where"], fix.get("policy_name") or ""
     out["principal"] = (a.anonymise_arn(fix["principal"]) if where == "key-policy" else
                         fix["principal"] if where == "boundary" and fix.get("boundary_of") else
@@ -135,9 +139,8 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
     out["policy_name"] = name if name in kit else a.anonymise_value(name, "policy")
     out["policy"] = anonymise_document(fix["policy"], a, kit)
     out["statement"] = [anonymise_statement(st, a, kit) for st in fix.get("statement") or []]
-    for key, label in (("profile", "profile"),):
-        if fix.get(key):
-            out[key] = a.anonymise_value(fix[key], label)
+    if fix.get("profile"):
+        out["profile"] = a.anonymise_value(fix["profile"], "profile")
     if fix.get("policy_arn"):
         out["policy_arn"] = a.anonymise_arn(fix["policy_arn"])
     if fix.get("sso"):
@@ -146,12 +149,9 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
     if fix.get("boundary_of"):
         kind = fix["boundary_of"]["kind"]
         out["boundary_of"] = {"kind": kind, "name": a.anonymise_value(fix["boundary_of"]["name"], kind)}
-    for key in ("note", "managed_by", "refused"):  # prose
-        if fix.get(key):
-            out[key] = a.anonymise_text(fix[key])
     if fix.get("alternatives"):
         out["alternatives"] = [_alternative(alt, a) for alt in fix["alternatives"]]
-    return render_fix({k: v for k, v in out.items() if k not in ("forms", "command")})
+    return render_fix(out)
 
 
 def _alternative(alt: dict[str, Any], a: Anonymiser) -> dict[str, Any]:
