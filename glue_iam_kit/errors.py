@@ -41,3 +41,22 @@ class CouldNotCheck(KitError):
 
 class MutatingCallBlocked(KitError):
     """A mutating AWS call attempted while the target is read-only (the default)."""
+
+
+class IdentifierSurvived(KitError):
+    """The last check found a real identifier in an anonymised file: nothing anonymised is written (the CLI exits
+    with :data:`EXIT_IDENTIFIER_SURVIVED`). *where* says in which section and what kind of identifier, never its
+    value (this message may end up in a ticket); *notebook* is where the un-anonymised notebook was written."""
+
+    def __init__(self, file: str, where: list[str], notebook: str = "") -> None:
+        self.file, self.where, self.notebook = file, where, notebook
+        found = "; ".join(where) or "an identifier"
+        kept = (f"; the executed notebook (not anonymised: for you only, never to share) is {notebook}" if notebook
+                else "")
+        super().__init__(
+            f"refusing to write {file}: {len(where) or 1} identifier(s) survived anonymisation ({found}). None of "
+            f"the anonymised files were written{kept}. Share nothing from this run; report the file, section and "
+            "kind above (never the value) as a glue-iam-kit bug, and read the investigation in the notebook")
+
+
+EXIT_IDENTIFIER_SURVIVED = 3  # the CLI's exit status when IdentifierSurvived: distinct from 1 (could not run)

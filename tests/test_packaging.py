@@ -37,7 +37,7 @@ def _conda_deps() -> tuple[set[str], list[str], list[str]]:
         if section == "channels":
             channels.append(item)
         elif section == "dependencies":
-            if item.startswith("python"):
+            if re.split(r"[=<>!~ ]", item, maxsplit=1)[0] == "python":  # not python-hcl2
                 pythons.append(item)
             else:
                 deps |= _names([item])

@@ -1,7 +1,8 @@
 """``glue-iam-kit``: a thin CLI that only turns arguments into library calls.
 
 Imports are lazy (per command) so that ``simulate`` and ``--help`` start fast. Errors the kit understands
-are printed as one line (``glue-iam-kit: error: ...``) with exit status 1; usage errors exit 2.
+are printed as one line (``glue-iam-kit: error: ...``) with exit status 1; usage errors exit 2; a report refused
+because an identifier survived anonymisation exits 3 (the executed notebook is written all the same).
 """
 
 
@@ -21,9 +22,10 @@ from glue_iam_kit.cli.commands import (
     cmd_snapshot,
 )
 from glue_iam_kit.cli.escalation import add_escalation_parser
-from glue_iam_kit.cli.options import EPILOG, add_subject_args, add_target_args
+from glue_iam_kit.cli.options import EPILOG, EXIT_STATUSES, add_subject_args, add_target_args
 from glue_iam_kit.cli.org import add_org_parser
 from glue_iam_kit.cli.train import add_train_parser
+from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,9 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run notebooks/01_investigate_passrole.ipynb with papermill on a target and write into --out: "
                     "investigation.ipynb (executed, not anonymised: for the investigator only), report.html and "
                     "report.md (anonymised incident write-ups) and findings.json (anonymised, machine-readable). "
-                    "Exit 0 when a verdict was reached, whatever it is; 1 when the investigation could not run. "
                     "Read-only unless --apply-fix.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_args(p)
     add_subject_args(p)
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
@@ -164,10 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from glue_iam_kit.errors import KitError
+    from glue_iam_kit.errors import IdentifierSurvived, KitError
 
     try:
         return args.func(args)
+    except IdentifierSurvived as exc:
+        print(f"glue-iam-kit: error: {exc}", file=sys.stderr)
+        return EXIT_IDENTIFIER_SURVIVED
     except KitError as exc:
         print(f"glue-iam-kit: error: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 EPILOG = """\
@@ -17,6 +18,18 @@ targets (pick one; the sandbox is the default):
   --snapshot FILE             offline, from `glue-iam-kit snapshot --out FILE` or
                               `aws iam get-account-authorization-details` output
 """
+
+EXIT_STATUSES = f"""
+exit status:
+  0  a verdict was reached, whatever it is
+  1  the investigation could not run (an unknown user, a missing snapshot, a bad profile): one line says why
+  2  usage error
+  {EXIT_IDENTIFIER_SURVIVED}  the last anonymisation check refused the reports: a real identifier survived in one of
+     them. investigation.ipynb (executed, NOT anonymised: for you only) is written to --out all the same, report.html,
+     report.md and findings.json are not; the message names the file, the section and the kind of identifier
+     (never its value). Share nothing from that run; report the file, section and kind as a glue-iam-kit bug.
+"""
+
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from glue_iam_kit.cli.options import EXIT_STATUSES
 from glue_iam_kit.model import VERDICTS
 
 # The steps that are not part of the procedure a trainee reads back.
@@ -42,7 +43,8 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
                     "(--verdict) and the deciding policy (--policy) before you look: the terminal shows the grade "
                     "first (right or wrong per answer, what was missed, where to look in report.md), then the "
                     "answer. --all runs every scenario into OUT/<scenario>/: the answer key. The folders default to "
-                    "the user's data folder, outside any repository: investigation.ipynb in them is not anonymised.")
+                    "the user's data folder, outside any repository: investigation.ipynb in them is not anonymised.",
+        epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--scenario", help="the scenario (see `glue-iam-kit scenarios`)")
     which.add_argument("--all", action="store_true", help="every scenario: the answer key (no grade)")

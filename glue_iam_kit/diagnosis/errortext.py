@@ -20,10 +20,11 @@ from typing import Any
 from glue_iam_kit.errors import KitError
 
 _ARN_TEXT = r"arn:[^\s\"'<>`]+"
+_S3_ARN_TEXT = r"arn:[\w-]+:s3:::.*?(?=\s+(?:because|with)\s|$)"  # an object key may hold spaces
 _MESSAGE = re.compile(
     r"User:\s*(?P<principal>" + _ARN_TEXT + r")\s+is\s+not\s+authorized\s+to\s+perform:\s*"
     r"(?P<action>[\w-]+:[\w*?-]+)"
-    r"(?:\s+on\s+resource:\s*[\"']?(?P<resource>" + _ARN_TEXT + r"|\S+)[\"']?)?"
+    r"(?:\s+on\s+resource:\s*[\"']?(?P<resource>" + _S3_ARN_TEXT + "|" + _ARN_TEXT + r"|\S+)[\"']?)?"
     r"(?:\s+(?:because|with)\s+(?P<cause>.*))?",
     re.IGNORECASE | re.DOTALL,
 )
@@ -47,6 +48,10 @@ _POLICY_TYPES = [  # (phrase, policy type) — longest first where they overlap
     ("vpc endpoint policy", "vpc-endpoint"),
     ("role trust policy", "trust"),
 ]
+# An S3 object key may hold spaces, quotes, "$" or any character: its ARN runs to the end of its line, or to the
+# cause (" because ...", " with an explicit deny ...") or a tool's trailer, whichever comes first.
+_S3_RESOURCE = re.compile(r"on\s+resource:\s*(?P<quote>[\"']?)(?P<arn>arn:[\w-]+:s3:::[^\n]*)", re.IGNORECASE)
+_S3_END = re.compile(r"\s+(?:because\s|with\s+an\s+explicit\s+deny)", re.IGNORECASE)
 _POLICY_ARN = re.compile(r":\s*(arn:[^\s]+)\s*$")
 
 
@@ -142,6 +147,17 @@ def _message_from_json(text: str) -> str | None:
     return found[0] if found else None
 
 
+def _s3_resource(text: str) -> str:
+    """The S3 ARN of the message, whole (spaces and all), from the text as it was given (not re-spaced)."""
+    m = _S3_RESOURCE.search(text)
+    if m is None:
+        return ""
+    arn = _TRAILERS.split(_S3_END.split(m.group("arn"), maxsplit=1)[0], maxsplit=1)[0].rstrip()
+    if m.group("quote") and arn.endswith(m.group("quote")):
+        arn = arn[:-1]
+    return arn.rstrip(".,;") if arn.endswith((".", ",", ";")) and not _S3_END.search(m.group("arn")) else arn
+
+
 def parse_error_text(text: str) -> AccessDenied:
     """Parse *text*; raise :class:`ErrorTextError` with a clear message when it is not an AccessDenied message."""
     if not isinstance(text, str) or not text.strip():
@@ -174,6 +190,8 @@ def parse_error_text(text: str) -> AccessDenied:
     kind = "explicit" if "explicit deny" in low else ("implicit" if low.startswith("no ") else "unknown")
     policy_type = next((t for phrase, t in _POLICY_TYPES if phrase in low), "unknown")
     resource = (m.group("resource") or "").rstrip(_ARN_END)
+    if re.match(r"arn:[\w-]+:s3:::", resource):
+        resource = _s3_resource(from_json or text) or resource
     return AccessDenied(
         principal=principal, action=m.group("action"), resource=resource, account=parts[4], kind=kind,
         policy_type=policy_type, policy_arn=policy_arn, operation=_operation(flat[: start.start()]), text=text,

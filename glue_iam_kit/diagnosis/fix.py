@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
-from glue_iam_kit.diagnosis.fix_forms import render_forms
+from glue_iam_kit.diagnosis.fix_forms import render_forms, render_tag_command
 from glue_iam_kit.diagnosis.layers import Layer
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, Decision
@@ -57,6 +57,26 @@ def proposed_fix_record(name: str, doc: dict[str, Any]) -> PolicyRecord:
     return PolicyRecord(PolicySource(name + " (proposed)", "proposed"), doc)
 
 
+def fix_record(where: str, principal: str, name: str, statement: dict[str, Any], ev: Evidence,
+               base: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """The fix as data: ``policy`` is the whole document the command and every form put (*base* with the
+    grant's statements added, where the call replaces a whole document), ``statement`` the statements added.
+    Its forms are rendered from it (:func:`render_fix`), here with the real values, in the reports with the
+    anonymised ones."""
+    fix: dict[str, Any] = {"where": where, "principal_type": where, "principal": principal, "policy_name": name,
+                           "policy": merge_statements(base, statement),
+                           "statement": as_list(statement["Statement"]), **extra}
+    if ev.profile:
+        fix["profile"] = ev.profile
+    return fix
+
+
+def render_fix(fix: dict[str, Any]) -> dict[str, Any]:
+    """*fix* with its forms (and ``command``, the CLI form) rendered from its own values."""
+    forms = render_forms(fix) if not fix.get("refused") else {"cli": "", "cloudformation": "", "terraform": ""}
+    return {**fix, "forms": forms, "command": forms["cli"]}
+
+
 def _key_policy_fix(ev: Evidence, name: str) -> tuple[dict[str, Any], list[PolicyRecord], dict[str, Any], str]:
     """A KMS key policy that neither grants the principal nor delegates to its account: only the key policy can
     grant (AWS KMS Developer Guide, "Key policies in AWS KMS"), so the statement goes there, naming the role
@@ -66,22 +86,35 @@ def _key_policy_fix(ev: Evidence, name: str) -> tuple[dict[str, Any], list[Polic
     doc = {"Version": "2012-10-17", "Statement": [{"Sid": name, "Effect": "Allow",
                                                    "Principal": {"AWS": ev.principal.arn}, "Action": ev.action,
                                                    "Resource": "*"}]}
-    merged = merge_statements(policy.document if policy else None, doc)
-    forms = render_forms("key-policy", ref.arn, name, merged, ev.profile)
-    fix = {"where": "key-policy", "principal_type": "key-policy", "principal": ref.arn, "policy_name": name,
-           "policy": doc, "command": forms["cli"], "forms": forms,
-           "note": f"only the key policy can let {ev.principal.name} use key {ref.name}: add the statement to it "
-                   "(put-key-policy replaces the whole policy: the command carries it merged)"}
-    return fix, [], {"resource": doc}, "what-if: the key policy grants it"
+    fix = fix_record("key-policy", ref.arn, name, doc, ev, policy.document if policy else None,
+                     note=f"only the key policy can let {ev.principal.name} use key {ref.name}: add the statement "
+                          "to it (put-key-policy replaces the whole policy: the command carries it merged)")
+    return render_fix(fix), [], {"resource": doc}, "what-if: the key policy grants it"
 
 
 def merge_statements(base: dict[str, Any] | None, doc: dict[str, Any]) -> dict[str, Any]:
     """*base* with *doc*'s statements added (for calls that replace a whole document)."""
     if not base:
-        return doc
+        return json.loads(json.dumps(doc))
     merged = json.loads(json.dumps(base))
     merged["Statement"] = as_list(merged.get("Statement")) + as_list(doc["Statement"])
     return merged
+
+
+def _boundary_fix(ev: Evidence, doc: dict[str, Any]) -> dict[str, Any]:
+    pp = ev.principal
+    b = pp.boundary
+    boundary, arn = (b.source.name, b.source.arn or b.source.name) if b else ("", "")
+    extra: dict[str, Any] = {"note": "the boundary caps every grant: add the statement to it (a new default version)"}
+    if managed_type(arn) == "aws-managed":
+        # Only AWS changes an AWS managed policy (IAM User Guide, "Managed policies and inline policies"):
+        # a customer managed copy with the statement becomes the boundary instead.
+        boundary = f"{boundary}WithPassRole"
+        arn = f"arn:aws:iam::{pp.account}:policy/{boundary}"
+        extra = {"boundary_of": {"kind": "user" if pp.kind.has_groups else "role", "name": pp.name},
+                 "note": f"the boundary is an AWS managed policy, which only AWS can change: create {boundary} "
+                         "(its statements and the grant) and make it the permissions boundary"}
+    return fix_record("boundary", boundary, boundary, doc, ev, b.document if b else None, policy_arn=arn, **extra)
 
 
 def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyRecord], dict[str, Any] | None, str]:
@@ -92,53 +125,27 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
     if d.blocked_by == "resource" and ev.resource_policy()[1] is not None:
         return _key_policy_fix(ev, name)
     if d.blocked_by == "boundary":
-        b = pp.boundary
-        boundary, arn = (b.source.name, b.source.arn or b.source.name) if b else ("", "")
-        merged = merge_statements(b.document if b else None, doc)
-        note = "the boundary caps every grant: add the statement to it (a new default version)"
-        aws_managed = managed_type(arn) == "aws-managed"
-        if aws_managed:
-            # Only AWS changes an AWS managed policy (IAM User Guide, "Managed policies and inline policies"):
-            # a customer managed copy with the statement becomes the boundary instead.
-            boundary = f"{boundary}WithPassRole"
-            arn = f"arn:aws:iam::{pp.account}:policy/{boundary}"
-            note = (f"the boundary is an AWS managed policy, which only AWS can change: create {boundary} (its "
-                    "statements and the grant) and make it the permissions boundary")
-        forms = render_forms("boundary", arn, boundary, merged, ev.profile)
-        if aws_managed:
-            entity = "user" if pp.kind.has_groups else "role"
-            with_profile = f" --profile {ev.profile}" if ev.profile else ""
-            forms["cli"] = (f"aws iam create-policy{with_profile} --policy-name {boundary} --policy-document "
-                            f"'{json.dumps(merged, separators=(',', ':'))}'\n"
-                            f"aws iam put-{entity}-permissions-boundary{with_profile} --{entity}-name {pp.name} "
-                            f"--permissions-boundary {arn}")
-        fix = {"where": "boundary", "principal_type": "boundary", "principal": boundary, "policy_name": boundary,
-               "policy": doc, "command": forms["cli"], "forms": forms, "note": note}
-        return fix, [], {"boundary": doc}, "what-if: the boundary allows it"
+        return render_fix(_boundary_fix(ev, doc)), [], {"boundary": doc}, "what-if: the boundary allows it"
     where = pp.kind.fix_target(pp, ev.entry_point.probe_action if ev.is_passrole else ev.action)
-    fix: dict[str, Any] = {"where": where[0], "principal_type": where[0], "principal": where[1], "policy_name": name,
-                           "policy": doc}
     if where[0] == "permission-set":
         sso = ev.permission_set(where[1])
-        merged = merge_statements(sso.get("inline_policy"), doc)
-        fix["forms"] = render_forms("permission-set", where[1], name, merged, ev.profile, sso)
+        fix = fix_record("permission-set", where[1], name, doc, ev, sso.get("inline_policy"),
+                         sso={k: sso[k] for k in ("instance_arn", "permission_set_arn", "account") if sso.get(k)})
         fix["note"] = ("AWS refuses changes to Identity Center roles: the grant goes on permission set "
                        f"{where[1]}, where Identity Center is administered; put-inline-policy-to-permission-set "
                        "replaces the whole inline policy, so the document is the existing one with the grant added"
                        + (f" ({sso['problem']})" if sso.get("problem") else ""))
     elif not pp.kind.changeable:
-        fix["forms"] = {"cli": "", "cloudformation": "", "terraform": ""}
-        fix["note"] = pp.kind.why_unchangeable
-        fix["refused"] = pp.kind.why_unchangeable
+        fix = fix_record(where[0], where[1], name, doc, ev, note=pp.kind.why_unchangeable,
+                         refused=pp.kind.why_unchangeable)
     else:
-        fix["forms"] = render_forms(where[0], where[1], name, doc, ev.profile)
+        fix = fix_record(where[0], where[1], name, doc, ev)
         owner = pp.managed_by if where[0] != "group" else ""  # IAM groups cannot be tagged
         if owner:
             fix["managed_by"] = owner
             fix["note"] = (f"{where[0]} {where[1]} is managed by {owner}: change the template (the CloudFormation "
                            "form), not the account; a direct put-*-policy would drift from the stack")
-    fix["command"] = fix["forms"]["cli"]
-    return fix, [proposed_fix_record(name, doc)], None, "what-if: with the fix"
+    return render_fix(fix), [proposed_fix_record(name, doc)], None, "what-if: with the fix"
 
 
 def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list[dict[str, Any]]:
@@ -162,9 +169,8 @@ def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list
             if "*" in value or "?" in value:
                 return []
             tags[c.key.split("/", 1)[1]] = value
-        pairs = " ".join(f"Key={k},Value={v}" for k, v in tags.items())
-        return [{"kind": "tag-the-role", "keeps_design": True, "tags": tags,
-                 "command": f"aws iam tag-role --role-name {role_name} --tags {pairs}",
+        alt = {"kind": "tag-the-role", "keeps_design": True, "role": role_name, "tags": tags}
+        return [{**alt, "command": render_tag_command(alt),
                  "why": f"{t.label} grants iam:PassRole by tag (attribute-based): tagging the role as it expects "
                         "keeps that design; a grant naming this one role would bypass it"}]
     return []

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from glue_iam_kit.diagnosis.handover import RESULTS_MEDIA_TYPE
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.errors import IdentifierSurvived, KitError
+from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
 # A wheel install puts them under <prefix>/share (pyproject's data-files).
@@ -117,6 +118,14 @@ def write_investigation(results: dict[str, Any], identifiers: dict[str, Any], no
         identifiers["profile"] = parameters["profile"]
     if parameters.get("snapshot_path"):  # a local path says whose machine and which account
         identifiers["paths"] = [parameters["snapshot_path"], os.path.basename(parameters["snapshot_path"])]
-    paths = write_outputs(out_dir, render_outputs(notebook_text, results, identifiers, report))
+    try:
+        files = render_outputs(notebook_text, results, identifiers, report)
+    except IdentifierSurvived as exc:
+        # The investigator's own file is not anonymised: it is never the one refused, and nobody is stranded.
+        kept = Path(out_dir) / OUTPUT_FILES[0].name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(kept, notebook_text)
+        raise IdentifierSurvived(exc.file, exc.where, notebook=str(kept)) from None
+    paths = write_outputs(out_dir, files)
     # The steps (not anonymised) stay in this process: train prints the grade from them.
     return {"verdicts": [v["verdict"] for v in results["verdicts"]], "paths": paths, "steps": results["steps"]}

@@ -155,6 +155,32 @@ class Anonymiser:
             self.mapping[value] = f"<{label}-{n}>"
         return self.mapping[value]
 
+    # -- one whole value of a known type (the fix record): never scanned as text ----------------------------
+    def anonymise_value(self, value: str, label: str) -> str:
+        """One whole identifier of a known kind (*label*: ``user``, ``group``, ``policy``, ``account``...): the
+        placeholder it has everywhere else, or a new one. Placeholders and AWS-owned names stay."""
+        if not value or _PLACEHOLDER.match(value) or is_aws_owned(value):
+            return value
+        sso = _SSO_ROLE.match(value)
+        if sso and value not in self.mapping:
+            self.mapping[value] = self._sso_name(sso)
+        return self.mapping.get(value) or self._placeholder(value, label)
+
+    def anonymise_arn(self, arn: str) -> str:
+        """One whole ARN (an S3 key may hold spaces or quotes): its account, then its resource piece by piece,
+        a known name by its placeholder wherever it stands (a role named ``policy`` too)."""
+        parts = arn.split(":", 5)
+        if _PROTECTED.fullmatch(arn):
+            return arn
+        if len(parts) < 6 or parts[0] != "arn":
+            return self.anonymise_text(arn)
+        if _ACCOUNT.fullmatch(parts[4]):
+            parts[4] = self.anonymise_value(parts[4], "account")
+        pieces = re.split(r"([/:])", parts[5])
+        typed = parts[2] != "s3"  # the first piece is a resource type (role, key...); S3's is the bucket
+        pieces = [self.mapping.get(p, p) if i or not typed else p for i, p in enumerate(pieces)]
+        return self._arn_body(":".join(parts[:5]) + ":" + "".join(pieces))
+
     # -- text ---------------------------------------------------------------------------------------------
     def _ip(self, m: re.Match[str]) -> str:
         text = m.group(0)

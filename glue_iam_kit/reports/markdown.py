@@ -38,6 +38,16 @@ FORM_TITLES = (("cli", "AWS CLI", "sh"), ("cloudformation", "CloudFormation", "y
                ("terraform", "Terraform", "hcl"))
 
 
+def fix_lead_md(fix: dict[str, Any]) -> str:
+    """The sentence before the fix's policy: a grant, or (where the call replaces a whole document) the whole
+    document with the statements the kit added."""
+    added = [st.get("Sid") or "(no Sid)" for st in fix.get("statement") or []]
+    if added and len(fix["policy"].get("Statement") or []) > len(added):
+        return (f"Put on the {fix['where']} `{fix.get('principal', '')}` the whole document — its existing statements "
+                f"and the added {', '.join(f'`{a}`' for a in added)}:")
+    return f"Grant on the {fix['where']} `{fix.get('principal', '')}` the statement `{fix.get('policy_name', '')}`:"
+
+
 def render_fix_forms_md(fix: dict[str, Any]) -> list[str]:
     """The fix as the AWS CLI command, a CloudFormation snippet and a Terraform snippet (findings@1 without
     ``forms`` has its one command)."""
@@ -88,8 +98,7 @@ def render_report_md(results: dict[str, Any]) -> str:
     fix = results.get("fix")
     out += ["## The least-privilege change", ""]
     if fix and fix.get("policy"):
-        out += [f"Grant on the {fix['where']} `{fix.get('principal', '')}` the statement "
-                f"`{fix.get('policy_name', '')}`:", "", "```json", json.dumps(fix["policy"], indent=2), "```", ""]
+        out += [fix_lead_md(fix), "", "```json", json.dumps(fix["policy"], indent=2), "```", ""]
         if fix.get("note"):
             out += [f"_{fix['note']}_", ""]
         out += render_fix_forms_md(fix)

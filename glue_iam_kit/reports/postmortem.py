@@ -175,6 +175,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
 
     from glue_iam_kit.reports.markdown import (
         STATUS_MARK,
+        fix_lead_md,
         render_fix_forms_md,
         render_markdown_table,
         render_reproduce_md,
@@ -191,9 +192,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
     out += [f"{i}. {c}" for i, c in enumerate(pm.causes, start=1)] or ["No cause found."]
     out += ["", "## Resolution", ""]
     if pm.fix:
-        out += [f"Grant on the {pm.fix['where']} `{pm.fix.get('principal', '')}` the statement "
-                f"`{pm.fix.get('policy_name', '')}`:", "", "```json", json.dumps(pm.fix["policy"], indent=2), "```",
-                ""]
+        out += [fix_lead_md(pm.fix), "", "```json", json.dumps(pm.fix["policy"], indent=2), "```", ""]
         if pm.resolution:
             out += [f"_{pm.resolution}_", ""]
         out += render_fix_forms_md(pm.fix)

@@ -129,3 +129,24 @@ def test_evidence_takes_a_role_session_arn(capsys):
     assert main(["evidence", "--sandbox", "boundary-without-passrole", "--user", arn]) == 0
     out = capsys.readouterr().out
     assert "role ci-deployer: attached and inline policies" in out and "only IAM users have groups" in out
+
+
+def test_a_refused_report_exits_3_and_says_where_the_notebook_is(monkeypatch, tmp_path, capsys):
+    import glue_iam_kit.jupyter.run as run_module
+    from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED, IdentifierSurvived
+
+    def refused(params, out, **kwargs):
+        raise IdentifierSurvived("report.md", ["section 'Root cause': a group name"], notebook=f"{out}/x.ipynb")
+
+    monkeypatch.setattr(run_module, "run_investigation", refused)
+    code, _, err = run(["investigate", "--sandbox", "seed-incident", "--out", str(tmp_path), "-q"], capsys)
+    assert code == EXIT_IDENTIFIER_SURVIVED == 3
+    assert "report.md" in err and "Root cause" in err and "a group name" in err and f"{tmp_path}/x.ipynb" in err
+
+
+@pytest.mark.parametrize("command", ["investigate", "train"])
+def test_help_documents_the_exit_statuses(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out and "3  the last anonymisation check refused" in out

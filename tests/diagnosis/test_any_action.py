@@ -14,6 +14,7 @@ from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.model import INFO
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
+from tests.diagnosis.fix_checks import assert_forms_put_the_policy
 
 ACCOUNT = "111122223333"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/etl-runtime-role"
@@ -74,11 +75,13 @@ def test_a_key_policy_that_does_not_delegate_decides_and_gets_the_fix(snapshot):
     assert (layer.decision, layer.blocked_by) == ("implicitDeny", "resource")
     fix = inv.fix
     assert (fix["where"], fix["principal"]) == ("key-policy", KEY)
-    assert fix["policy"]["Statement"][0]["Principal"] == {"AWS": ROLE_ARN}  # the role, never its session
+    assert fix["statement"][0]["Principal"] == {"AWS": ROLE_ARN}  # the role, never its session
     cli = fix["forms"]["cli"]
     assert cli.startswith(f"aws kms put-key-policy --key-id {KEY} --policy-name default --policy '")
     merged = json.loads(cli.split("--policy '", 1)[1].rstrip("'"))
     assert [s.get("Sid") for s in merged["Statement"]] == ["Admins", "AllowKmsDecrypt"]  # the old policy kept
+    assert merged == fix["policy"]  # fix.policy is what the command puts
+    assert_forms_put_the_policy(fix)
     assert [w["as_expected"] for w in inv.what_if] == [True, True]
     assert refusal(fix).startswith("not applied: the kit does not change a key-policy; apply it by hand")
 

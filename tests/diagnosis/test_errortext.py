@@ -69,3 +69,22 @@ def test_without_resource_or_cause():
 def test_not_a_message(text, message):
     with pytest.raises(ErrorTextError, match=message):
         parse_error_text(text)
+
+
+S3_PREFIX = "User: arn:aws:sts::111122223333:assumed-role/etl/GlueJobRunnerSession is not authorized to perform: " \
+            "s3:GetObject on resource: "
+S3_KEYS = [
+    # (the resource as the message writes it, what follows it, the ARN, kind)
+    ('arn:aws:s3:::b/raw data/orders 2026.csv', " because no identity-based policy allows the s3:GetObject action",
+     "arn:aws:s3:::b/raw data/orders 2026.csv", "implicit"),
+    ('"arn:aws:s3:::b/it\'s $HOME/été.csv"', " with an explicit deny in a service control policy\n(Service: S3)",
+     "arn:aws:s3:::b/it's $HOME/été.csv", "explicit"),
+    ("arn:aws:s3:::b/a  b.csv", " (Service: Amazon S3; Status Code: 403)", "arn:aws:s3:::b/a  b.csv", "unknown"),
+    ("arn:aws:s3:::b/k.csv", ".", "arn:aws:s3:::b/k.csv", "unknown"),
+]
+
+
+@pytest.mark.parametrize("written,after,arn,kind", S3_KEYS, ids=["space", "quotes-dollar", "trailer", "full-stop"])
+def test_an_s3_key_runs_to_the_cause_or_the_end_of_its_line(written, after, arn, kind):
+    parsed = parse_error_text(S3_PREFIX + written + after)
+    assert (parsed.resource, parsed.kind) == (arn, kind)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from glue_iam_kit.account import open_investigation
-from glue_iam_kit.reports.anonymise import Anonymiser
+from glue_iam_kit.reports.bundle import anonymise_results
 from glue_iam_kit.sources.sandbox import scenario_names
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,7 +46,7 @@ def scenario_findings(name: str) -> dict[str, Any]:
         results, ids = inv.results(), inv.identifiers()
     finally:
         inv.target.close()
-    return json.loads(json.dumps(mask(Anonymiser(ids).anonymise_object(results)), default=str))
+    return json.loads(json.dumps(mask(anonymise_results(results, ids)[0]), default=str))
 
 
 @pytest.mark.parametrize("name", scenario_names())

@@ -12,6 +12,7 @@ import pytest
 from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.matrix import evaluate_matrix
 from glue_iam_kit.sources.snapshot import SnapshotTarget
+from tests.diagnosis.fix_checks import assert_forms_put_the_policy
 
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/etl-runtime"
@@ -183,3 +184,4 @@ def test_an_aws_managed_boundary_is_replaced_never_versioned():
     assert fix["where"] == "boundary" and "create-policy-version" not in fix["command"]
     assert "aws iam put-role-permissions-boundary" in fix["command"] and "arn:aws:iam::aws:policy" not in \
         fix["command"].split("--permissions-boundary")[1]
+    assert_forms_put_the_policy(fix)  # the copy carries the AWS managed boundary's statements and the grant

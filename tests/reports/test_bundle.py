@@ -40,3 +40,45 @@ def test_a_failed_write_leaves_nothing(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("boom")
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_refusal_names_the_file_section_and_kind_never_the_value(monkeypatch):
+    import glue_iam_kit.reports.bundle as bundle
+    from glue_iam_kit.errors import IdentifierSurvived
+
+    real = bundle.find_survivors
+    monkeypatch.setattr(bundle.Anonymiser, "anonymise_text", lambda self, text, as_html=False: text)
+    results = {**RESULTS, "verdicts": [{"verdict": "no-allow", "policy": "ops-admins"}]}
+    with pytest.raises(IdentifierSurvived) as exc:
+        render_outputs(json.dumps(NOTEBOOK), results, {"user": "alice", "groups": ["ops-admins"]})
+    assert exc.value.file == "findings.json" and bundle.find_survivors is real
+    message = str(exc.value)
+    assert "at verdicts[0].policy: a group name" in message and "ops-admins" not in message and "alice" not in message
+
+
+def test_the_run_writes_the_notebook_when_the_reports_are_refused(monkeypatch, tmp_path):
+    import glue_iam_kit.jupyter.run as run_module
+    import glue_iam_kit.reports.bundle as bundle
+    from glue_iam_kit.errors import IdentifierSurvived
+
+    handover = {"results": RESULTS, "identifiers": {"user": "alice"}}
+    executed = {**NOTEBOOK, "cells": [{"id": "c2", "cell_type": "code", "metadata": {}, "source": "", "outputs": [
+        {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+         "data": {run_module.RESULTS_MEDIA_TYPE: json.dumps(handover)}}], "execution_count": 1}]}
+
+    def execute(name, output, *args, while_running=None, **kwargs):
+        if while_running is not None:
+            while_running()
+        with open(output, "w", encoding="utf-8") as fh:
+            json.dump(executed, fh)
+
+    def refuse(*args, **kwargs):
+        raise IdentifierSurvived("report.md", ["section 'Summary': a user name"])
+
+    monkeypatch.setattr(run_module, "execute_notebook", execute)
+    monkeypatch.setattr(bundle, "render_outputs", refuse)
+    with pytest.raises(IdentifierSurvived) as exc:
+        run_module.run_investigation({}, str(tmp_path / "out"), progress=False)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["investigation.ipynb"]  # the investigator's own file; no anonymised file
+    assert exc.value.notebook == str(tmp_path / "out" / "investigation.ipynb") and exc.value.notebook in str(exc.value)
