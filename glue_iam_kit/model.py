@@ -112,6 +112,9 @@ class Findings:
     rule: str = RULE
     generated_at: str = ""  # when the investigation ran (UTC, ISO 8601): the postmortem's timeline
     event: dict[str, Any] | None = None  # the CloudTrail event investigated (time, context), when one was
+    # The incident the prose is derived from: the request, the layer that decided it (``decided_by``), the other
+    # layers, the fix's status (glue_iam_kit.diagnosis.incident). Absent in older findings@1: derived again.
+    incident: dict[str, Any] | None = None
     format: str = FINDINGS_FORMAT
 
     def to_dict(self) -> dict[str, Any]:

@@ -236,6 +236,9 @@ def implicit_deny(inv: Investigation) -> Outcome:
              "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
     frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
     inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
+    if ev.role_missing:  # a grant on a role that does not exist would not make it usable: none is proposed
+        return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name}; no grant is "
+                                "proposed: the role does not exist (step 4)", frame, {"nearest_allows": near})
     if d.blocked_by == "scp":
         inv.fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
@@ -261,9 +264,7 @@ def implicit_deny(inv: Investigation) -> Outcome:
 def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     ev = inv.evidence
     if not inv.fix or not inv.fix.get("policy"):
-        status = OK if inv.layers and inv.layers[-1].final == ALLOWED else INFO
-        return Outcome(status, "no fix to verify" if status == INFO else
-                       f"nothing to fix: {ev.action} is already allowed")
+        return _no_grant(inv)
     frame = pd.DataFrame(inv.what_if, columns=["check", "before", "after", "expected", "as_expected"])
     if not apply_fix:
         ok = all(w["as_expected"] for w in inv.what_if)
@@ -287,6 +288,27 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
                           "expected": "allowed", "as_expected": v["after"] == ALLOWED}])
     status = OK if v["after"] == ALLOWED and v["read_back_matches"] else PROBLEM
     return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v))
+
+
+def _no_grant(inv: Investigation) -> Outcome:
+    """Step 9 without a grant to verify: why, in the words of the layer that needs another change."""
+    ev, names = inv.evidence, {v["verdict"]: v for v in inv.verdicts}
+    if "role-not-found" in names:
+        return Outcome(INFO, "no grant to verify: the role does not exist (step 4); create it, or point the "
+                             f"{ev.resource_noun} at a role that exists, then investigate again")
+    first = inv.layers[0].final if inv.layers else ""
+    if first == EXPLICIT_DENY:
+        lifted = (names.get("explicit-deny") or {}).get("satisfied_by") or "a change to the Deny"
+        return Outcome(INFO, "no grant to verify: the explicit deny of step 7 decides and no Allow can override "
+                             f"it; it is lifted by {lifted}")
+    if inv.fix and inv.fix.get("action"):
+        return Outcome(INFO, f"no grant to verify: the fix is {inv.fix['action']}")
+    if first == ALLOWED and "trust-missing-service" in names:
+        return Outcome(INFO, f"no grant to verify: {ev.action} is allowed; the role's trust policy (step 4) is "
+                             "what needs the change")
+    if first == ALLOWED:
+        return Outcome(OK, f"nothing to fix: {ev.action} is already allowed")
+    return Outcome(INFO, "no fix to verify")
 
 
 def verdict(inv: Investigation) -> Outcome:
