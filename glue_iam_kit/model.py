@@ -39,9 +39,17 @@ ACTION_RULE = ("A Glue job's runtime role needs its own grants for what the job 
                "job uses, in the same change that points the job at new data.")
 
 
-def rule_for(action: str) -> str:
-    """The rule to keep next time, for the denied *action*."""
-    return RULE if action.lower() == PASSROLE.lower() else ACTION_RULE
+# The rule when the role is passed to another service than Glue (a Lambda function's, an ECS task's role).
+PASSROLE_RULE = ("A service's full-access policy is not \"may pass any role to it\": iam:PassRole is its own action. "
+                 "Grant iam:PassRole on exactly the role the resource needs, only to the service that uses it "
+                 "(iam:PassedToService).")
+
+
+def rule_for(action: str, service: str = GLUE_SERVICE) -> str:
+    """The rule to keep next time, for the denied *action* (and the service a role is passed to)."""
+    if action.lower() != PASSROLE.lower():
+        return ACTION_RULE
+    return RULE if service == GLUE_SERVICE else PASSROLE_RULE
 
 
 FINDINGS_FORMAT = "glue-iam-kit/findings@1"

@@ -100,7 +100,7 @@ class Investigation:
                         simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
                         what_if=self.what_if, verification=self.verification, security=self.security,
                         aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
-                        rule=rule_for(self.evidence.action),
+                        rule=rule_for(self.evidence.action, self.evidence.service),
                         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        event=self.evidence.event.as_dict() if self.evidence.event else None)
         doc.incident = evaluate_incident(doc).as_dict()

@@ -139,6 +139,10 @@ def resource_role(inv: Investigation) -> Outcome:
     if not ev.is_passrole:
         return not_passrole(ev)
     noun = ev.resource_noun
+    if not ev.glue_call:
+        return Outcome(INFO, f"not a Glue call: {ev.error.operation} passes the role to {ev.service}; the kit reads "
+                             "Glue resources only, so what uses the role there is not checked")
+    ev.resolve_resource_name()
     if ev.creating and not ev.job:
         return Outcome(INFO, f"{ev.error.operation}: the {noun} does not exist yet; the role in the error is the one "
                              "being passed")
@@ -158,7 +162,8 @@ def resource_role(inv: Investigation) -> Outcome:
         inv.add_verdict("job-uses-other-role", job=ev.job, job_role=used_arn, investigated_role=ev.role_arn_or_guess())
         return Outcome(PROBLEM, f"{noun} {ev.job} uses role {used_name}, not {ev.role_name}: the error and the "
                                 f"{noun} disagree (an edit in progress, or the wrong {noun})", frame)
-    return Outcome(OK, f"{noun} {ev.job} uses {used_name}", frame)
+    source = f" ({ev.resource_source})" if ev.resource_source else ""
+    return Outcome(OK, f"{noun} {ev.job}{source} uses {used_name}", frame)
 
 
 def simulate(inv: Investigation) -> Outcome:
@@ -328,7 +333,8 @@ def verdict(inv: Investigation) -> Outcome:
     summary = "verdict: " + ", ".join(names)
     if unconfirmed:
         summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
-    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": rule_for(inv.evidence.action),
+    rule = rule_for(inv.evidence.action, inv.evidence.service)
+    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": rule,
                                             "security": inv.security, "unconfirmed": unconfirmed})
 
 
