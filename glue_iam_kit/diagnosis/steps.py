@@ -241,9 +241,12 @@ def implicit_deny(inv: Investigation) -> Outcome:
              "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
     frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
     inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
-    if ev.role_missing:  # a grant on a role that does not exist would not make it usable: none is proposed
-        return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name}; no grant is "
-                                "proposed: the role does not exist (step 4)", frame, {"nearest_allows": near})
+    # No grant where none can help: on a role that does not exist, or in another account than the error's.
+    why_not = ("the role does not exist (step 4)" if ev.role_missing else "the error came from another account "
+               "(step 1)" if any(v["verdict"] == "wrong-account" for v in inv.verdicts) else "")
+    if why_not:
+        return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name or ev.action_resource}"
+                                f"; no grant is proposed: {why_not}", frame, {"nearest_allows": near})
     if d.blocked_by == "scp":
         inv.fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
@@ -301,6 +304,9 @@ def _no_grant(inv: Investigation) -> Outcome:
     if "role-not-found" in names:
         return Outcome(INFO, "no grant to verify: the role does not exist (step 4); create it, or point the "
                              f"{ev.resource_noun} at a role that exists, then investigate again")
+    if "wrong-account" in names:
+        return Outcome(INFO, "no grant to verify: the error came from another account (step 1); investigate that "
+                             "one")
     first = inv.layers[0].final if inv.layers else ""
     if first == EXPLICIT_DENY:
         lifted = (names.get("explicit-deny") or {}).get("satisfied_by") or "a change to the Deny"
