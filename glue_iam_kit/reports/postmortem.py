@@ -194,7 +194,10 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     failure = f.step("failure") or {}
     error_text = (failure.get("details") or {}).get("error_text") or ""
     status = inc.fix_status
-    fix = f.fix if f.fix and f.fix.get("policy") and status in GRANT_STATUSES else None
+    fix = f.fix if f.fix and f.fix.get("policy") else None
+    # Older findings may hold a grant where none can help (a missing role): shown, since it is in findings.json,
+    # and said not to fix this incident.
+    stale = fix is not None and status not in GRANT_STATUSES
     causes = _root_causes(inc)
     title, opening = _headline(inc)
     summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {_cause(inc.decided_by, inc.request)}"
@@ -206,12 +209,13 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     if status in (APPLIED, APPLIED_NOT_ALLOWED):
         verification = (f"Applied, read back ({'identical' if v.get('read_back_matches') else 'DIFFERENT'}), "
                         f"re-simulated: {v.get('before')} → {v.get('after')}.")
-    elif fix:
+    elif fix and not stale:
         verification = ("Not applied by the kit: after applying it, read the policy back and simulate again before "
                         "asking the person to retry.")
     else:
         verification = ""
-    resolution = ((fix.get("note") or "") if fix else
+    resolution = (f"The findings hold this grant, but no grant fixes this incident: {inc.remedy}." if stale else
+                  (fix.get("note") or "") if fix else
                   f"No grant fixes this: {inc.remedy or 'see the root cause'}." if status == NONE_POSSIBLE else
                   "None needed: the request is allowed here.")
     return Postmortem(
@@ -220,7 +224,7 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
                    f"{event.get('mfa') or 'absent'}, from {event.get('source_ip') or '?'}). " if event else "")
         + (failure.get("summary") or ""),
         timeline=[(t["when"], t["what"]) for t in inc.times], causes=causes, fix=fix,
-        resolution=resolution, remedy=inc.remedy if fix else "", what_if=f.what_if if fix else [],
+        resolution=resolution, remedy=inc.remedy if fix and not stale else "", what_if=f.what_if if fix else [],
         verification=verification, action_items=_action_items(inc, bool(fix), bool(f.security)), lesson=f.rule,
         steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security,
         decided=causes[0], also_found=causes[1:], decided_verdict=inc.decided_by["verdict"])
