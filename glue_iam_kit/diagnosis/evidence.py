@@ -54,10 +54,10 @@ class Evidence:
             except ErrorTextError as exc:
                 self.error_problem = str(exc)
         e, defaults = self.error, defaults or {}
-        by_operation = entry_point_for(e.operation) if e and e.operation else None
+        operation = (e.operation if e else "") or getattr(event, "operation", "")  # the error's, else the event's
         # Given names first, then what the error names, then the target's defaults (a sandbox scenario's).
         self.user = user or (e.principal if e else "") or defaults.get("user", "")
-        self.named, self.entry_point, self.job, self.resource_source = _glue_resource(e, by_operation, entry_point,
+        self.named, self.entry_point, self.job, self.resource_source = _glue_resource(e, operation, entry_point,
                                                                                       job, resource)
         self.creating = bool(e and e.operation[:1].upper() + e.operation[1:] in self.entry_point.create_operations)
         # The action denied: iam:PassRole, unless the error names another one (the runtime role's s3:GetObject):
@@ -65,7 +65,7 @@ class Evidence:
         self.action = e.action if e and e.action and e.action.lower() != PASSROLE.lower() else PASSROLE
         self.action_resource = e.resource if self.action != PASSROLE else ""
         passed = e.resource if e and e.role_name and self.is_passrole else ""
-        self.service, self.glue_call = _service_from_error(e, self.service, self.is_passrole and not by_operation)
+        self.service, self.glue_call = _passed_to(operation, e, self.service, self.is_passrole)
         self.role = role or passed or (defaults.get("role", "") if self.is_passrole else "")
         self.expected_account = e.account if e else ""
         self.role_arn = ""  # the role's real ARN, once read
@@ -294,7 +294,7 @@ def _with_statements(document: dict[str, Any], extra: dict[str, Any]) -> dict[st
     return doc
 
 
-def _glue_resource(e: AccessDenied | None, by_operation: EntryPoint | None, entry_point: str, job: str,
+def _glue_resource(e: AccessDenied | None, operation: str, entry_point: str, job: str,
                    resource: str) -> tuple[NamedResource | None, EntryPoint, str, str]:
     """(what a tool's error names, the entry point, the resource's name, where the name came from): the given
     entry point, else the one the error's operation or the tool's resource type names, else a job. The name is
@@ -303,6 +303,7 @@ def _glue_resource(e: AccessDenied | None, by_operation: EntryPoint | None, entr
     if entry_point and entry_point not in ENTRY_POINTS:
         raise KitError(f"unknown Glue entry point {entry_point!r}; one of {', '.join(ENTRY_POINTS)}")
     named_kind = named.entry_point if named and named.entry_point in ENTRY_POINTS else ""
+    by_operation = entry_point_for(operation)
     ep = ENTRY_POINTS[entry_point or (by_operation.name if by_operation else "") or named_kind or "job"]
     name = job if ep.name == "job" else resource
     if not name and named and named.exact and named.entry_point == ep.name:
@@ -310,13 +311,14 @@ def _glue_resource(e: AccessDenied | None, by_operation: EntryPoint | None, entr
     return named, ep, name, ""
 
 
-def _service_from_error(e: AccessDenied | None, service: str, other_call: bool) -> tuple[str, bool]:
-    """(iam:PassedToService, whether the call is Glue's): it follows the error's service — botocore's models say
-    whose API a non-Glue operation (*other_call*) is, e.g. Lambda's CreateFunction; a given service other than
-    Glue's wins. KitError, one line, when it cannot be judged."""
-    if e is None or not e.operation or not other_call or service != GLUE_SERVICE:
+def _passed_to(operation: str, e: AccessDenied | None, service: str, passrole: bool) -> tuple[str, bool]:
+    """(iam:PassedToService, whether the call is Glue's): it follows the service of the error's (or the CloudTrail
+    event's) *operation* — botocore's models say whose API an operation that is no Glue entry point's is, e.g.
+    Lambda's CreateFunction; a given service other than Glue's wins. KitError, one line, when it cannot be
+    judged."""
+    if not operation or not passrole or entry_point_for(operation) or service != GLUE_SERVICE:
         return service, True
-    service = passed_to_service(e.operation, e.text) or service
+    service = passed_to_service(operation, e.text if e else "") or service
     return service, service == GLUE_SERVICE
 
 

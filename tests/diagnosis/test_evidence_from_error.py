@@ -117,3 +117,20 @@ def test_a_timestamp_in_the_pasted_error_enters_the_timeline():
     _, results, _ = _run(target="sandbox", scenario="seed-incident", error_text=text)
     timeline = build_postmortem(results).timeline
     assert timeline[0][0] == "2026-11-30T09:14:02+00:00" and "the time in the pasted error" in timeline[0][1]
+
+
+@pytest.mark.parametrize("operation, entry_point, service", [
+    ("UpdateCrawler", "crawler", "glue.amazonaws.com"),
+    ("CreateFunction", "job", "lambda.amazonaws.com"),  # the job: the scenario's default, not read (not Glue's)
+])
+def test_a_cloudtrail_event_s_operation_names_the_entry_point_and_the_service(operation, entry_point, service):
+    from glue_iam_kit.diagnosis.investigation import Investigation
+    from glue_iam_kit.sources.cloudtrail import DeniedEvent
+
+    message = denied("data-engineer", "crawler-runtime")
+    event = DeniedEvent("e-1", "2026-11-30T09:14:02Z", operation, "AccessDeniedException", message,
+                        f"arn:aws:iam::{ACCOUNT}:user/data-engineer", "IAMUser", "", "203.0.113.10", "aws-cli",
+                        "eu-west-1", "")
+    with open_target("sandbox", scenario="seed-incident") as t:  # its default entry point: a job
+        ev = Investigation(t, error_text=message, event=event).evidence
+        assert (ev.entry_point.name, ev.service, ev.glue_call) == (entry_point, service, operation != "CreateFunction")
