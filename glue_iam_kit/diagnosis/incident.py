@@ -236,6 +236,7 @@ def _fix_status(f: Findings, decided: dict[str, Any], names: list[str]) -> tuple
         "wrong-account": f"investigate account {decided.get('expected')}, the one in the error",
         "evidence-disagrees": "read the layer the error blames, or capture the CloudTrail event of the failure, "
                               "then investigate again",
+        "no verdict": "make the steps that could not be checked checkable, then investigate again",
     }.get(name, "")
     if name != "role-not-found" and "role-not-found" in names:  # the layer underneath: no grant makes it usable
         status = NONE_POSSIBLE if status in (PROPOSED, NOT_AS_EXPECTED, NOT_NEEDED) else status

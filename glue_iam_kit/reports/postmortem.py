@@ -91,6 +91,8 @@ def _headline(inc: Incident) -> tuple[str, str]:
     req, name = inc.request, inc.decided_by["verdict"]
     who, action, on = req["principal"], req["action"], req["on"]
     svc = service_name(req["service"]) if req["service"] else ""
+    if name == "no verdict":
+        return f"Postmortem: {who}: no verdict reached", f"The investigation of {who} reached no verdict."
     if action != PASSROLE:
         if not inc.denied:
             return f"Postmortem: {who} is allowed {action} here", f"{who} is allowed {action} on {on} here."

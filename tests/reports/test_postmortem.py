@@ -162,3 +162,8 @@ def test_older_findings_without_the_incident_still_render(investigated):
     assert "no grant fixes this incident: create the role" in files["report.md"]
     assert "No grant fixes it" in build_postmortem(older).summary
 
+
+def test_findings_with_nothing_in_them_still_make_a_postmortem():
+    md = render_postmortem_md({"format": "glue-iam-kit/findings@1"})
+    assert "no verdict reached" in md and "No grant fixes it: make the steps" in md
+
