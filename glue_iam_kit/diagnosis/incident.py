@@ -259,6 +259,9 @@ def _times(f: Findings, req: dict[str, str], denied: bool) -> list[dict[str, str
         source = "CloudTrail event" if event_time else "the time in the pasted error"
         known.append((t, failure_at, f"{failure_what} ({source})"))
         failure_at = "placed"
+    if len(known) == 2 and known[0][0] > known[1][0]:  # the resource was read as it is now, not as it failed
+        known[0] = (known[0][0], known[0][1], known[0][2] + " (after the failure: what was read is newer than "
+                                                            "the error)")
     generated = f.generated_at
     g = _parse_time(generated) if generated else None
     later = [(g, generated, f"investigated: verdict {', '.join(f.verdict_names) or 'no verdict'}")] if g else []

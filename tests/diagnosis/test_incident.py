@@ -87,5 +87,7 @@ def test_the_timeline_is_in_time_order_and_holds_the_pasted_time():
     f = _findings([NO_ALLOW], [WITH_MFA], {"kind": "implicit", "policy_type": "identity",
                                            "text": "2026-11-30T09:14:02Z Error: AccessDenied"}, steps=steps)
     times = evaluate_incident(f).times
-    assert [t["what"].split(":")[0] for t in times] == ["the failure", "the job's last change", "investigated"]
+    assert [t["what"].split(" (")[0].split(":")[0] for t in times] == ["the failure", "the job's last change",
+                                                                       "investigated"]
+    assert "after the failure: what was read is newer than the error" in times[1]["what"]
     assert "the time in the pasted error" in times[0]["what"]
