@@ -115,6 +115,7 @@ def fetch_role(target: Any, role: str) -> pd.DataFrame:
                          "condition": compact(st.get("Condition"))})
     frame = make_frame(rows, TRUST_COLUMNS)
     frame.attrs["tags"] = tags  # the role's tags: iam:ResourceTag/* when it is passed
+    frame.attrs["document"] = trust  # the trust policy itself: the evaluator decides who may assume the role
     return frame
 
 

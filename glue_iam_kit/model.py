@@ -8,6 +8,7 @@ investigation, the rule to keep, and the typed findings document (``glue-iam-kit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -64,7 +65,7 @@ def could_not_check(why: str) -> str:
 class Finding:
     """One step's outcome: status, summary, evidence (a DataFrame) and details (data, for findings.json).
 
-    Renderings live in :mod:`glue_iam_kit.reports.finding`; a notebook shows a Finding through them.
+    Renderings live in :mod:`glue_iam_kit.reports.finding`, which registers them in :data:`FINDING_RENDERERS`.
     """
 
     step: int
@@ -74,6 +75,12 @@ class Finding:
     summary: str
     evidence: Any = None  # pandas.DataFrame | None
     details: dict[str, Any] = field(default_factory=dict)
+    reproduce: list[str] = field(default_factory=list)  # the AWS CLI commands that reproduce the evidence
+
+    @property
+    def frame(self) -> Any:
+        """The evidence (a DataFrame, or None): the name the Python API uses."""
+        return self.evidence
 
     def shown_evidence(self) -> Any:
         """The evidence without whole policy documents (kept in ``evidence`` for the notebook, too wide to show)."""
@@ -89,17 +96,21 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "key": self.key, "title": self.title, "status": self.status,
-                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details}
+                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details,
+                "reproduce": list(self.reproduce)}
 
-    def _repr_html_(self) -> str:
-        from glue_iam_kit.reports.finding import render_finding_html
-
-        return render_finding_html(self)
+    def _repr_html_(self) -> str | None:
+        render = FINDING_RENDERERS.get("html")
+        return render(self) if render else None  # None: Jupyter shows the text form
 
     def __repr__(self) -> str:
-        from glue_iam_kit.reports.finding import render_finding_text
+        render = FINDING_RENDERERS.get("text")
+        return render(self) if render else f"[{self.status}] {self.summary}"
 
-        return render_finding_text(self)
+
+# How people see a Finding (Jupyter's HTML, the text repr): registered by the presentation layer
+# (glue_iam_kit.reports.finding, loaded by the Python API and the notebooks), so that this module holds data only.
+FINDING_RENDERERS: dict[str, Callable[[Finding], str]] = {}
 
 
 @dataclass

@@ -45,7 +45,7 @@ scenario_params: dict = {}  # sandbox: more scenario names, e.g. {"glue_group": 
 endpoint_url: str = ""  # aws: a custom endpoint (tests use a local moto server); empty: AWS
 
 # %%
-from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.jupyter.params import INVESTIGATION, from_namespace
 
 inv = open_investigation(**from_namespace(INVESTIGATION, globals()))

@@ -26,7 +26,7 @@ predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, j
 predicted_policy: str = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
 
 # %%
-from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.jupyter.training import grade, record_prediction
 
 inv = open_investigation("sandbox", scenario=scenario)

@@ -35,21 +35,23 @@ import json
 from pathlib import Path
 
 from glue_iam_kit.org.matrix import FAILURES, open_org_dataset, read_org_dataset, read_summaries
-from glue_iam_kit.org.summary import accounts_frame, grants_frame, unpassable_frame
+from glue_iam_kit.org.summary import grants_frame, riskiest_accounts, unpassable_frame
 
 path = open_org_dataset(dataset)
 summaries = read_summaries(path)
 failures = json.loads((Path(path) / FAILURES).read_text()) if (Path(path) / FAILURES).exists() else []
-print(f"{len(summaries)} accounts in {path}; {len(failures)} could not be computed")
+print(f"{len(summaries)} accounts in {path}; {len(failures)} not in it (org snapshot could not read them, or "
+      "their matrix failed): the last rows of the table below, with the reason")
 
 # %% [markdown]
 # ## The riskiest accounts first
 #
 # Ranked by over-broad PassRole grants (`high`: on every role *and* to any service; `medium`: one of the two),
-# then by Glue runtime roles that nobody can pass.
+# then by Glue runtime roles that nobody can pass. Accounts that are not in the matrix follow, with their
+# `status` and `reason`: their counts are unknown, not zero.
 
 # %%
-accounts_frame(summaries).head(top)
+riskiest_accounts(summaries, failures, top)
 
 # %% [markdown]
 # ## Over-broad grants, across the organisation

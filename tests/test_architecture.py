@@ -73,3 +73,53 @@ def test_tests_mirror_the_package():
     subpackages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     test_dirs = {p.name for p in TESTS.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert subpackages <= test_dirs, f"no test folder for {sorted(subpackages - test_dirs)}"
+
+
+# -- arrows only run down (layout.md) ----------------------------------------------------------------------------
+def _package_imports(path: Path) -> set[str]:
+    return {m for m in _imports(path) if m.startswith("glue_iam_kit")}
+
+
+def _module_path(module: str) -> Path | None:
+    rel = module.removeprefix("glue_iam_kit").lstrip(".").replace(".", "/")
+    for candidate in (PACKAGE / f"{rel}.py", PACKAGE / rel / "__init__.py"):
+        if rel and candidate.exists():
+            return candidate
+    return None
+
+
+def _reachable(start: Path, within: str) -> set[str]:
+    """The package modules under *within* that *start* imports, directly or through each other."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for module in _package_imports(todo.pop()):
+            if module.startswith(within) and module not in seen:
+                seen.add(module)
+                found = _module_path(module)
+                if found is not None:
+                    todo.append(found)
+    return seen
+
+
+def test_the_model_holds_data_and_imports_no_renderer():
+    allowed = ("glue_iam_kit.engine", "glue_iam_kit.errors")
+    assert all(m.startswith(allowed) for m in _package_imports(PACKAGE / "model.py")), \
+        _package_imports(PACKAGE / "model.py")
+
+
+def test_the_step_registry_does_not_import_the_runner():
+    reached = _reachable(PACKAGE / "diagnosis" / "steps.py", "glue_iam_kit.diagnosis")
+    assert "glue_iam_kit.diagnosis.investigation" not in reached, sorted(reached)
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.joinpath("diagnosis").glob("*.py")), ids=_rel)
+def test_the_diagnosis_imports_no_upper_layer(path):
+    upper = ("glue_iam_kit.jupyter", "glue_iam_kit.reports", "glue_iam_kit.matrix", "glue_iam_kit.org",
+             "glue_iam_kit.cli", "glue_iam_kit.account")
+    assert not [m for m in _package_imports(path) if m.startswith(upper)], _rel(path)
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if not _rel(p).startswith(("cli/", "account"))], ids=_rel)
+def test_only_the_top_floor_imports_the_python_api(path):
+    assert not [m for m in _package_imports(path) if m.startswith(("glue_iam_kit.account", "glue_iam_kit.cli"))]

@@ -19,10 +19,10 @@ from glue_iam_kit.cli.commands import (
     cmd_scenarios,
     cmd_simulate,
     cmd_snapshot,
-    cmd_train,
 )
 from glue_iam_kit.cli.options import EPILOG, add_subject_args, add_target_args
 from glue_iam_kit.cli.org import add_org_parser
+from glue_iam_kit.cli.train import add_train_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,18 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_investigate)
 
-    p = sub.add_parser(
-        "train", help="practise on a sandbox scenario: predict, then see the investigation and your grade",
-        description="Run notebooks/03_training.ipynb with papermill on a sandbox scenario. With --verdict (and "
-                    "--policy) the prediction is graded; with --all every scenario is run into OUT/<scenario>/ — "
-                    "the answer key, as anonymised reports.")
-    p.add_argument("--scenario", help="the scenario (see `glue-iam-kit scenarios`)")
-    p.add_argument("--all", action="store_true", help="every scenario: the answer key")
-    p.add_argument("--verdict", help="your predicted verdict, e.g. explicit-deny")
-    p.add_argument("--policy", help="the policy you think decides, e.g. RequireMFA")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_train)
+    add_train_parser(sub)
 
     p = sub.add_parser(
         "matrix", help="who can pass which role: the account-wide PassRole matrix (Parquet or CSV)",

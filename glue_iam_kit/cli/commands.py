@@ -168,6 +168,9 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     params = parameters_from_args(INVESTIGATION, args, target=kind, entry_point=entry_point, resource=resource,
                                   scenario_params={k: v for k, v in (("glue_group", args.glue_group),
                                                                      ("dev_group", args.dev_group)) if v})
+    from glue_iam_kit.cli.inputs import check_investigation_inputs
+
+    check_investigation_inputs(args, params)
     if not args.quiet:
         print(f"investigating on the {kind} target" + (f" ({params['scenario']})" if kind == "sandbox" else "")
               + " ...", file=sys.stderr)
@@ -180,24 +183,6 @@ def cmd_investigate(args: argparse.Namespace) -> int:
 
     for f in OUTPUT_FILES:
         print(f"  {result['paths'][f.name]}  ({'anonymised' if f.anonymised else 'not anonymised: ' + f.reader})")
-    return 0
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from glue_iam_kit.jupyter.params import TRAINING as TRAINING_PARAMS
-    from glue_iam_kit.jupyter.params import parameters_from_args
-    from glue_iam_kit.jupyter.run import TRAINING, run_investigation
-    from glue_iam_kit.sources.sandbox import load_scenario_file, scenario_names
-
-    if not args.all and not args.scenario:
-        raise SystemExit("glue-iam-kit: error: give --scenario NAME, or --all for the answer key")
-    names = scenario_names() if args.all else [args.scenario]
-    for name in names:
-        load_scenario_file(name)  # a clear error for an unknown scenario, before any kernel starts
-        out = os.path.join(args.out, name) if args.all else args.out
-        params = parameters_from_args(TRAINING_PARAMS, args, scenario=name)
-        result = run_investigation(params, out, progress=not args.quiet, notebook=TRAINING)
-        print(f"{name}: {', '.join(result['verdicts'])}  ->  {result['paths']['report.md']}")
     return 0
 
 

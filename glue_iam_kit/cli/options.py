@@ -75,20 +75,11 @@ def open_from_args(args: argparse.Namespace) -> Any:
 
     kind = target_kind(args)
     if kind == "sandbox":
-        from glue_iam_kit.engine.arns import name_from, parse_arn
-        from glue_iam_kit.errors import ArnError, KitError
+        from glue_iam_kit.sources.sandbox import sandbox_names
 
-        params = {k: getattr(args, k, None) for k in ("user", "role", "job", "account_id", "glue_group", "dev_group")}
-        for k in ("user", "role"):  # names build the scenario; an ARN of that kind gives its name
-            if params[k] and params[k].startswith("arn:"):
-                try:
-                    parse_arn(params[k])
-                except ArnError as exc:
-                    raise KitError(str(exc)) from None
-                try:
-                    params[k] = name_from(params[k], k)
-                except ArnError:
-                    params[k] = None  # another kind of principal (a role session, ...): the scenario's own
+        params = {k: getattr(args, k, None) for k in ("job", "glue_group", "dev_group")}
+        params.update(sandbox_names(getattr(args, "user", None), getattr(args, "role", None),
+                                    getattr(args, "account_id", None)))
         return open_target("sandbox", scenario=args.sandbox or "seed-incident", region=args.region, **params)
     if kind == "snapshot":
         return open_target("snapshot", snapshot_path=args.snapshot)

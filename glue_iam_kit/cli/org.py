@@ -55,9 +55,11 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
         "matrix", help="every account's PassRole matrix as one Parquet dataset, on Dask",
         description="One Dask task per account snapshot: a LocalCluster of one worker process per CPU by default, "
                     "or an existing cluster (--scheduler). Writes DATASET/account_id=<id>/part-0.parquet (the "
-                    "matrix columns), DATASET/_summaries/<id>.json, DATASET/_failures.json (a malformed snapshot is "
-                    "reported, the others complete) and the org-wide summary in DATASET/_summary/ (accounts.csv "
-                    "riskiest first, overbroad-grants.csv, unpassable-roles.csv). Resumable: accounts already in "
+                    "matrix columns), DATASET/_summaries/<id>.json, DATASET/_failures.json (the accounts org snapshot "
+                    "could not read, from its failures.json, and those whose matrix failed: a malformed snapshot is "
+                    "reported, the others complete) and the org-wide summary in DATASET/_summary/ (accounts.csv: "
+                    "every account, riskiest first, those not computed last with status and reason; "
+                    "overbroad-grants.csv, unpassable-roles.csv). Resumable: accounts already in "
                     "the dataset are skipped unless --refresh.",
         epilog=ORG_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--snapshots", required=True, metavar="DIR", help="the folder `org snapshot` wrote")
@@ -110,15 +112,19 @@ def cmd_org_matrix(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = org_matrix(args.snapshots, args.out, args.service, args.mfa, scheduler=args.scheduler,
                         workers=args.workers, refresh=args.refresh, progress=not args.quiet)
-    names = write_org_summary(result["summaries"], Path(args.out) / "_summary")
+    names = write_org_summary(result["summaries"], Path(args.out) / "_summary", result["all_failures"])
     seconds = time.perf_counter() - started
     peak = sum(result["memory"].values())
     print(f"{len(result['written'])} account(s) computed, {len(result['skipped'])} already in the dataset, "
-          f"{len(result['failures'])} failed, in {seconds:.1f} s; peak memory {peak / 2**20:,.0f} MiB over "
+          f"{len(result['failures'])} failed, {len(result['not_snapshotted'])} not snapshotted (org snapshot's "
+          f"failures.json), in {seconds:.1f} s; peak memory {peak / 2**20:,.0f} MiB over "
           f"{len(result['memory'])} process(es) -> {args.out}")
-    print(f"org-wide summary: {', '.join(names)} in {Path(args.out) / '_summary'}")
+    print(f"org-wide summary: {', '.join(names)} in {Path(args.out) / '_summary'} (every account; those not "
+          "computed with their reason)")
     if not args.quiet:
-        print_frame("riskiest accounts (top 10)", accounts_frame(result["summaries"]).head(10))
-    for f in result["failures"]:
-        print(f"  failed {f['account_id']}: {f['error']}", file=sys.stderr)
+        riskiest = accounts_frame(result["summaries"])
+        print_frame("riskiest accounts (top 10)", riskiest.drop(columns=["status", "reason"]).head(10))
+    for f in result["all_failures"]:
+        stage = "not snapshotted" if f["stage"] == "snapshot" else "failed"
+        print(f"  {stage} {f['account_id']} {f.get('name') or ''}".rstrip() + f": {f['error']}", file=sys.stderr)
     return 0

@@ -13,7 +13,7 @@ from glue_iam_kit.engine.decision import EXPLICIT_DENY, IMPLICIT_DENY
 from glue_iam_kit.principals import principal_name
 
 if TYPE_CHECKING:
-    from glue_iam_kit.diagnosis.investigation import Investigation
+    from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 
 # Policy types no read-only API of the kit shows for a request (the simulator does not model them either).
 _UNREADABLE = {"session": "session policies are passed when a session starts and no API shows them",

@@ -26,7 +26,7 @@ from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.engine.policy import Policy, PolicySource, as_list, parse_policy
 from glue_iam_kit.entrypoints import ENTRY_POINTS, EntryPoint, entry_point_for
-from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.errors import CouldNotCheck, KitError, NotFoundError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_principal, gather_scps
 from glue_iam_kit.principals.base import tag_map
@@ -70,6 +70,7 @@ class Evidence:
         self.expected_account = e.account if e else ""
         self.role_arn = ""  # the role's real ARN, once read
         self.role_missing = False
+        self._role_frame: pd.DataFrame | KitError | None = None
         self.job_frame: pd.DataFrame | None = None
         self.caller: dict[str, str] | None = None
         self._pp: PrincipalPolicies | None = None
@@ -115,8 +116,34 @@ class Evidence:
             return self.expected_account
 
     # -- the role and the resource that uses it -----------------------------------------------------------
+    def read_role(self) -> pd.DataFrame:
+        """The role's trust-policy frame (:func:`~glue_iam_kit.collectors.fetch_role`), read once; its real ARN
+        and tags are remembered. When it cannot be read, the same KitError (NotFoundError: no such role) on
+        each call."""
+        if self._role_frame is None:
+            from glue_iam_kit.collectors import fetch_role
+
+            try:
+                frame = fetch_role(self.target, self.role)
+            except KitError as exc:  # kept: a role that cannot be read is asked about once
+                self._role_frame, self.role_missing = exc, isinstance(exc, NotFoundError)
+                self.remember_role_tags(self.role_arn_or_guess(), {})
+            else:
+                self._role_frame = frame
+                self.role_arn = frame.loc[0, "role_arn"] if not frame.empty else self.role_arn_or_guess()
+                self.remember_role_tags(self.role_arn, frame.attrs.get("tags", {}))
+        if isinstance(self._role_frame, KitError):
+            raise self._role_frame
+        return self._role_frame
+
     def role_arn_or_guess(self) -> str:
-        """The role's ARN: as read, as given, or built from its name in the principal's account."""
+        """The role's ARN: as read (reading it now, when it can be), as given, or built from its name in the
+        principal's account."""
+        if not self.role_arn and self.role and self._role_frame is None:
+            try:
+                self.read_role()
+            except KitError:
+                pass
         if self.role_arn:
             return self.role_arn
         if self.role.startswith("arn:"):
@@ -138,12 +165,9 @@ class Evidence:
             self.job_frame = self.entry_point.fetch(self.target, self.job)
         return self.job_frame
 
-    def resolve_resource_name(self) -> None:  # no name given: see resource_from_target
-        self.job, self.resource_source = resource_from_target(self)
-
     def resolve_role_from_resource(self) -> None:
         """No role given: take the one the Glue resource uses (when it can be read)."""
-        self.resolve_resource_name()
+        self.job, self.resource_source = resource_from_target(self)  # no name given: the one the evidence names
         if self.job and not self.role:
             try:
                 frame = self.read_resource()
@@ -231,18 +255,8 @@ class Evidence:
     def permission_set(self, name: str) -> dict[str, Any]:
         """The Identity Center permission set *name* as the target can read it, else what could not be read."""
         if name not in self._permission_sets:
-            self._permission_sets[name] = self._read_permission_set(name)
+            self._permission_sets[name] = read_permission_set(self.target, self.account, name)
         return self._permission_sets[name]
-
-    def _read_permission_set(self, name: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"account": self.account}
-        if not can(self.target, IDENTITY_CENTER_READER):
-            return {**out, "problem": f"the {self.target.kind} target has no Identity Center: the permission set "
-                                      "is named from the role, and its existing inline policy could not be read"}
-        try:
-            return {**out, **self.target.find_permission_set(name)}
-        except KitError as exc:
-            return {**out, "problem": f"could not read permission set {name}: {exc}"}
 
     def simulate(self, context: RequestContext, role_arn: str | None = None, extra: list[PolicyRecord] = (),
                  label: str = "", layer_extra: dict[str, Any] | None = None, action: str | None = None) -> Layer:
@@ -261,30 +275,45 @@ class Evidence:
         layer = Layer(label, context, decision)
         # AWS's simulator takes no boundary edits (PermissionsBoundaryPolicyInputList replaces, not adds).
         if can(self.target, SIMULATOR) and "boundary" not in (layer_extra or {}):
-            layer.aws_decision, layer.aws_note = self._aws_simulate(context, action, resource, extra, policies)
+            layer.aws_decision, layer.aws_note = aws_simulate(self.target, self.principal.arn, context, action,
+                                                              resource, extra, policies)
         return layer
-
-    def _aws_simulate(self, context: RequestContext, action: str, resource: str, extra: list[PolicyRecord],
-                      policies: PolicySet) -> tuple[str | None, str]:
-        params: dict[str, Any] = {"PolicySourceArn": self.principal.arn, "ActionNames": [action],
-                                  "ResourceArns": [resource], "ContextEntries": context.as_entries()}
-        if extra:
-            params["PolicyInputList"] = [json.dumps(r.document) for r in extra]
-        if policies.resource is not None:
-            params["ResourcePolicy"] = json.dumps(policies.resource.document)
-        try:
-            results = self.target.simulate_principal_policy(**params)
-        except (CouldNotCheck, KitError) as exc:
-            return None, f"AWS simulator unavailable ({exc}); the local evaluator decides"
-        if not results:
-            return None, "AWS simulator returned no result; the local evaluator decides"
-        return results[0].get("EvalDecision"), "AWS SimulatePrincipalPolicy is the authority"
 
     def caller_identity(self) -> dict[str, str]:
         """The investigator's identity (read once)."""
         if self.caller is None:
             self.caller = self.target.caller_identity()
         return self.caller
+
+
+def read_permission_set(target: Any, account: str, name: str) -> dict[str, Any]:
+    """The Identity Center permission set *name* as *target* can read it, else what could not be read."""
+    out: dict[str, Any] = {"account": account}
+    if not can(target, IDENTITY_CENTER_READER):
+        return {**out, "problem": f"the {target.kind} target has no Identity Center: the permission set is named "
+                                  "from the role, and its existing inline policy could not be read"}
+    try:
+        return {**out, **target.find_permission_set(name)}
+    except KitError as exc:
+        return {**out, "problem": f"could not read permission set {name}: {exc}"}
+
+
+def aws_simulate(target: Any, principal_arn: str, context: RequestContext, action: str, resource: str,
+                 extra: list[PolicyRecord], policies: PolicySet) -> tuple[str | None, str]:
+    """AWS's SimulatePrincipalPolicy on the same request: (its decision, or None when unavailable; a note)."""
+    params: dict[str, Any] = {"PolicySourceArn": principal_arn, "ActionNames": [action],
+                              "ResourceArns": [resource], "ContextEntries": context.as_entries()}
+    if extra:
+        params["PolicyInputList"] = [json.dumps(r.document) for r in extra]
+    if policies.resource is not None:
+        params["ResourcePolicy"] = json.dumps(policies.resource.document)
+    try:
+        results = target.simulate_principal_policy(**params)
+    except (CouldNotCheck, KitError) as exc:
+        return None, f"AWS simulator unavailable ({exc}); the local evaluator decides"
+    if not results:
+        return None, "AWS simulator returned no result; the local evaluator decides"
+    return results[0].get("EvalDecision"), "AWS SimulatePrincipalPolicy is the authority"
 
 
 def _with_statements(document: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

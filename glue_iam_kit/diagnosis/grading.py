@@ -11,7 +11,7 @@ from glue_iam_kit.diagnosis.outcome import Outcome
 from glue_iam_kit.model import INFO, OK, PROBLEM, VERDICTS
 
 if TYPE_CHECKING:
-    from glue_iam_kit.diagnosis.investigation import Investigation
+    from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 
 
 def record_prediction(inv: Investigation, verdict: str = "", policy: str = "") -> Outcome:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +18,22 @@ from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.identifiers import collect_identifiers
 from glue_iam_kit.diagnosis.incident import evaluate_incident
 from glue_iam_kit.diagnosis.layers import Layer, layer_details
-from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS
+from glue_iam_kit.diagnosis.outcome import Outcome
+from glue_iam_kit.diagnosis.reproduce import reproduce_step
+from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS, TRAINING_ORDER
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, VERDICTS, Finding, Findings, could_not_check, rule_for
 from glue_iam_kit.principals import PrincipalPolicies
 from glue_iam_kit.sources.base import EVENT_READER, can
 from glue_iam_kit.sources.cloudtrail import DeniedEvent, find_event
+
+log = logging.getLogger(__name__)
+ORDER = {key: i for i, key in enumerate(TRAINING_ORDER)}  # the procedure's order (training's includes STEPS')
+DEBUG_ENV = "GLUE_IAM_KIT_DEBUG"  # set (to anything but 0 or empty): unexpected exceptions are raised, not noted
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 class Investigation:
@@ -36,31 +48,42 @@ class Investigation:
                                  service=service, error_text=error_text or defaults.get("error_text", ""),
                                  profile=profile, entry_point=entry_point or defaults.get("entry_point", ""),
                                  resource=resource or defaults.get("resource", ""), defaults=defaults, event=event)
-        self.findings: list[Finding] = []
-        self.verdicts: list[dict[str, Any]] = []
-        self.layers: list[Layer] = []
-        self.security: list[dict[str, Any]] = []
-        self.fix: dict[str, Any] | None = None
-        self.what_if: list[dict[str, Any]] = []
-        self.verification: dict[str, Any] = {}
+        self.findings: list[Finding] = []  # the steps run, in the order they were run (one per key)
+        self._outcomes: dict[str, Outcome] = {}  # every step's outcome, run or computed for a later step
         self.prediction: dict[str, str] = {}  # training only
 
     # -- running ------------------------------------------------------------------------------------------
-    def step(self, key: str, **options: Any) -> Finding:
-        """Run the step *key* (see STEPS) and keep its finding; any failure becomes ``could not check``."""
-        step = STEP_BY_KEY[key]
+    def title_of(self, key: str) -> str:
+        """The step's title for this investigation (the principal's kind, the Glue resource, the request)."""
         ev = self.evidence
-        title = step.title_for(ev.service, ev.principal_noun(), ev.entry_point.noun,
-                               "" if ev.is_passrole else f"{ev.action} on the resource in the error")
+        return STEP_BY_KEY[key].title_for(ev.service, ev.principal_noun(), ev.entry_point.noun,
+                                          "" if ev.is_passrole else f"{ev.action} on the resource in the error")
+
+    def outcome(self, key: str) -> Outcome:
+        """The outcome of step *key*: as it last ran, else computed now (a skipped step loses nothing)."""
+        if key not in self._outcomes:
+            self._outcomes[key] = self._compute(key)
+        return self._outcomes[key]
+
+    def _compute(self, key: str, **options: Any) -> Outcome:
         try:
-            out = step.run(self, **options)
-            finding = Finding(step.number, key, out.title or title, out.status, out.summary, out.evidence,
-                              out.details)
+            return STEP_BY_KEY[key].run(self, **options)
         except KitError as exc:
-            finding = Finding(step.number, key, title, COULD_NOT_CHECK, could_not_check(str(exc)))
+            return Outcome(COULD_NOT_CHECK, could_not_check(str(exc)))
         except Exception as exc:  # an unexpected failure must not lose the other steps' results
-            finding = Finding(step.number, key, title, COULD_NOT_CHECK,
-                              could_not_check(f"unexpected {type(exc).__name__}: {exc}"))
+            if debugging():
+                raise
+            log.exception("step %s failed unexpectedly (set %s=1 to re-raise)", key, DEBUG_ENV)
+            return Outcome(COULD_NOT_CHECK, could_not_check(f"unexpected {type(exc).__name__}: {exc}"))
+
+    def step(self, key: str, **options: Any) -> Finding:
+        """Run the step *key* (see STEPS) and keep its finding; any failure becomes ``could not check``. Running a
+        step again replaces its finding with an equal one: steps return values, they do not accumulate."""
+        out = self._compute(key, **options)
+        self._outcomes[key] = out
+        finding = Finding(STEP_BY_KEY[key].number, key, out.title or self.title_of(key), out.status, out.summary,
+                          out.evidence, out.details)
+        finding.reproduce = reproduce_step(self, finding)
         self.findings = [f for f in self.findings if f.key != key] + [finding]
         return finding
 
@@ -70,11 +93,44 @@ class Investigation:
             self.step(s.key, **({"apply_fix": apply_fix} if s.key == "verify" else {}))
         return self.findings
 
-    def add_verdict(self, name: str, **details: Any) -> None:
-        """Record a verdict (one of VERDICTS), replacing an earlier one of the same name."""
-        if name not in VERDICTS:
-            raise ValueError(f"not a verdict: {name}")
-        self.verdicts = [v for v in self.verdicts if v["verdict"] != name] + [{"verdict": name, **details}]
+    # -- the results, as the steps returned them (reading them runs nothing) ---------------------------------
+    def _latest(self, *keys: str) -> Outcome | None:
+        return next((self._outcomes[k] for k in keys if k in self._outcomes), None)
+
+    @property
+    def verdicts(self) -> list[dict[str, Any]]:
+        """The verdict step's verdicts; before it ran, those the steps so far reached, in the procedure's order."""
+        done = self._latest("verdict")
+        if done is not None:
+            return done.verdicts
+        found = [v for s in STEPS if s.key in self._outcomes for v in self._outcomes[s.key].verdicts]
+        return sorted(found, key=lambda v: VERDICTS.index(v["verdict"]))
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The simulations: with the restrictions peeled (step 7), else the first (step 6)."""
+        latest = self._latest("explicit-deny", "simulate")
+        return list(latest.layers or []) if latest else []
+
+    @property
+    def fix(self) -> dict[str, Any] | None:
+        latest = self._latest("implicit-deny")
+        return latest.fix if latest else None
+
+    @property
+    def what_if(self) -> list[dict[str, Any]]:
+        latest = self._latest("implicit-deny")
+        return latest.what_if if latest else []
+
+    @property
+    def security(self) -> list[dict[str, Any]]:
+        latest = self._latest("verdict", "implicit-deny")
+        return latest.security if latest else []
+
+    @property
+    def verification(self) -> dict[str, Any]:
+        latest = self._latest("verify")
+        return latest.verification if latest else {}
 
     # -- what the explorer and the tests use ---------------------------------------------------------------
     @property
@@ -96,12 +152,12 @@ class Investigation:
     def document(self) -> Findings:
         """findings.json (before anonymisation), typed."""
         doc = Findings(verdicts=self.verdicts, error=self.evidence.error.as_dict() if self.evidence.error else None,
-                        steps=[f.as_dict() for f in self.findings],
-                        simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
-                        what_if=self.what_if, verification=self.verification, security=self.security,
-                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
-                        rule=rule_for(self.evidence.action, self.evidence.service),
-                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                       steps=[f.as_dict() for f in sorted(self.findings, key=lambda f: ORDER[f.key])],
+                       simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
+                       what_if=self.what_if, verification=self.verification, security=self.security,
+                       aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
+                       rule=rule_for(self.evidence.action, self.evidence.service),
+                       generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        event=self.evidence.event.as_dict() if self.evidence.event else None)
         doc.incident = evaluate_incident(doc).as_dict()
         return doc
@@ -112,8 +168,8 @@ class Investigation:
 
     def finish(self) -> Any:
         """Close the target and show the call tally; the shown tally carries the results to the kit's runner (the
-        reports are made from them, see :class:`glue_iam_kit.jupyter.run.Handover`)."""
-        from glue_iam_kit.jupyter.run import Handover
+        reports are made from them, see :class:`glue_iam_kit.diagnosis.handover.Handover`)."""
+        from glue_iam_kit.diagnosis.handover import Handover
 
         if self.finding("verdict") is None:
             self.step("verdict")
@@ -130,38 +186,14 @@ def read_event(target: Any, event_id: str) -> DeniedEvent:
     return find_event(target.cloudtrail_events(timedelta(days=90)), event_id)
 
 
-def open_investigation(target: str = "sandbox", **parameters: Any) -> Investigation:
-    """Open the target and start an investigation (what the notebook's first cell calls).
-
-    *parameters* are the investigation's parameters (:data:`glue_iam_kit.jupyter.params.INVESTIGATION`):
-    unknown names are refused, missing ones take their defaults.
-    """
-    from glue_iam_kit.jupyter.params import investigation_parameters
-    from glue_iam_kit.sources.base import open_target
-
-    p = investigation_parameters({"target": target, **parameters})
-    kwargs: dict[str, Any] = {}
-    if p["target"] == "sandbox":
-        # In the sandbox the names also build the scenario (a name, or the name in an ARN).
-        from glue_iam_kit.engine.arns import name_from
-        from glue_iam_kit.errors import ArnError
-
-        try:
-            kwargs = {"user": name_from(p["user"], "user") if p["user"] else None,
-                      "role": name_from(p["role"], "role") if p["role"] else None, "job": p["job"] or None}
-        except ArnError as exc:
-            raise KitError(str(exc)) from None
-        kwargs["account_id"] = p["account_id"] or None
-        kwargs.update({k: v for k, v in (p["scenario_params"] or {}).items() if v})
-    t = open_target(p["target"], scenario=p["scenario"], profile=p["profile"] or None, region=p["region"] or None,
-                    snapshot_path=p["snapshot_path"] or None, endpoint_url=p["endpoint_url"] or None, **kwargs)
-    try:
-        event = read_event(t, p["event_id"]) if p["event_id"] else None
-        inv = Investigation(t, user=p["user"] or (event.principal if event else ""), job=p["job"], role=p["role"],
-                            service=p["service"], error_text=p["error_text"] or (event.error_message if event else ""),
-                            profile=p["profile"], entry_point=p["entry_point"], resource=p["resource"], event=event)
-        inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
-    except Exception:
-        t.close()
-        raise
+def start_investigation(target: Any, *, user: str = "", job: str = "", role: str = "", service: str = GLUE_SERVICE,
+                        error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
+                        event_id: str = "") -> Investigation:
+    """An investigation on an open *target* (the caller closes it): the CloudTrail event *event_id*, when given,
+    supplies the principal, the error text and the real request context. An unknown principal is refused now."""
+    event = read_event(target, event_id) if event_id else None
+    inv = Investigation(target, user=user or (event.principal if event else ""), job=job, role=role,
+                        service=service, error_text=error_text or (event.error_message if event else ""),
+                        profile=profile, entry_point=entry_point, resource=resource, event=event)
+    inv.principal  # noqa: B018 - an unknown principal makes the whole investigation impossible: say so now
     return inv

@@ -2,25 +2,29 @@
 investigation that returns an :class:`Outcome`. Training's extra steps (:data:`TRAINING_STEPS`) are listed
 here too, so every step of every notebook comes from one list.
 
-A step reads the evidence (:class:`~glue_iam_kit.diagnosis.evidence.Evidence`) and records verdicts, layers,
-the fix and security findings on the investigation through its public methods. A step that fails becomes
+A step is a function of the gathered evidence (:class:`~glue_iam_kit.diagnosis.evidence.Evidence`) and of the
+outcomes of the steps it builds on (``done.outcome(key)``: the runner supplies them, computing a skipped one);
+it returns its :class:`Outcome` (finding, verdicts, layers, fix, security findings) and writes nothing shared,
+so a step run twice or out of order gives the clean run's result. A step that fails becomes
 ``could not check: <why>`` in the runner; the others go on.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis import fix as fixes
 from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
+from glue_iam_kit.diagnosis.evidence import resource_from_target
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
-from glue_iam_kit.diagnosis.outcome import Outcome, Step
+from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
+from glue_iam_kit.diagnosis.outcome import Outcome, Step, make_verdict
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
+from glue_iam_kit.diagnosis.trust import evaluate_trust
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import NotFoundError
@@ -28,8 +32,10 @@ from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identit
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
 from glue_iam_kit.sources.base import POLICY_WRITER, can
 
-if TYPE_CHECKING:
-    from glue_iam_kit.diagnosis.investigation import Investigation
+
+def _layers(inv: Investigation, key: str) -> list[Any]:
+    """The simulation layers as the step *key* left them (none when it could not simulate)."""
+    return list(inv.outcome(key).layers or [])
 
 
 def failure(inv: Investigation) -> Outcome:
@@ -61,9 +67,9 @@ def account(inv: Investigation) -> Outcome:
     frame = identity_frame(ev.caller_identity(), ev.expected_account or None)
     actual = frame.loc[0, "account"]
     if ev.expected_account and actual != ev.expected_account:
-        inv.add_verdict("wrong-account", expected=ev.expected_account, actual=actual)
         return Outcome(PROBLEM, f"the target is account {actual}, but the error came from {ev.expected_account}: "
-                                "every other finding is about the wrong account", frame)
+                                "every other finding is about the wrong account", frame,
+                       verdicts=[make_verdict("wrong-account", expected=ev.expected_account, actual=actual)])
     if not ev.expected_account:
         return Outcome(INFO, f"the target is account {actual} (no error text to compare with)", frame)
     return Outcome(OK, f"account {actual} is the one in the error", frame)
@@ -110,28 +116,29 @@ def trust(inv: Investigation) -> Outcome:
     ev = inv.evidence
     if not ev.is_passrole:
         return not_passrole(ev)
-    if not ev.role:
-        ev.resolve_role_from_resource()
+    ev.resolve_role_from_resource()
     if not ev.role:
         return Outcome(COULD_NOT_CHECK, could_not_check("no role given and no job to read it from"))
     try:
-        frame = c.fetch_role(ev.target, ev.role)
+        frame = ev.read_role()
     except NotFoundError:
-        ev.role_missing = True
-        ev.remember_role_tags(ev.role_arn_or_guess(), {})
-        inv.add_verdict("role-not-found", role=ev.role_arn_or_guess())
         return Outcome(PROBLEM, f"role {ev.role_name} does not exist in account {ev.account}: Glue cannot use it, "
-                                "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS))
-    ev.role_arn = frame.loc[0, "role_arn"] if not frame.empty else ev.role_arn_or_guess()
-    ev.remember_role_tags(ev.role_arn, frame.attrs.get("tags", {}))
-    trusted = frame[(frame.effect == "Allow") & (frame.principal.isin([ev.service, "*"])) &
-                    frame.action.str.contains("sts:AssumeRole|sts:\\*|^\\*$", regex=True)]
-    if trusted.empty:
+                                "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS),
+                       verdicts=[make_verdict("role-not-found", role=ev.role_arn_or_guess())])
+    # The evaluator decides: the service as the principal of sts:AssumeRole (wildcards, Deny, conditions).
+    trusted = evaluate_trust(frame.attrs.get("document") or {}, ev.role_name, ev.role_arn, ev.service, ev.account)
+    frame = frame.assign(decides=[label in trusted.labels for label in frame.statement])
+    if trusted.decision != ALLOWED:
         who = sorted(set(frame.principal))
-        inv.add_verdict("trust-missing-service", role=ev.role_arn, service=ev.service, trusted=who)
+        if trusted.unknown_keys:  # a condition on what Glue sends: say so, never guess
+            return Outcome(COULD_NOT_CHECK, could_not_check(
+                f"the trust policy of {ev.role_name} lets {ev.service} assume it only under conditions on "
+                f"{', '.join(trusted.unknown_keys)}"), frame, {"trust": trusted.explanation})
         return Outcome(PROBLEM, f"the trust policy of {ev.role_name} does not let {ev.service} assume it "
-                                f"(it trusts {', '.join(who) or 'nobody'})", frame)
-    return Outcome(OK, f"{ev.service} may assume {ev.role_name}", frame)
+                                f"(it trusts {', '.join(who) or 'nobody'})", frame, {"trust": trusted.explanation},
+                       verdicts=[make_verdict("trust-missing-service", role=ev.role_arn, service=ev.service,
+                                              trusted=who)])
+    return Outcome(OK, f"{ev.service} may assume {ev.role_name}", frame, {"trust": trusted.explanation})
 
 
 def resource_role(inv: Investigation) -> Outcome:
@@ -140,9 +147,9 @@ def resource_role(inv: Investigation) -> Outcome:
         return not_passrole(ev)
     noun = ev.resource_noun
     if not ev.glue_call:
-        return Outcome(INFO, f"not a Glue call: {ev.error.operation} passes the role to {ev.service}; the kit reads "
-                             "Glue resources only, so what uses the role there is not checked")
-    ev.resolve_resource_name()
+        return Outcome(INFO, f"not a Glue call: the role is passed to {ev.service}; the kit reads Glue resources "
+                             "only, so what uses the role there is not checked")
+    ev.job, ev.resource_source = resource_from_target(ev)  # no name given: the one the evidence names
     if ev.creating and not ev.job:
         return Outcome(INFO, f"{ev.error.operation}: the {noun} does not exist yet; the role in the error is the one "
                              "being passed")
@@ -159,9 +166,10 @@ def resource_role(inv: Investigation) -> Outcome:
     used_arn = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
     used_name = frame.loc[0, "role_name"]
     if ev.role and used_name != ev.role_name:
-        inv.add_verdict("job-uses-other-role", job=ev.job, job_role=used_arn, investigated_role=ev.role_arn_or_guess())
         return Outcome(PROBLEM, f"{noun} {ev.job} uses role {used_name}, not {ev.role_name}: the error and the "
-                                f"{noun} disagree (an edit in progress, or the wrong {noun})", frame)
+                                f"{noun} disagree (an edit in progress, or the wrong {noun})", frame,
+                       verdicts=[make_verdict("job-uses-other-role", job=ev.job, job_role=used_arn,
+                                              investigated_role=ev.role_arn_or_guess())])
     source = f" ({ev.resource_source})" if ev.resource_source else ""
     return Outcome(OK, f"{noun} {ev.job}{source} uses {used_name}", frame)
 
@@ -169,7 +177,6 @@ def resource_role(inv: Investigation) -> Outcome:
 def simulate(inv: Investigation) -> Outcome:
     ev = inv.evidence
     layer = ev.simulate(ev.base_context(), label=ev.base_label())
-    inv.layers = [layer]
     details = layer_details(layer)
     summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
     notes = [n for n in (ev.scp_note, ev.resource_note) if n]
@@ -179,31 +186,32 @@ def simulate(inv: Investigation) -> Outcome:
     if layer.aws_decision and layer.aws_decision != layer.decision.decision:
         summary += f" — the local evaluator says {layer.decision.decision}: a disagreement to look into"
         details["disagreement"] = True
-    return Outcome(OK if layer.final == ALLOWED else PROBLEM, summary, layer_frame(inv.layers), details)
+    return Outcome(OK if layer.final == ALLOWED else PROBLEM, summary, layer_frame([layer]), details, layers=[layer])
 
 
 def explicit_deny(inv: Investigation) -> Outcome:
     ev = inv.evidence
-    if not inv.layers:
+    layers = _layers(inv, "simulate")
+    if not layers:
         return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
-    if inv.layers[0].final != EXPLICIT_DENY:
-        return Outcome(OK, "no explicit deny", layer_frame(inv.layers))
-    first = inv.layers[0].decision
+    if layers[0].final != EXPLICIT_DENY:
+        return Outcome(OK, "no explicit deny", layer_frame(layers), layers=layers)
+    first = layers[0].decision
     restrictions = [restriction(t, ev.principal.kind.mfa_advice) for t in first.deciding]
     deny = first.deciding[0]
-    inv.add_verdict("explicit-deny", policy_type=deny.source.kind, policy=deny.source.name,
-                    via_group=deny.source.via_group, statement=deny.index + 1, sid=deny.sid,
-                    restriction=restrictions[0][0], satisfied_by=restrictions[0][1])
+    found = make_verdict("explicit-deny", policy_type=deny.source.kind, policy=deny.source.name,
+                         via_group=deny.source.via_group, statement=deny.index + 1, sid=deny.sid,
+                         restriction=restrictions[0][0], satisfied_by=restrictions[0][1])
     # Satisfy what can be satisfied and look underneath, as the write-up did with MFA.
-    inv.layers = peel(inv.layers, lambda context, label: ev.simulate(context, label=label))
+    layers = peel(layers, lambda context, label: ev.simulate(context, label=label))
     summary = f"denied by {deny.label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
-    if len(inv.layers) > 1:
-        summary += f". With it satisfied the decision is {inv.layers[-1].final}"
+    if len(layers) > 1:
+        summary += f". With it satisfied the decision is {layers[-1].final}"
     else:
         summary += ". It cannot be satisfied by the requester: that restriction is the cause"
-    return Outcome(PROBLEM, summary, layer_frame(inv.layers),
+    return Outcome(PROBLEM, summary, layer_frame(layers),
                    {"restrictions": [{"restriction": r, "satisfied_by": s} for r, s in restrictions],
-                    "layers": [layer_details(layer) for layer in inv.layers]})
+                    "layers": [layer_details(layer) for layer in layers]}, verdicts=[found], layers=layers)
 
 
 def _security_findings(inv: Investigation, d: Decision) -> list[dict[str, Any]]:
@@ -223,97 +231,102 @@ def _security_findings(inv: Investigation, d: Decision) -> list[dict[str, Any]]:
 
 def implicit_deny(inv: Investigation) -> Outcome:
     ev = inv.evidence
-    if not inv.layers:
+    layers = _layers(inv, "explicit-deny")
+    if not layers:
         return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
-    final = inv.layers[-1]
+    final = layers[-1]
     d = final.decision
     if final.final == ALLOWED:
-        inv.add_verdict("allowed", deciding=[t.label for t in d.deciding])
-        inv.security += _security_findings(inv, d)
+        security = _security_findings(inv, d)
         summary = f"allowed by {', '.join(t.label for t in d.deciding) or 'the policies'}"
-        if inv.security:
-            summary += "; security finding: " + "; ".join(s["why"] for s in inv.security)
-        return Outcome(OK, summary, None, {"security": inv.security})
+        if security:
+            summary += "; security finding: " + "; ".join(s["why"] for s in security)
+        return Outcome(OK, summary, None, {"security": security}, security=security,
+                       verdicts=[make_verdict("allowed", deciding=[t.label for t in d.deciding])])
     if final.final != IMPLICIT_DENY:
         return Outcome(INFO, "not reached: the explicit deny above cannot be satisfied by the requester")
     near = [{"rank": i + 1, "policy": t.source.name, "policy_type": t.source.policy_type,
              "via_group": t.source.via_group or "", "statement": t.index + 1, "sid": t.sid or "",
              "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
     frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
-    inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
+    found = [make_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])]
     # No grant where none can help: on a role that does not exist, or in another account than the error's.
-    why_not = ("the role does not exist (step 4)" if ev.role_missing else "the error came from another account "
-               "(step 1)" if any(v["verdict"] == "wrong-account" for v in inv.verdicts) else "")
+    earlier = {v["verdict"] for key in ("account", "trust") for v in inv.outcome(key).verdicts}
+    why_not = ("the role does not exist (step 4)" if "role-not-found" in earlier else "the error came from "
+               "another account (step 1)" if "wrong-account" in earlier else "")
     if why_not:
         return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name or ev.action_resource}"
-                                f"; no grant is proposed: {why_not}", frame, {"nearest_allows": near})
+                                f"; no grant is proposed: {why_not}", frame, {"nearest_allows": near}, verdicts=found)
     if d.blocked_by == "scp":
-        inv.fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
+        fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
-                                "that", frame, {"nearest_allows": near, "fix": inv.fix})
-    inv.fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
+                                "that", frame, {"nearest_allows": near, "fix": fix}, verdicts=found, fix=fix)
+    fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
     alternatives = fixes.tag_alternatives(ev, d, final.context)
     if alternatives:
-        inv.fix["alternatives"] = alternatives
-        inv.fix["note"] = (inv.fix.get("note", "") + " " if inv.fix.get("note") else "") + (
+        fix["alternatives"] = alternatives
+        fix["note"] = (fix.get("note", "") + " " if fix.get("note") else "") + (
             "The grant is tag-based: the tag change keeps that design; the per-role grant would bypass it.")
     after = ev.simulate(final.context, extra=extra, layer_extra=layer_extra, label=label)
-    inv.what_if = fixes.what_if(ev, final, after, extra, layer_extra)
+    what_if = fixes.what_if(ev, final, after, extra, layer_extra)
     on = ev.role_name if ev.is_passrole else ev.action_resource
     summary = (f"no {d.blocked_by} policy allows {ev.action} on {on}; nearest allow: "
                f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
                f"no {d.blocked_by} policy allows {ev.action} at all")
-    where = (inv.fix["where"], inv.fix["principal"])
+    where = (fix["where"], fix["principal"])
     summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
-    return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": inv.fix, "what_if": inv.what_if,
-                                             "explanation": render_trace_text(d)})
+    return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": fix, "what_if": what_if,
+                                             "explanation": render_trace_text(d)},
+                   verdicts=found, fix=fix, what_if=what_if)
 
 
 def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     ev = inv.evidence
-    if not inv.fix or not inv.fix.get("policy"):
-        return _no_grant(inv)
-    frame = pd.DataFrame(inv.what_if, columns=["check", "before", "after", "expected", "as_expected"])
+    planned = inv.outcome("implicit-deny")
+    fix, what_if, layers = planned.fix, planned.what_if, _layers(inv, "explicit-deny")
+    if not fix or not fix.get("policy"):
+        return _no_grant(inv, fix, layers)
+    frame = pd.DataFrame(what_if, columns=["check", "before", "after", "expected", "as_expected"])
     if not apply_fix:
-        ok = all(w["as_expected"] for w in inv.what_if)
+        ok = all(w["as_expected"] for w in what_if)
         exactly = (f"this role to {ev.service}" if ev.is_passrole else f"{ev.action} on this resource")
         summary = ("what-if before applying: " + (f"the fix allows exactly {exactly}, and nothing next to it"
                                                   if ok else "the fix does not behave as expected")
                    + ". Not applied (apply_fix=False): apply it with the command in step 8, then re-run")
-        return Outcome(INFO if ok else PROBLEM, summary, frame, {"applied": False, "what_if": inv.what_if})
+        return Outcome(INFO if ok else PROBLEM, summary, frame, {"applied": False, "what_if": what_if})
     if not can(ev.target, POLICY_WRITER):
         return Outcome(COULD_NOT_CHECK, could_not_check(f"a fix is never applied to a {ev.target.kind}: "
                                                         "it has nothing to write to"))
-    refusal = fixes.refusal(inv.fix)
+    refusal = fixes.refusal(fix)
     if refusal:
         return Outcome(COULD_NOT_CHECK, could_not_check(refusal))
-    inv.verification = fixes.apply_fix(ev, inv.fix, inv.layers[-1])
-    v = inv.verification
-    summary = (f"applied {inv.fix['policy_name']} to the {inv.fix['principal_type']} {inv.fix['principal']}; "
+    v = fixes.apply_fix(ev, fix, layers[-1])
+    summary = (f"applied {fix['policy_name']} to the {fix['principal_type']} {fix['principal']}; "
                f"read back {'identical' if v['read_back_matches'] else 'DIFFERENT'}; "
                f"re-simulated: {v['before']} → {v['after']}")
     rows = pd.DataFrame([{"check": "applied, re-simulated", "before": v["before"], "after": v["after"],
                           "expected": "allowed", "as_expected": v["after"] == ALLOWED}])
     status = OK if v["after"] == ALLOWED and v["read_back_matches"] else PROBLEM
-    return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v))
+    return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v), verification=dict(v))
 
 
-def _no_grant(inv: Investigation) -> Outcome:
+def _no_grant(inv: Investigation, fix: dict[str, Any] | None, layers: list[Any]) -> Outcome:
     """Step 9 without a grant to verify: why, in the words of the layer that needs another change."""
-    ev, names = inv.evidence, {v["verdict"]: v for v in inv.verdicts}
+    ev = inv.evidence
+    names = {v["verdict"]: v for key in ("account", "trust", "explicit-deny") for v in inv.outcome(key).verdicts}
     if "role-not-found" in names:
         return Outcome(INFO, "no grant to verify: the role does not exist (step 4); create it, or point the "
                              f"{ev.resource_noun} at a role that exists, then investigate again")
     if "wrong-account" in names:
         return Outcome(INFO, "no grant to verify: the error came from another account (step 1); investigate that "
                              "one")
-    first = inv.layers[0].final if inv.layers else ""
+    first = layers[0].final if layers else ""
     if first == EXPLICIT_DENY:
         lifted = (names.get("explicit-deny") or {}).get("satisfied_by") or "a change to the Deny"
         return Outcome(INFO, "no grant to verify: the explicit deny of step 7 decides and no Allow can override "
                              f"it; it is lifted by {lifted}")
-    if inv.fix and inv.fix.get("action"):
-        return Outcome(INFO, f"no grant to verify: the fix is {inv.fix['action']}")
+    if fix and fix.get("action"):
+        return Outcome(INFO, f"no grant to verify: the fix is {fix['action']}")
     if first == ALLOWED and "trust-missing-service" in names:
         return Outcome(INFO, f"no grant to verify: {ev.action} is allowed; the role's trust policy (step 4) is "
                              "what needs the change")
@@ -323,25 +336,31 @@ def _no_grant(inv: Investigation) -> Outcome:
 
 
 def verdict(inv: Investigation) -> Outcome:
-    """The verdicts, in the order of the procedure, and the rule to keep next time."""
+    """The verdicts, in the order of the procedure, and the rule to keep next time: gathered from every step
+    before this one (a step not run yet is run for it, so a skipped cell loses nothing)."""
+    before = [(s, inv.outcome(s.key)) for s in STEPS if s.key != "verdict"]
+    verdicts = [v for _, out in before for v in out.verdicts]
     disagreement = evaluate_disagreement(inv)
     if disagreement:
-        inv.add_verdict("evidence-disagrees", **disagreement)
+        verdicts.append(make_verdict("evidence-disagrees", **disagreement))
     order = {v: i for i, v in enumerate(VERDICTS)}
-    inv.verdicts.sort(key=lambda v: order[v["verdict"]])
+    verdicts = sorted({v["verdict"]: v for v in verdicts}.values(), key=lambda v: order[v["verdict"]])
+    security = [x for _, out in before for x in out.security]
     frame = pd.DataFrame([{"verdict": v["verdict"], "details": json.dumps({k: x for k, x in v.items()
                                                                         if k != "verdict"}, default=str)}
-                          for v in inv.verdicts], columns=["verdict", "details"])
-    names = [v["verdict"] for v in inv.verdicts] or ["no verdict"]
-    status = OK if names == ["allowed"] and not inv.security else PROBLEM
-    unconfirmed = [f"step {f.step} ({f.title}): {f.summary.removeprefix(COULD_NOT_CHECK + ': ')}"
-                   for f in inv.findings if f.status == COULD_NOT_CHECK]
+                          for v in verdicts], columns=["verdict", "details"])
+    names = [v["verdict"] for v in verdicts] or ["no verdict"]
+    status = OK if names == ["allowed"] and not security else PROBLEM
+    unconfirmed = [f"step {s.number} ({out.title or inv.title_of(s.key)}): "
+                   f"{out.summary.removeprefix(COULD_NOT_CHECK + ': ')}" for s, out in before
+                   if out.status == COULD_NOT_CHECK]
     summary = "verdict: " + ", ".join(names)
     if unconfirmed:
         summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
     rule = rule_for(inv.evidence.action, inv.evidence.service)
-    return Outcome(status, summary, frame, {"verdicts": inv.verdicts, "rule": rule,
-                                            "security": inv.security, "unconfirmed": unconfirmed})
+    return Outcome(status, summary, frame, {"verdicts": verdicts, "rule": rule,
+                                            "security": security, "unconfirmed": unconfirmed},
+                   verdicts=verdicts, security=security)
 
 
 STEPS: tuple[Step, ...] = (

@@ -95,6 +95,9 @@ def _principal_match(p: Principal, not_principal: bool, request: Request) -> tup
     direct = account_hit = False
     if p.anyone:
         direct = True
+    # A service principal (glue.amazonaws.com) is the caller of a trust policy's sts:AssumeRole: it names itself.
+    if caller and any(value.lower() == caller.lower() for value in p.service):
+        direct = True
     for value in p.aws:
         if value == caller:
             direct = True

@@ -3,7 +3,7 @@
 Each notebook's cell tagged ``parameters`` lists them in papermill's documented form (``name: type = value  #
 help``, what ``papermill --help-notebook`` prints); ``tests/jupyter/test_params.py`` checks every cell against
 these declarations with papermill's own inspection. The CLI (:func:`parameters_from_args`) and
-:func:`~glue_iam_kit.diagnosis.investigation.open_investigation` derive from them.
+:func:`~glue_iam_kit.account.open_investigation` derive from them.
 """
 
 from __future__ import annotations
@@ -32,16 +32,27 @@ class Param:
 
 
 def read_error_text(path: str | None) -> str:
-    """The error text from a file (``-``: standard input); a clear error when it cannot be read."""
+    """The error text from a file (``-``: standard input); a clear error when it cannot be read or is empty.
+
+    An empty file is refused rather than read as "no error text": the sandbox would then quote its scenario's own
+    error as the user's."""
     if not path:
         return ""
     try:
         if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
     except OSError as exc:
         raise KitError(f"cannot read the error text file {path!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise KitError(f"the error text file {path!r} is not UTF-8 text") from None
+    if not text.strip():
+        where = "standard input" if path == "-" else f"the error text file {path!r}"
+        raise KitError(f"{where} is empty: paste the error into it, or leave out --error-text (on the sandbox the "
+                       "scenario's own error is then investigated)")
+    return text
 
 
 INVESTIGATION: tuple[Param, ...] = (
@@ -102,10 +113,18 @@ EXPLORER: tuple[Param, ...] = (
     Param("snapshot_path", "", "snapshot: the file written by `glue-iam-kit snapshot`"),
 )
 
+PYTHON_API: tuple[Param, ...] = (
+    Param("scenario", "seed-incident", "the sandbox scenario to explore (see `glue-iam-kit scenarios`)"),
+    Param("user", "alice", "the principal asking (a name, or a user or role ARN)"),
+    Param("role", "etl-runtime", "the Glue job's runtime role"),
+    Param("job", "nightly", "the Glue job"),
+)
+
 # Which notebook declares which parameters.
 NOTEBOOK_PARAMETERS = {"01_investigate_passrole.ipynb": INVESTIGATION, "02_explore.ipynb": EXPLORER,
                        "03_training.ipynb": TRAINING, "04_account_matrix.ipynb": ACCOUNT_MATRIX,
-                       "05_organization.ipynb": ORGANIZATION}
+                       "05_organization.ipynb": ORGANIZATION,
+                       "06_python_api.ipynb": PYTHON_API}
 
 
 def complete(declared: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Run the kit's notebooks with papermill, and an investigation's four files from one run.
 
 The kernel is started before papermill is imported, so it boots on the other core while papermill loads. The
-notebook's last output hands its results over (:class:`Handover`, no side file); the reports are rendered
-from them here (:mod:`glue_iam_kit.reports.bundle`).
+notebook's last output hands its results over (:class:`~glue_iam_kit.diagnosis.handover.Handover`, no side
+file); the reports are rendered from them here (:mod:`glue_iam_kit.reports.bundle`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from glue_iam_kit.diagnosis.handover import RESULTS_MEDIA_TYPE
 from glue_iam_kit.errors import KitError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"  # a checkout (editable install)
@@ -25,10 +26,6 @@ INSTALLED_NOTEBOOK_DIRS = tuple(Path(p) / "share" / "glue-iam-kit" / "notebooks"
 PRELOAD = "import pandas, boto3, moto"
 INVESTIGATION = "01_investigate_passrole.ipynb"
 TRAINING = "03_training.ipynb"
-# The notebook's last output carries the results in this media type beside the tally it shows: no front end
-# renders it, the runner reads it from the executed notebook and removes it before anything is written. JSON
-# text, not a JSON object: notebook writers sort an object's keys, and the fix must keep its order.
-RESULTS_MEDIA_TYPE = "application/vnd.glue-iam-kit.results"
 
 
 def notebook_path(name: str) -> Path:
@@ -70,21 +67,6 @@ def execute_notebook(name: str, output: str, parameters: dict[str, Any], progres
         km.shutdown_kernel(now=True)
 
 
-class Handover:
-    """The investigation's last output: the AWS call tally as people see it, and the results (not anonymised:
-    never shown, never written) for the runner in :data:`RESULTS_MEDIA_TYPE`."""
-
-    def __init__(self, tally: Any, results: dict[str, Any], identifiers: dict[str, Any]) -> None:
-        self.tally, self.results, self.identifiers = tally, results, identifiers
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        data = json.dumps({"results": self.results, "identifiers": self.identifiers}, default=str)
-        return {"text/plain": repr(self.tally), "text/html": self.tally._repr_html_(), RESULTS_MEDIA_TYPE: data}
-
-    def __repr__(self) -> str:
-        return repr(self.tally)
-
-
 def take_handover(notebook: dict[str, Any]) -> dict[str, Any]:
     """The results the notebook handed over, removed from its outputs (raises KitError when there are none)."""
     found = None
@@ -101,7 +83,6 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
                       notebook: str = INVESTIGATION, report: str = "postmortem") -> dict[str, Any]:
     """Execute the investigation (or training) notebook and write its four files into *out_dir*; return the
     verdicts and the paths."""
-    from glue_iam_kit.reports.bundle import render_outputs, write_outputs
     from glue_iam_kit.reports.html import warm_up
 
     warmed = threading.Event()
@@ -121,10 +102,21 @@ def run_investigation(parameters: dict[str, Any], out_dir: str, progress: bool =
     notebook_text = json.dumps(executed_nb, indent=1, ensure_ascii=False) + "\n"
 
     warmed.wait(timeout=60)
-    identifiers = dict(raw["identifiers"])
+    return write_investigation(raw["results"], raw["identifiers"], notebook_text, out_dir, parameters, report)
+
+
+def write_investigation(results: dict[str, Any], identifiers: dict[str, Any], notebook_text: str, out_dir: str,
+                        parameters: dict[str, Any], report: str = "postmortem") -> dict[str, Any]:
+    """The four files of an investigation's *results* (``Investigation.results()``) into *out_dir*, anonymised as
+    the CLI's are (the profile and a snapshot's path are identifiers too); the verdicts and the paths. The CLI's
+    notebook run and :meth:`glue_iam_kit.account.InvestigationResult.write_reports` both end here."""
+    from glue_iam_kit.reports.bundle import render_outputs, write_outputs
+
+    identifiers = dict(identifiers)
     if parameters.get("profile"):
         identifiers["profile"] = parameters["profile"]
     if parameters.get("snapshot_path"):  # a local path says whose machine and which account
         identifiers["paths"] = [parameters["snapshot_path"], os.path.basename(parameters["snapshot_path"])]
-    paths = write_outputs(out_dir, render_outputs(notebook_text, raw["results"], identifiers, report))
-    return {"verdicts": [v["verdict"] for v in raw["results"]["verdicts"]], "paths": paths}
+    paths = write_outputs(out_dir, render_outputs(notebook_text, results, identifiers, report))
+    # The steps (not anonymised) stay in this process: train prints the grade from them.
+    return {"verdicts": [v["verdict"] for v in results["verdicts"]], "paths": paths, "steps": results["steps"]}

@@ -1,6 +1,7 @@
 """``org matrix``: the PassRole matrix of every account's snapshot, one Dask task per account, written as one
 Parquet dataset partitioned by account (``DATASET/account_id=<id>/part-0.parquet``, the ``matrix`` columns),
-with a small summary per account (``DATASET/_summaries/<id>.json``) and the failures (``DATASET/_failures.json``).
+with a small summary per account (``DATASET/_summaries/<id>.json``) and the failures (``DATASET/_failures.json``:
+the accounts ``org snapshot`` could not read, from its ``failures.json``, and those whose matrix failed).
 Files and folders starting with ``_`` are skipped by Parquet readers, so the dataset reads as rows only.
 
 Resumable: an account is done when its partition folder exists; it is written under a temporary name and
@@ -35,6 +36,27 @@ def snapshot_files(snapshots: str | os.PathLike[str]) -> list[Path]:
     if not files:
         raise KitError(f"--snapshots {folder}: no <account-id>.json snapshots in it")
     return files
+
+
+def read_snapshot_failures(snapshots: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The accounts ``org snapshot`` could not read (its ``failures.json``: suspended, cannot assume, ...) and that
+    have no snapshot from an earlier run, as failures of the ``snapshot`` stage; none when there is no file."""
+    from glue_iam_kit.org.snapshots import FAILURES as SNAPSHOT_FAILURES
+
+    path = Path(snapshots) / SNAPSHOT_FAILURES
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KitError(f"--snapshots {path}: cannot read the accounts org snapshot could not read ({exc}); write it "
+                       "again with `glue-iam-kit org snapshot`, or remove it to leave them out knowingly") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("account_id") for e in entries):
+        raise KitError(f"--snapshots {path}: expected a list of {{\"account_id\", \"name\", \"reason\"}} as "
+                       "`glue-iam-kit org snapshot` writes it")
+    return [{"account_id": str(e["account_id"]), "name": e.get("name") or "", "stage": "snapshot",
+             "error": e.get("reason") or "could not be snapshotted"}
+            for e in entries if not (Path(snapshots) / f"{e['account_id']}.json").exists()]
 
 
 def matrix_account(path: str, dataset: str, service: str, mfa: str) -> dict[str, Any]:
@@ -75,12 +97,15 @@ def done_accounts(dataset: str | os.PathLike[str]) -> set[str]:
 def org_matrix(snapshots: str, dataset: str, service: str, mfa: str = "absent", scheduler: str | None = None,
                workers: int | None = None, refresh: bool = False, progress: bool = True,
                processes: bool = True) -> dict[str, Any]:
-    """Every account's matrix on Dask; returns ``{"written", "skipped", "failures", "summaries", "memory"}``."""
+    """Every account's matrix on Dask; returns ``{"written", "skipped", "failures", "not_snapshotted",
+    "all_failures", "summaries", "memory"}`` (``failures``: this run's matrix failures; ``all_failures``: those and
+    the accounts org snapshot could not read, as written to ``_failures.json``)."""
     from glue_iam_kit.org.cluster import open_client, peak_memory, run_tasks
     from glue_iam_kit.principals.context import mfa_values
 
     mfa_values(mfa)
     files = snapshot_files(snapshots)
+    not_snapshotted = read_snapshot_failures(snapshots)
     Path(dataset).mkdir(parents=True, exist_ok=True)
     done = set() if refresh else done_accounts(dataset)
     todo = [(str(p), str(Path(dataset).resolve()), service, mfa) for p in files if p.stem not in done]
@@ -89,10 +114,15 @@ def org_matrix(snapshots: str, dataset: str, service: str, mfa: str = "absent", 
         for result in run_tasks(client, matrix_account, todo, progress=progress, desc="account matrices"):
             (written if result["ok"] else failures).append(result)
         memory = peak_memory(client)
-    write_json_atomic(Path(dataset) / FAILURES, [{"account_id": f["account_id"], "error": f["error"]}
-                                                  for f in sorted(failures, key=lambda f: f["account_id"])])
+    # Every account the organisation sweep missed, with its reason: those org snapshot could not read and those
+    # whose matrix failed here, so that no summary looks complete when it is not.
+    everything = sorted(not_snapshotted + [{"account_id": f["account_id"], "name": "", "stage": "matrix",
+                                            "error": f["error"]} for f in failures],
+                        key=lambda f: f["account_id"])
+    write_json_atomic(Path(dataset) / FAILURES, everything)
     return {"written": sorted(r["account_id"] for r in written), "skipped": sorted(done),
-            "failures": failures, "summaries": read_summaries(dataset), "memory": memory}
+            "failures": failures, "not_snapshotted": not_snapshotted, "all_failures": everything,
+            "summaries": read_summaries(dataset), "memory": memory}
 
 
 def read_summaries(dataset: str | os.PathLike[str]) -> list[dict[str, Any]]:

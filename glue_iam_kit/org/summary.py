@@ -15,8 +15,11 @@ from glue_iam_kit.model import DECISIONS
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 _ALLOWED = DECISIONS.index(ALLOWED)
-ACCOUNT_COLUMNS = ["account_id", "overbroad_high", "overbroad_medium", "principals_can_pass", "principals",
-                   "roles", "unpassable_runtime_roles", "allowed_pairs", "pairs"]
+_COUNTS = ["overbroad_high", "overbroad_medium", "principals_can_pass", "principals", "roles",
+           "unpassable_runtime_roles", "allowed_pairs", "pairs"]
+ACCOUNT_COLUMNS = ["account_id", *_COUNTS, "status", "reason"]
+# status of an account row: computed, or why it is not in the matrix (its counts are then empty, not zero)
+COMPUTED, NOT_SNAPSHOTTED, MATRIX_FAILED = "computed", "not snapshotted", "matrix failed"
 
 
 def glue_runtime_roles(target: Any) -> dict[str, list[str]]:
@@ -66,8 +69,10 @@ def json_records(frame: Any) -> list[dict[str, Any]]:
             for row in frame.to_dict(orient="records")]
 
 
-def accounts_frame(summaries: list[dict[str, Any]]) -> Any:
-    """One row per account, riskiest first: high over-broad grants, then medium, then roles nobody can pass."""
+def accounts_frame(summaries: list[dict[str, Any]], failures: list[dict[str, Any]] | None = None) -> Any:
+    """One row per account, riskiest first: high over-broad grants, then medium, then roles nobody can pass; then
+    every account of *failures* (``_failures.json``: org snapshot could not read it, or its matrix failed) with its
+    status and reason and empty counts, so the table counts every account."""
     import pandas as pd
 
     rows = []
@@ -78,10 +83,31 @@ def accounts_frame(summaries: list[dict[str, Any]]) -> Any:
                      "principals_can_pass": s.get("principals_can_pass", 0), "principals": s.get("principals", 0),
                      "roles": s.get("roles", 0),
                      "unpassable_runtime_roles": len(s.get("unpassable_runtime_roles", [])),
-                     "allowed_pairs": (s.get("decisions") or {}).get(ALLOWED, 0), "pairs": s.get("pairs", 0)})
+                     "allowed_pairs": (s.get("decisions") or {}).get(ALLOWED, 0), "pairs": s.get("pairs", 0),
+                     "status": COMPUTED, "reason": ""})
     frame = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
-    return frame.sort_values(["overbroad_high", "overbroad_medium", "unpassable_runtime_roles", "account_id"],
-                             ascending=[False, False, False, True], ignore_index=True)
+    frame = frame.sort_values(["overbroad_high", "overbroad_medium", "unpassable_runtime_roles", "account_id"],
+                              ascending=[False, False, False, True], ignore_index=True)
+    computed = set(frame["account_id"])
+    missed = pd.DataFrame([{"account_id": f["account_id"], "reason": f.get("error") or f.get("reason") or "",
+                            "status": NOT_SNAPSHOTTED if f.get("stage") == "snapshot" else MATRIX_FAILED}
+                           for f in failures or [] if f["account_id"] not in computed], columns=ACCOUNT_COLUMNS)
+    if missed.empty:
+        return frame.astype({c: "Int64" for c in _COUNTS})
+    missed = missed.sort_values("account_id", ignore_index=True)
+    return pd.concat([frame.astype({c: "Int64" for c in _COUNTS}), missed.astype({c: "Int64" for c in _COUNTS})],
+                     ignore_index=True)
+
+
+def riskiest_accounts(summaries: list[dict[str, Any]], failures: list[dict[str, Any]] | None = None,
+                      top: int = 15) -> Any:
+    """The *top* riskiest computed accounts, then every account not computed, with its reason: never a table that
+    looks complete when accounts are missing."""
+    import pandas as pd
+
+    frame = accounts_frame(summaries, failures)
+    computed = frame["status"] == COMPUTED
+    return pd.concat([frame[computed].head(top), frame[~computed]], ignore_index=True)
 
 
 def grants_frame(summaries: list[dict[str, Any]]) -> Any:
@@ -106,14 +132,17 @@ def unpassable_frame(summaries: list[dict[str, Any]]) -> Any:
     return pd.DataFrame(rows, columns=["account_id", "role", "used_by", "why"])
 
 
-def write_org_summary(summaries: list[dict[str, Any]], folder: Any) -> list[str]:
-    """accounts.csv, overbroad-grants.csv, unpassable-roles.csv into *folder*; the names written."""
+def write_org_summary(summaries: list[dict[str, Any]], folder: Any,
+                      failures: list[dict[str, Any]] | None = None) -> list[str]:
+    """accounts.csv (every account: *failures* too, with their reason), overbroad-grants.csv, unpassable-roles.csv
+    into *folder*; the names written."""
     from pathlib import Path
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     names = []
-    for name, frame in (("accounts.csv", accounts_frame(summaries)), ("overbroad-grants.csv", grants_frame(summaries)),
+    for name, frame in (("accounts.csv", accounts_frame(summaries, failures)),
+                        ("overbroad-grants.csv", grants_frame(summaries)),
                         ("unpassable-roles.csv", unpassable_frame(summaries))):
         frame.to_csv(out / name, index=False)
         names.append(name)

@@ -1,4 +1,4 @@
-"""One finding as HTML (the notebook's display) and as text (its repr)."""
+"""One finding as HTML (the notebook's display) and as text (its repr), registered with the model on import."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
+from glue_iam_kit.model import COULD_NOT_CHECK, FINDING_RENDERERS, INFO, OK, PROBLEM
 from glue_iam_kit.reports.markdown import FORM_TITLES
 
 if TYPE_CHECKING:
@@ -49,7 +49,15 @@ def render_finding_html(finding: Finding) -> str:
             extra += f"<p><em>{html.escape(fix['note'])}</em></p>"
         extra += render_fix_forms_html(fix)
     return (f'<div class="finding"><p><strong style="color:{colour}">[{finding.status}]</strong> '
-            f"{html.escape(finding.summary)}</p>{extra}{render_evidence_html(finding)}</div>")
+            f"{html.escape(finding.summary)}</p>{extra}{render_evidence_html(finding)}"
+            f"{render_reproduce_html(finding.reproduce)}</div>")
+
+
+def render_reproduce_html(commands: list[str]) -> str:
+    """The AWS CLI commands that reproduce a step's evidence, to copy."""
+    if not commands:
+        return ""
+    return "<p>Reproduce by hand:</p><pre>" + "\n".join(html.escape(c) for c in commands) + "</pre>"
 
 
 def render_finding_text(finding: Finding) -> str:
@@ -64,4 +72,10 @@ def render_finding_text(finding: Finding) -> str:
     shown = finding.shown_evidence()
     if shown is not None and not shown.empty:
         text += "\n" + shown.to_string(index=False, max_colwidth=80)
+    if finding.reproduce:
+        text += "\nReproduce by hand:\n" + "\n".join(finding.reproduce)
     return text
+
+
+# A Finding shows itself through these (the model holds data and imports no renderer).
+FINDING_RENDERERS.update(html=render_finding_html, text=render_finding_text)

@@ -49,6 +49,12 @@ def render_fix_forms_md(fix: dict[str, Any]) -> list[str]:
     return out
 
 
+def render_reproduce_md(step: dict[str, Any]) -> list[str]:
+    """A step's AWS CLI commands (findings.json's ``reproduce``) as a shell block, or nothing."""
+    commands = step.get("reproduce") or []
+    return ["Reproduce by hand:", "", "```sh", *commands, "```", ""] if commands else []
+
+
 def render_report_md(results: dict[str, Any]) -> str:
     """The markdown report from ``Investigation.results()`` (already anonymised)."""
     verdicts = [v["verdict"] for v in results.get("verdicts", [])] or ["no verdict"]
@@ -72,6 +78,7 @@ def render_report_md(results: dict[str, Any]) -> str:
             out += ["```text", explanation, "```", ""]
         if s.get("evidence"):
             out += [render_markdown_table(s["evidence"]), ""]
+        out += render_reproduce_md(s)
     out += ["## Causes", ""]
     for v in results.get("verdicts", []):
         rest = {k: x for k, x in v.items() if k != "verdict"}

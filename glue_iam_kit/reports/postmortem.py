@@ -236,7 +236,12 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
     """report.md in the postmortem form."""
     import json
 
-    from glue_iam_kit.reports.markdown import STATUS_MARK, render_fix_forms_md, render_markdown_table
+    from glue_iam_kit.reports.markdown import (
+        STATUS_MARK,
+        render_fix_forms_md,
+        render_markdown_table,
+        render_reproduce_md,
+    )
 
     pm = build_postmortem(results)
     out = [f"# {pm.title}", "", f"**Verdict:** {', '.join(f'`{v}`' for v in pm.verdicts)}", "",
@@ -273,4 +278,5 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
                 f"{s['summary']}", ""]
         if s.get("evidence"):
             out += [render_markdown_table(s["evidence"]), ""]
+        out += render_reproduce_md(s)
     return "\n".join(out)

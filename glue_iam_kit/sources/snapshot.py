@@ -34,6 +34,7 @@ from glue_iam_kit.sources.base import (
     can,
 )
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
+from glue_iam_kit.sources.snapshot_shape import check_snapshot_shape
 
 FORMAT = "glue-iam-kit/snapshot@1"
 _AUTH_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -52,7 +53,7 @@ def read_snapshot(path: str) -> dict[str, Any]:
         raise KitError(f"snapshot {path!r} is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
         raise KitError(f"snapshot {path!r} is not valid JSON (truncated?): {exc.msg} at line {exc.lineno}") from None
-    return normalise_snapshot(data, path)
+    return normalise_snapshot(data, f"snapshot {path!r}")
 
 
 def normalise_snapshot(data: Any, name: str = "snapshot") -> dict[str, Any]:
@@ -72,7 +73,9 @@ def normalise_snapshot(data: Any, name: str = "snapshot") -> dict[str, Any]:
         raise KitError(f"{name}: AuthorizationDetails must be an object")
     for key in _AUTH_KEYS:
         if not isinstance(auth.get(key, []), list):
-            raise KitError(f"{name}: AuthorizationDetails.{key} must be a list")
+            found = "null" if auth.get(key) is None else type(auth.get(key)).__name__
+            raise KitError(f"{name}: AuthorizationDetails.{key} is {found}, not a list (write [] for none)")
+    check_snapshot_shape(data, name)
     return data
 
 

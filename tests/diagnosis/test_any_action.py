@@ -8,8 +8,9 @@ import json
 
 import pytest
 
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.diagnosis.fix import refusal
-from glue_iam_kit.diagnosis.investigation import Investigation, open_investigation
+from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.model import INFO
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.diagnosis.errortext import named_resource
-from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import write_json_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser
@@ -49,7 +49,7 @@ def test_a_passrole_error_for_another_service_is_investigated_for_it(operation, 
     inv, results, ids = _run(target="sandbox", scenario="managed-policy-only", role="lambda-exec", error_text=text)
     assert results["fix"]["policy"]["Statement"][0]["Condition"] == {"StringEquals": {"iam:PassedToService": service}}
     assert inv.finding("trust").summary.startswith(f"the trust policy of lambda-exec does not let {service}")
-    assert inv.finding("job").summary.startswith(f"not a Glue call: {operation} passes the role to {service}")
+    assert inv.finding("job").summary.startswith(f"not a Glue call: the role is passed to {service}")
     md = render_postmortem_md(Anonymiser(ids).anonymise_object(results))
     assert f"could not pass a {name} runtime role" in md and "<glue-runtime-role>" not in md
     assert "role/<passed-role>" in md and "only to glue.amazonaws.com" not in md

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.reports.anonymise import Anonymiser
 from glue_iam_kit.sources.sandbox import scenario_names
 
@@ -21,6 +22,8 @@ GOLDEN = Path(__file__).parent / "golden"
 # moto makes these up per run (ids, timestamps)
 VOLATILE_KEYS = {"last_modified", "user_id", "generated_at", "when"}  # "when": the incident timeline
 VOLATILE_CONTEXT = {"aws:userid"}
+# ... and inside the reproduce commands' --context-entries (shorthand or JSON)
+VOLATILE_IN_TEXT = re.compile(r'((?:aws:userid,ContextKeyValues=)|(?:"aws:userid","ContextKeyValues":\["))[^,"]+')
 
 
 def mask(obj: Any) -> Any:
@@ -30,6 +33,8 @@ def mask(obj: Any) -> Any:
         return {k: ("<volatile>" if k in VOLATILE_KEYS else mask(v)) for k, v in obj.items()}
     if isinstance(obj, list):
         return [mask(v) for v in obj]
+    if isinstance(obj, str):
+        return VOLATILE_IN_TEXT.sub(r"\1<volatile>", obj)
     return obj
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from glue_iam_kit.diagnosis.investigation import open_investigation
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.sources.aws import is_read_only
 from glue_iam_kit.sources.sandbox import list_scenarios
 

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.cli import main
-from glue_iam_kit.diagnosis.investigation import Investigation, open_investigation
+from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.entrypoints import ENTRY_POINTS, entry_point_for
 from glue_iam_kit.files import write_json_atomic
 from glue_iam_kit.sources.base import open_target

@@ -80,3 +80,63 @@ def test_an_unreachable_scheduler_is_one_clear_error():
     with pytest.raises(KitError, match=r"cannot reach the Dask scheduler tcp://127\.0\.0\.1:9"), \
             open_client("tcp://127.0.0.1:9", connect_timeout="1s"):
         pass
+
+
+def test_accounts_org_snapshot_could_not_read_are_counted(tmp_path):
+    """The moto organisation's suspended account (org snapshot's failures.json) is in _failures.json and in
+    accounts.csv with its reason: the organisation summary counts every account."""
+    from glue_iam_kit.org.snapshots import collect_org
+    from glue_iam_kit.org.summary import write_org_summary
+    from glue_iam_kit.sources.sandbox.organization import open_org_sandbox
+
+    snaps = tmp_path / "snaps"
+    with open_org_sandbox(members=1) as org:
+        taken = collect_org(org, str(snaps), "OrganizationAccountAccessRole", progress=False, events=False)
+    suspended = [f["account_id"] for f in taken["failures"]]
+    assert len(suspended) == 1
+    result = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False, processes=False,
+                        workers=1)
+    assert sorted(result["written"]) == sorted(taken["written"]) and result["failures"] == []
+    failures = json.loads((tmp_path / "ds" / "_failures.json").read_text())
+    assert failures == [{"account_id": suspended[0], "name": taken["failures"][0]["name"], "stage": "snapshot",
+                         "error": "account is suspended"}]
+    write_org_summary(result["summaries"], tmp_path / "ds" / "_summary", result["all_failures"])
+    accounts = pd.read_csv(tmp_path / "ds" / "_summary" / "accounts.csv", dtype={"account_id": str})
+    assert sorted(accounts.account_id) == sorted(taken["written"] + suspended)  # every account
+    row = accounts.set_index("account_id").loc[suspended[0]]
+    assert row["status"] == "not snapshotted" and row["reason"] == "account is suspended"
+    assert pd.isna(row["pairs"])  # unknown, not zero
+    assert list(accounts.status)[-1] == "not snapshotted"  # riskiest first; the unknown after
+    text = (tmp_path / "ds" / "_summary" / "accounts.csv").read_text()
+    assert ".0," not in text  # counts stay integers beside the empty ones
+
+
+@pytest.mark.parametrize("content,message", [
+    ("[{", "cannot read the accounts org snapshot could not read"),
+    ('{"account_id": "1"}', "expected a list of"),
+    ('[{"name": "x"}]', "expected a list of"),
+])
+def test_an_unreadable_failures_file_is_one_clear_error(tmp_path, content, message):
+    from glue_iam_kit.errors import KitError
+
+    synthetic_org(str(tmp_path / "snaps"), accounts=1, users=3, roles=3)
+    (tmp_path / "snaps" / "failures.json").write_text(content)
+    with pytest.raises(KitError, match=message):
+        org_matrix(str(tmp_path / "snaps"), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False,
+                   processes=False, workers=1)
+
+
+def test_the_cli_counts_the_accounts_not_snapshotted(tmp_path, capsys):
+    synthetic_org(str(tmp_path / "snaps"), accounts=1, users=3, roles=3)
+    (tmp_path / "snaps" / "failures.json").write_text(json.dumps(
+        [{"account_id": "210987654321", "name": "closed", "reason": "account is suspended"},
+         {"account_id": "310987654321", "name": "locked", "reason": "cannot assume OrganizationAccountAccessRole"}]))
+    assert main(["org", "matrix", "--snapshots", str(tmp_path / "snaps"), "--out", str(tmp_path / "ds"),
+                 "--workers", "1", "-q"]) == 0
+    out = capsys.readouterr()
+    assert "1 account(s) computed" in out.out and "2 not snapshotted" in out.out
+    assert "  not snapshotted 210987654321 closed: account is suspended" in out.err
+    accounts = pd.read_csv(tmp_path / "ds" / "_summary" / "accounts.csv", dtype={"account_id": str})
+    assert list(accounts.status) == ["computed", "not snapshotted", "not snapshotted"]
+    assert list(accounts.reason.fillna("")) == ["", "account is suspended",
+                                                "cannot assume OrganizationAccountAccessRole"]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.diagnosis.incident import NONE_POSSIBLE, NOT_NEEDED, PROPOSED
-from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.model import VERDICTS
 from glue_iam_kit.reports.bundle import render_outputs
 from glue_iam_kit.reports.page import render_postmortem_html

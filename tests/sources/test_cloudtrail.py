@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from glue_iam_kit.account import open_investigation
 from glue_iam_kit.cli import main
-from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.files import write_json_atomic
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.cloudtrail import denials, parse_event, parse_since

@@ -53,7 +53,7 @@ def test_required_permissions_are_read_only():
 
 
 def test_a_whole_investigation_needs_nothing_else():
-    from glue_iam_kit.diagnosis.investigation import open_investigation
+    from glue_iam_kit.account import open_investigation
 
     inv = open_investigation("sandbox")
     inv.run()

@@ -125,3 +125,111 @@ def test_bad_input_is_one_line(argv, message, tmp_path, capsys, monkeypatch):
 
 def test_environment_cannot_point_the_tests_at_aws():
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+
+
+# -- a snapshot with nulls or wrong types where lists or objects belong: one line naming the key and the entity --
+
+@pytest.fixture(scope="module")
+def seed_snapshot(shared_sandbox):
+    from glue_iam_kit.sources.snapshot import build_snapshot
+
+    return build_snapshot(shared_sandbox, events=False)
+
+
+def _entity(auth, list_key, key, name):
+    return next(e for e in auth[list_key] if e[key] == name)
+
+
+def _set(path_and_value):
+    """A mutation: (where, key, value) applied to a deep copy of the seed snapshot."""
+    def apply(data):
+        where, key, value = path_and_value
+        where(data)[key] = value
+        return data
+    return apply
+
+
+_AUTH = lambda d: d["AuthorizationDetails"]  # noqa: E731
+_USER = lambda d: _entity(_AUTH(d), "UserDetailList", "UserName", "dev-user")  # noqa: E731
+_GROUP = lambda d: _entity(_AUTH(d), "GroupDetailList", "GroupName", "Developers")  # noqa: E731
+_ROLE = lambda d: _entity(_AUTH(d), "RoleDetailList", "RoleName", "etl-runtime-role")  # noqa: E731
+
+BAD_SNAPSHOTS = [
+    ("group-list-null", _set((_USER, "GroupList", None)),
+     "user 'dev-user' (AuthorizationDetails.UserDetailList[0]): GroupList is null, not a list (write [] for none)"),
+    ("group-policies-a-string", _set((_GROUP, "GroupPolicyList", "RequireMFA")),
+     "group 'Developers' (AuthorizationDetails.GroupDetailList[1]): GroupPolicyList is a string, not a list"),
+    ("role-attached-null", _set((_ROLE, "AttachedManagedPolicies", None)),
+     "role 'etl-runtime-role' (AuthorizationDetails.RoleDetailList[0]): AttachedManagedPolicies is null"),
+    ("inline-document-null", lambda d: _set((lambda d: _ROLE(d)["RolePolicyList"][0], "PolicyDocument", None))(d),
+     "role 'etl-runtime-role' (AuthorizationDetails.RoleDetailList[0]): RolePolicyList[0].PolicyDocument is null, "
+     "not a policy document"),
+    ("group-name-a-number", _set((lambda d: _USER(d)["GroupList"], 0, 7)),
+     "user 'dev-user' (AuthorizationDetails.UserDetailList[0]): GroupList[0] is a number, not a string"),
+    ("role-list-null", _set((_AUTH, "RoleDetailList", None)),
+     "AuthorizationDetails.RoleDetailList is null, not a list (write [] for none)"),
+    ("user-null", _set((lambda d: _AUTH(d)["UserDetailList"], 0, None)),
+     "AuthorizationDetails.UserDetailList[0] is null, not an object (a user)"),
+    ("user-name-missing", lambda d: (_USER(d).pop("UserName"), d)[1],
+     "AuthorizationDetails.UserDetailList[0]: UserName is missing"),
+    ("jobs-an-object", _set((lambda d: d, "Jobs", {})), "Jobs is an object, not a list"),
+    ("scp-level-not-a-list", _set((lambda d: d, "ServiceControlPolicies", [{"Version": "2012-10-17"}])),
+     "ServiceControlPolicies[0] is an object, not a list"),
+]
+
+
+def _write_bad(seed_snapshot, mutate, folder):
+    import copy
+    import json
+
+    path = folder / "snap.json"
+    path.write_text(json.dumps(mutate(copy.deepcopy(seed_snapshot)), default=str))
+    return path
+
+
+@pytest.mark.parametrize("mutate,message", [b[1:] for b in BAD_SNAPSHOTS], ids=[b[0] for b in BAD_SNAPSHOTS])
+@pytest.mark.parametrize("command", ["investigate", "matrix", "evidence"])
+def test_a_malformed_snapshot_is_one_line_naming_the_key_and_the_entity(seed_snapshot, tmp_path, capsys, command,
+                                                                        mutate, message):
+    path = _write_bad(seed_snapshot, mutate, tmp_path)
+    argv = {"investigate": ["investigate", "--snapshot", str(path), "--user", "dev-user", "--out",
+                            str(tmp_path / "out"), "-q"],
+            "matrix": ["matrix", "--snapshot", str(path), "--out", str(tmp_path / "m.csv"), "-q"],
+            "evidence": ["evidence", "--snapshot", str(path), "--user", "dev-user"]}[command]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"glue-iam-kit: error: snapshot '{path}': {message}" in err, err
+    assert len(err.strip().splitlines()) == 1 and "NoneType" not in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "m.csv").exists()
+
+
+def test_org_matrix_names_the_key_and_the_entity(seed_snapshot, tmp_path):
+    import json
+
+    from glue_iam_kit.org.matrix import org_matrix
+
+    snaps = tmp_path / "snaps"
+    snaps.mkdir()
+    good = _write_bad(seed_snapshot, lambda d: d, tmp_path)
+    (snaps / "111122223333.json").write_text(good.read_text())
+    bad = _write_bad(seed_snapshot, BAD_SNAPSHOTS[0][1], tmp_path)
+    (snaps / "444455556666.json").write_text(bad.read_text())
+    result = org_matrix(str(snaps), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False, processes=False,
+                        workers=1)
+    assert result["written"] == ["111122223333"]
+    failures = json.loads((tmp_path / "ds" / "_failures.json").read_text())
+    assert [f["account_id"] for f in failures] == ["444455556666"]
+    assert BAD_SNAPSHOTS[0][2] in failures[0]["error"] and "NoneType" not in failures[0]["error"]
+
+
+@pytest.mark.parametrize("key,value", [("PermissionsBoundary", None), ("Tags", None)])
+def test_null_where_it_means_none_is_read_as_none(seed_snapshot, key, value):
+    import copy
+
+    from glue_iam_kit.sources.snapshot import SnapshotTarget
+
+    data = copy.deepcopy(seed_snapshot)
+    _ROLE(data)[key] = value
+    target = SnapshotTarget(data)
+    assert target.get_role("etl-runtime-role")["RoleName"] == "etl-runtime-role"

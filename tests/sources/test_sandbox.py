@@ -35,9 +35,11 @@ def test_names_are_parameters():
         assert t.caller_identity()["Account"] == "123456789012"
 
 
-def test_one_sandbox_at_a_time(sandbox):
-    with pytest.raises(KitError, match="still open"):
-        open_target("sandbox")
+def test_a_second_sandbox_closes_the_first(sandbox):
+    with open_target("sandbox", user="second") as second:  # moto holds one state: the first one is closed
+        assert second.get_user("second")["UserName"] == "second"
+    with open_target("sandbox") as third:  # and again, after the second was closed by hand
+        assert third.caller_identity()["Account"]
 
 
 @pytest.mark.parametrize("overrides,message", [

@@ -12,7 +12,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from glue_iam_kit.engine.arns import check_account_id
+from glue_iam_kit.engine.arns import check_account_id, parse_arn
 from glue_iam_kit.errors import ArnError, KitError, NotFoundError
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -21,6 +21,7 @@ _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _GROUP_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 _JOB_NAME = re.compile(r"^[^\r\n\t]{1,255}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ROLE_PATH = re.compile(r"^/(?:[\x21-\x7e]+/)?$")  # IAM API reference: Path
 _NAME_RULES = {"user": _IAM_NAME, "role": _IAM_NAME, "glue_group": _GROUP_NAME, "dev_group": _GROUP_NAME,
                "job": _JOB_NAME}
 
@@ -59,10 +60,57 @@ def _fill(value: Any, params: dict[str, str]) -> Any:
     return value
 
 
+def arn_overrides(user: str | None, role: str | None) -> dict[str, str | None]:
+    """What a user's or role's ARN says beyond the name, for building the sandbox: the role's IAM path
+    (``role_path``: ``/service/etl/`` for ``...:role/service/etl/runtime``) and the account (``account_id``) when
+    the IAM ARNs given name one. None where they say nothing: the scenario's own is kept."""
+    arns = []
+    for text, kind in ((user, "user"), (role, "role")):
+        if text and text.startswith("arn:"):
+            try:
+                arn = parse_arn(text)
+            except ArnError:
+                continue  # refused in one line where the name is read
+            if arn.service == "iam" and arn.resource_type == kind:
+                arns.append(arn)
+    role_arn = next((a for a in arns if a.resource_type == "role"), None)
+    accounts = {a.account for a in arns}
+    return {"role_path": role_arn.path if role_arn and role_arn.path != "/" else None,
+            "account_id": accounts.pop() if len(accounts) == 1 else None}
+
+
+def _apply_role_path(rendered: dict[str, Any], params: dict[str, str], path: str) -> dict[str, Any]:
+    """The scenario's role (parameter ``role``) created under *path*, and every ARN of it in the scenario (the
+    error text, grants, jobs) carrying that path: the role is the one the user named, not rebuilt without it."""
+    if "role" not in params:
+        raise KitError(f"scenario {rendered.get('name')!r} has no role parameter: a role ARN with a path "
+                       f"({path}) cannot name its role")
+    if len(path) > 512 or not _ROLE_PATH.match(path):
+        raise KitError(f"role path {path!r} is not a valid IAM path (/ or /segment/.../)")
+    role = params["role"]
+    for r in rendered.get("roles", []):
+        if r.get("name") == role and not r.get("service_linked"):
+            r["path"] = path
+    pattern = re.compile(r":role/" + re.escape(role) + r"(?![\w+=,.@-])")
+    return _fill_text(rendered, lambda text: pattern.sub(f":role{path}{role}", text))
+
+
+def _fill_text(value: Any, change: Any) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_fill_text(v, change) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill_text(v, change) for k, v in value.items()}
+    return value
+
+
 def render_scenario(name: str, **overrides: str | None) -> dict[str, Any]:
-    """The scenario with its parameters filled: defaults, overridden by the non-None *overrides*."""
+    """The scenario with its parameters filled: defaults, overridden by the non-None *overrides*. ``role_path``
+    (not a scenario parameter) creates the scenario's role under that IAM path."""
     raw = load_scenario_file(name)
     params = dict(raw.get("parameters", {}))
+    role_path = overrides.pop("role_path", None)
     unknown = {k for k, v in overrides.items() if v is not None} - set(params)
     if unknown:
         raise KitError(f"scenario {name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
@@ -79,6 +127,8 @@ def render_scenario(name: str, **overrides: str | None) -> dict[str, Any]:
             raise KitError(f"{key} {params[key]!r} is not a valid name for IAM/Glue")
     body = {k: v for k, v in raw.items() if k != "parameters"}
     rendered = _fill(body, params)
+    if role_path:
+        rendered = _apply_role_path(rendered, params, role_path)
     rendered["parameters"] = params
     return rendered
 
@@ -89,3 +139,30 @@ def open_sandbox(scenario: str = "seed-incident", **overrides: str | None) -> An
     from glue_iam_kit.sources.sandbox.target import start_sandbox
 
     return start_sandbox(render_scenario(scenario, **overrides))
+
+
+def sandbox_names(user: str | None = None, role: str | None = None,
+                  account_id: str | None = None) -> dict[str, str | None]:
+    """What a user and a role given by name or ARN build the scenario with: ``user`` and ``role`` (a bare name as
+    is, an ARN of that kind its name; any other principal ARN — a role session, a federated user — None, the
+    scenario's own), the role's IAM path and the account (*account_id*, else the one the ARNs name); see
+    :func:`arn_overrides`. The one rule the CLI, :func:`glue_iam_kit.connect` and the investigation share; a
+    malformed ARN is a KitError."""
+    from glue_iam_kit.engine.arns import name_from, parse_arn
+
+    out: dict[str, str | None] = {}
+    for kind, value in (("user", user), ("role", role)):
+        if value and value.startswith("arn:"):
+            try:
+                parse_arn(value)
+            except ArnError as exc:
+                raise KitError(str(exc)) from None
+            try:
+                value = name_from(value, kind)
+            except ArnError:
+                value = None
+        out[kind] = value or None
+    implied = arn_overrides(user, role)  # a role ARN's path and the account ARNs name are never dropped
+    out["role_path"] = implied["role_path"]
+    out["account_id"] = account_id or implied["account_id"]
+    return out

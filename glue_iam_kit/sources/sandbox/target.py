@@ -9,14 +9,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from glue_iam_kit.errors import KitError
 from glue_iam_kit.sources.aws import AwsTarget, make_session
 from glue_iam_kit.sources.base import SIMULATOR
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FAKE_CREDENTIALS = ("testing", "testing", None)  # moto accepts anything; never real keys
 _AWS_POLICY_ARN = re.compile(r"arn:aws:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)")
-_open_sandboxes: list[str] = []  # moto's state is per process: one sandbox at a time
+_open_sandboxes: list[tuple[str, Any]] = []  # moto's state is per process: one sandbox (name, target) at a time
 
 
 class SandboxTarget(AwsTarget):
@@ -200,7 +199,8 @@ def _load_aws_policies(account_id: str, names: set[str]) -> bool:
 def start_sandbox(rendered: dict[str, Any]) -> SandboxTarget:
     """Start moto in process and seed the *rendered* scenario (closing the target stops moto).
 
-    moto keeps one state per process, so only one sandbox can be open at a time.
+    moto keeps one state per process, so only one sandbox can be open at a time: opening one closes the one
+    still open (a notebook cell run again, a second ``connect``), whose target then reads nothing.
     """
     scenario = rendered["name"]
     check_none_open()
@@ -226,18 +226,23 @@ def start_sandbox(rendered: dict[str, Any]) -> SandboxTarget:
 
 
 def check_none_open() -> None:
-    """moto keeps one state per process: refuse a second sandbox while one is open."""
-    if _open_sandboxes:
-        raise KitError(f"sandbox {_open_sandboxes[0]!r} is still open in this process: close it first")
+    """moto keeps one state per process: close the sandbox still open before another one starts (its target is
+    closed; reading from it afterwards fails)."""
+    import logging
+
+    for name, target in list(_open_sandboxes):
+        logging.getLogger(__name__).info("closing sandbox %r: a new sandbox is opening in this process", name)
+        target.close()
 
 
 def hand_over(target: Any, name: str, mock: Any) -> Any:
     """Record the open sandbox *name*; closing *target* stops *mock* and forgets it."""
-    _open_sandboxes.append(name)
+    entry = (name, target)
+    _open_sandboxes.append(entry)
 
     def stop() -> None:
         mock.stop()
-        _open_sandboxes.remove(name)
+        _open_sandboxes.remove(entry)
 
     target.on_close(stop)
     return target

@@ -1,0 +1,144 @@
+"""What :class:`glue_iam_kit.account.Account` returns beside DataFrames: a simulation and an investigation, each
+rendering itself in Jupyter."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from glue_iam_kit.errors import KitError
+from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
+
+
+@dataclass
+class Simulation:
+    """One decision: ``decision`` (allowed / explicitDeny / implicitDeny), ``frame`` (the deciding statements and
+    the nearest allows, with why), ``trace`` (every statement consulted), ``context`` (the request context, as
+    ContextEntries) and ``reproduce`` (the ``aws iam simulate-principal-policy`` command that asks AWS)."""
+
+    decision: str
+    frame: pd.DataFrame
+    trace: pd.DataFrame
+    explanation: str
+    context: list[dict[str, Any]]
+    reproduce: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return "\n".join([self.explanation, *self.notes, *self.reproduce])
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<p><em>{html.escape(n)}</em></p>" for n in self.notes)
+        commands = "".join(f"<pre>{html.escape(c)}</pre>" for c in self.reproduce)
+        return (f"<pre>{html.escape(self.explanation)}</pre>{notes}"
+                f"{self.frame.to_html(index=False, border=0)}<p>Reproduce:</p>{commands}")
+
+
+def simulate_principal(account: Any, principal: str, action: str, resource: str, service: str | None, mfa: str,
+                       source_ip: str | None, context: dict[str, Any] | None) -> Simulation:
+    """The decision of :meth:`Account.simulate`: the investigation's and the explorer's own simulation
+    (:meth:`~glue_iam_kit.diagnosis.evidence.Evidence.simulate`: the principal's policies, its boundary, the SCPs,
+    the passed role's tags; AWS's simulator decides where the target has one) in the investigation's request
+    context (:func:`~glue_iam_kit.principals.context.request_context`)."""
+    from glue_iam_kit.diagnosis.evidence import Evidence
+    from glue_iam_kit.diagnosis.reproduce import render_simulate_command
+    from glue_iam_kit.engine.context import context_from_mapping, context_value
+    from glue_iam_kit.engine.explain import render_trace_text
+    from glue_iam_kit.frames import render_trace_frame
+    from glue_iam_kit.principals.context import request_context
+
+    if not resource:
+        raise KitError("simulate needs the resource: the role ARN (or name) for iam:PassRole, else the ARN")
+    passrole = action.lower() == PASSROLE.lower()
+    ev = Evidence(account.target, user=principal, role=resource if passrole else "", service=service or GLUE_SERVICE,
+                  profile=account.profile)
+    extra = list(context_from_mapping(context or {}))
+    if source_ip:
+        extra.append(context_value("aws:SourceIp", source_ip, "ip"))
+    ctx = request_context(ev.principal, ev.service if passrole else (service or ""), mfa, extra)
+    layer = ev.simulate(ctx, role_arn=ev.role_arn_or_guess() if passrole else resource, action=action)
+    trace = render_trace_frame(layer.decision)
+    frame = trace[trace["deciding"] | trace["nearest_rank"].notna()].reset_index(drop=True)
+    command = render_simulate_command(ev.principal.arn, action, layer.decision.resource, layer.context,
+                                      profile=account.profile)
+    notes = [n for n in (ev.scp_note, layer.aws_note, *ev.principal.problems) if n]
+    return Simulation(layer.final, frame, trace, render_trace_text(layer.decision), layer.context.as_entries(),
+                      [command], notes)
+
+
+class InvestigationResult:
+    """An investigation run in process: ``verdicts`` (the verdict words, in order), ``fix`` (as in
+    findings.json), ``steps`` (each with ``key``, ``status``, ``summary``, ``frame`` and ``reproduce``),
+    ``findings`` (findings.json as data, not anonymised) and :meth:`write_reports`."""
+
+    def __init__(self, inv: Any, parameters: dict[str, Any]) -> None:
+        self.investigation = inv
+        self.parameters = parameters
+        self.document = inv.results()
+        self.identifiers = inv.identifiers()
+
+    @property
+    def verdicts(self) -> list[str]:
+        return [v["verdict"] for v in self.document["verdicts"]]
+
+    @property
+    def fix(self) -> dict[str, Any] | None:
+        return self.document["fix"]
+
+    @property
+    def steps(self) -> list[Any]:
+        return list(self.investigation.findings)
+
+    def step(self, key: str) -> Any:
+        """The step *key* (``account``, ``groups``, ``simulate``, ...)."""
+        found = self.investigation.finding(key)
+        if found is None:
+            raise KitError(f"no step {key!r}; the steps are {', '.join(f.key for f in self.steps)}")
+        return found
+
+    @property
+    def findings(self) -> dict[str, Any]:
+        return self.document
+
+    def summary(self) -> pd.DataFrame:
+        """One row per step: step, key, status, summary."""
+        return pd.DataFrame([{"step": f.step, "key": f.key, "status": f.status, "summary": f.summary}
+                             for f in self.steps], columns=["step", "key", "status", "summary"])
+
+    def write_reports(self, out_dir: str, report: str = "postmortem") -> dict[str, str]:
+        """The CLI's four files (investigation.ipynb, report.html, report.md, findings.json; the reports
+        anonymised) into *out_dir*; their paths by name."""
+        from glue_iam_kit.jupyter.run import write_investigation
+
+        notebook = render_steps_notebook(self.steps)
+        return write_investigation(self.document, self.identifiers, notebook, out_dir, self.parameters,
+                                   report)["paths"]
+
+    def __repr__(self) -> str:
+        return f"verdict: {', '.join(self.verdicts) or 'none'}\n" + self.summary().to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return (f"<p><strong>verdict: {html.escape(', '.join(self.verdicts) or 'none')}</strong></p>"
+                + self.summary().to_html(index=False, border=0))
+
+
+def render_steps_notebook(steps: list[Any]) -> str:
+    """investigation.ipynb for a run without a kernel: one markdown cell per step (title, status, summary, the
+    commands that reproduce it) and its evidence as an output."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Investigation (run in process by `glue_iam_kit.connect`)"))
+    for f in steps:
+        text = f"## {f.step}. {f.title}\n\n**[{f.status}]** {f.summary}"
+        if f.reproduce:
+            text += "\n\n```sh\n" + "\n".join(f.reproduce) + "\n```"
+        nb.cells.append(nbformat.v4.new_markdown_cell(text))
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+__all__ = ["InvestigationResult", "Simulation", "render_steps_notebook", "simulate_principal"]

@@ -1,0 +1,50 @@
+"""What the CLI checks in a command's input before any notebook kernel starts: every input gets its answer on the
+terminal, in one line, and nothing is substituted behind the user's back."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+# An AWS error code in a pasted text that is not an AccessDenied (ThrottlingException, ValidationException, ...).
+_ERROR_CODE = re.compile(r"\b((?!AccessDenied)[A-Z][A-Za-z]*(?:Exception|Error|Fault|Throttling|Throttled))\b")
+
+
+def note(message: str) -> None:
+    """One line on standard error that does not stop the command."""
+    print(f"glue-iam-kit: note: {message}", file=sys.stderr)
+
+
+def describe_error_text(text: str) -> str:
+    """'' when *text* reads as an AccessDenied message; otherwise the one line that says what it is instead."""
+    from glue_iam_kit.diagnosis.errortext import ErrorTextError, parse_error_text
+
+    try:
+        parse_error_text(text)
+    except ErrorTextError as exc:
+        code = _ERROR_CODE.search(text)
+        what = (f"the error text is a {code.group(1)}, not an AccessDenied message" if code else
+                f"the error text is not an AccessDenied message the kit can read ({exc})")
+        return (f"{what}: the investigation goes on without it, from the other evidence (report.md says the "
+                "same)")
+    return ""
+
+
+def check_investigation_inputs(args: argparse.Namespace, params: dict[str, Any]) -> None:
+    """Before the kernel starts: a snapshot that cannot be read is refused (KitError: one line, exit 1); an error
+    text that is no AccessDenied message gets its line."""
+    if getattr(args, "error_text", None) == "":  # `--error-text ""`: given, yet naming nothing
+        from glue_iam_kit.errors import KitError
+
+        raise KitError("--error-text needs a file name (or - for standard input); leave it out to investigate "
+                       "without one")
+    if params.get("snapshot_path"):
+        from glue_iam_kit.sources.snapshot import read_snapshot
+
+        read_snapshot(params["snapshot_path"])
+    if params.get("error_text"):
+        line = describe_error_text(params["error_text"])
+        if line:
+            note(line)
