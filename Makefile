@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_investigate.py
 	$(BIN)/python benchmarks/bench_matrix.py
 	$(BIN)/python benchmarks/bench_org.py
+	$(BIN)/python benchmarks/bench_escalation.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -18,12 +18,13 @@
 #
 # Walk the first steps and read the evidence. **Before the simulation**, record what you think the verdict is
 # and which policy decides it (`predicted_verdict`, `predicted_policy` in the parameters, or edit the cell
-# below). The kit then runs the simulation and grades your prediction. Scenarios: `glue-iam-kit scenarios`.
+# below), and, if you like, whether the fix's security review will find escalation (`predicted_escalation`). The kit then runs the simulation and grades your prediction. Scenarios: `glue-iam-kit scenarios`.
 
 # %% tags=["parameters"]
 scenario: str = "seed-incident"  # the scenario to practise on
 predicted_verdict: str = ""  # your prediction: wrong-account, role-not-found, job-uses-other-role, trust-missing-service, explicit-deny, no-allow, allowed or evidence-disagrees
 predicted_policy: str = ""  # the policy you think decides (e.g. RequireMFA); empty: not graded
+predicted_escalation: str = ""  # yes or no: will the fix's security review find escalation (the role may do what the principal may not)? empty: not graded
 
 # %%
 from glue_iam_kit.account import open_investigation
@@ -67,7 +68,7 @@ inv.step("job")
 # What will the simulation say, and which policy decides it? Record it before you read on.
 
 # %%
-record_prediction(inv, predicted_verdict, predicted_policy)
+record_prediction(inv, predicted_verdict, predicted_policy, predicted_escalation)
 
 # %% [markdown]
 # ## 6–9. Simulate, find the restriction, the nearest allow and the fix, verify

@@ -37,7 +37,8 @@ from glue_iam_kit.matrix.summary import (find_overbroad_grants, plot_heatmap, re
                                          summarise_principals, summarise_roles)
 
 started = time.perf_counter()
-matrix = compute_matrix(open_matrix_snapshot(snapshot_path), service, mfa, progress=True)
+target = open_matrix_snapshot(snapshot_path)
+matrix = compute_matrix(target, service, mfa, progress=True)
 print(render_matrix_overview(matrix, time.perf_counter() - started))
 
 # %% [markdown]
@@ -71,6 +72,23 @@ summarise_roles(matrix).head(top)
 
 # %%
 summarise_principals(matrix).head(top)
+
+# %% [markdown]
+# ## Escalation routes: who can run code, through Glue, as a role that gives them more
+#
+# Passing a role is only the start: `job`, `dev-endpoint` and `session` routes pass it (with the Glue calls that
+# run code as it), `dev-endpoint-update` and `script` need no PassRole at all (an existing endpoint, a job's S3
+# script). Only roles Glue may assume, and only roles that may do something the principal may not (`gains`);
+# `admin`: the role may grant itself anything. Riskiest (admin) first. The same as
+# `glue-iam-kit escalation --snapshot FILE` (its `--help` lists what each route needs).
+
+# %%
+from glue_iam_kit.matrix.escalation import EscalationAccount, escalation_frame
+
+routes = escalation_frame(EscalationAccount(target, matrix.account).routes(progress=True))
+print(f"{len(routes):,} routes, {int(routes.admin.sum()):,} to admin roles, "
+      f"{routes.principal.nunique():,} principals")
+routes.head(top)
 
 # %%
 if out_path:

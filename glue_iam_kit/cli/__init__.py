@@ -20,6 +20,7 @@ from glue_iam_kit.cli.commands import (
     cmd_simulate,
     cmd_snapshot,
 )
+from glue_iam_kit.cli.escalation import add_escalation_parser
 from glue_iam_kit.cli.options import EPILOG, add_subject_args, add_target_args
 from glue_iam_kit.cli.org import add_org_parser
 from glue_iam_kit.cli.train import add_train_parser
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     add_org_parser(sub)
+    add_escalation_parser(sub)  # issue 22: Glue escalation routes
 
     p = sub.add_parser(
         "simulate", help="evaluate simulate-custom-policy style cases (JSON Lines) with the local evaluator",

@@ -59,7 +59,8 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
                     "could not read, from its failures.json, and those whose matrix failed: a malformed snapshot is "
                     "reported, the others complete) and the org-wide summary in DATASET/_summary/ (accounts.csv: "
                     "every account, riskiest first, those not computed last with status and reason; "
-                    "overbroad-grants.csv, unpassable-roles.csv). Resumable: accounts already in "
+                    "overbroad-grants.csv, unpassable-roles.csv, escalation-routes.csv: the Glue "
+                    "escalation routes of every account, riskiest first). Resumable: accounts already in "
                     "the dataset are skipped unless --refresh.",
         epilog=ORG_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--snapshots", required=True, metavar="DIR", help="the folder `org snapshot` wrote")
@@ -71,6 +72,8 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
                                                        "and the dataset must be on storage its workers share")
     p.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per CPU)")
     p.add_argument("--refresh", action="store_true", help="compute every account again")
+    p.add_argument("--no-escalation", action="store_true", help="skip the Glue escalation routes (_escalation/, "
+                                                                "_summary/escalation-routes.csv)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_org_matrix)
     org.set_defaults(func=lambda args: (org.print_help(), 2)[1])
@@ -106,13 +109,16 @@ def cmd_org_matrix(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from glue_iam_kit.cli.options import print_frame
-    from glue_iam_kit.org.matrix import org_matrix
+    from glue_iam_kit.org.matrix import org_matrix, write_escalation_summary
     from glue_iam_kit.org.summary import accounts_frame, write_org_summary
 
     started = time.perf_counter()
     result = org_matrix(args.snapshots, args.out, args.service, args.mfa, scheduler=args.scheduler,
-                        workers=args.workers, refresh=args.refresh, progress=not args.quiet)
+                        workers=args.workers, refresh=args.refresh, progress=not args.quiet,
+                        escalation=not args.no_escalation)
     names = write_org_summary(result["summaries"], Path(args.out) / "_summary", result["all_failures"])
+    if not args.no_escalation:  # issue 22: every account's Glue escalation routes
+        names.append(write_escalation_summary(args.out, Path(args.out) / "_summary"))
     seconds = time.perf_counter() - started
     peak = sum(result["memory"].values())
     print(f"{len(result['written'])} account(s) computed, {len(result['skipped'])} already in the dataset, "

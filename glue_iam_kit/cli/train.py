@@ -49,6 +49,8 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--verdict", type=verdict_word, metavar="VERDICT",
                    help=f"your predicted verdict: {', '.join(VERDICTS)}")
     p.add_argument("--policy", help="the policy you think decides, e.g. RequireMFA")
+    p.add_argument("--escalation", choices=["yes", "no"], help="will the fix's security review find escalation "
+                                                               "(the role may do what the principal may not)?")
     p.add_argument("--out", metavar="DIR", help="folder for the reports (default: the user's data folder, "
                                                "glue-iam-kit/practice/SCENARIO or glue-iam-kit/answer-key)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -61,8 +63,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from glue_iam_kit.jupyter.run import TRAINING, run_investigation
     from glue_iam_kit.sources.sandbox import load_scenario_file, scenario_names
 
-    if args.all and (args.verdict or args.policy):
-        args.train_parser.error("--verdict and --policy grade one scenario: give --scenario NAME, not --all")
+    if args.all and (args.verdict or args.policy or args.escalation):
+        args.train_parser.error("--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "
+                                "not --all")
     if args.scenario:
         load_scenario_file(args.scenario)  # a clear error for an unknown scenario, before any kernel starts
     out_root = args.out or default_training_folder(args.scenario)

@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 
 
-def record_prediction(inv: Investigation, verdict: str = "", policy: str = "") -> Outcome:
-    """Record the trainee's prediction (shown in the notebook before the simulation runs)."""
+def record_prediction(inv: Investigation, verdict: str = "", policy: str = "", escalation: str = "") -> Outcome:
+    """Record the trainee's prediction (shown in the notebook before the simulation runs). *escalation*
+    (optional, ``yes`` / ``no``): whether the fix's security review will find escalation (issue 22)."""
     verdict = (verdict or "").strip()
+    escalation = (escalation or "").strip().lower()
     if verdict and verdict not in VERDICTS:
         status, summary = PROBLEM, f"'{verdict}' is not a verdict: choose one of {', '.join(VERDICTS)}"
     elif not verdict:
@@ -24,6 +26,12 @@ def record_prediction(inv: Investigation, verdict: str = "", policy: str = "") -
     else:
         status, summary = INFO, f"your prediction: {verdict}" + (f", decided by {policy}" if policy else "")
     inv.prediction = {"verdict": verdict, "policy": (policy or "").strip()}
+    if escalation:
+        if escalation not in ("yes", "no"):
+            status, summary = PROBLEM, f"escalation must be yes or no, not '{escalation}'"
+        else:
+            inv.prediction["escalation"] = escalation
+            summary += f"; the fix's security review: escalation {escalation}"
     return Outcome(status, summary)
 
 
@@ -53,7 +61,18 @@ def grade_prediction(inv: Investigation) -> Outcome:
              "right": verdict_ok},
             {"what": "deciding policy", "you said": policy or "(not graded)",
              "the investigation found": ", ".join(deciding) or "-", "right": policy_ok}]
+    review = (inv.fix or {}).get("review") or {}
+    escalation_ok = True
+    if prediction.get("escalation"):  # graded only when predicted (issue 22: what passing the role gives)
+        found = "yes" if review.get("escalation") else "no"
+        escalation_ok = prediction["escalation"] == found
+        rows.append({"what": "escalation (security review)", "you said": prediction["escalation"],
+                     "the investigation found": found + (" (admin)" if review.get("admin") else ""),
+                     "right": escalation_ok})
     missed = []
+    if not escalation_ok:
+        missed.append("the fix's security review found " + ("escalation: the role may do what the principal may "
+                                                             "not" if review.get("escalation") else "no escalation"))
     if not verdict_ok:
         if verdict_partly:
             missed.append(f"{guess} holds, but it is not the first layer: {actual[0]} comes first "
@@ -62,9 +81,10 @@ def grade_prediction(inv: Investigation) -> Outcome:
             missed.append(f"the verdicts are {', '.join(actual)}")
     if not policy_ok:
         missed.append(f"the deciding policy is {', '.join(deciding)}")
-    status = OK if verdict_ok and policy_ok else PROBLEM
+    status = OK if verdict_ok and policy_ok and escalation_ok else PROBLEM
     if status != OK:  # the investigation's own account of the causes, to read next
         missed += [f.summary for f in inv.findings
                    if f.key in ("explicit-deny", "implicit-deny") and f.status == PROBLEM]
-    summary = "right on both counts" if status == OK else "not quite: " + "; ".join(missed[:2])
+    summary = ("right on every count" if prediction.get("escalation") else "right on both counts") if status == OK \
+        else "not quite: " + "; ".join(missed[:2])
     return Outcome(status, summary, pd.DataFrame(rows), {"missed": missed, "prediction": prediction})

@@ -24,13 +24,14 @@ from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, rest
 from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 from glue_iam_kit.diagnosis.outcome import Outcome, Step, make_verdict
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
+from glue_iam_kit.diagnosis.review import analyse_fix, review_fix
 from glue_iam_kit.diagnosis.trust import evaluate_trust
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.errors import NotFoundError
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
-from glue_iam_kit.sources.base import POLICY_WRITER, can
+from glue_iam_kit.sources.base import POLICY_VALIDATOR, POLICY_WRITER, can
 
 
 def _layers(inv: Investigation, key: str) -> list[Any]:
@@ -262,6 +263,10 @@ def implicit_deny(inv: Investigation) -> Outcome:
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
                                 "that", frame, {"nearest_allows": near, "fix": fix}, verdicts=found, fix=fix)
     fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
+    if ev.is_passrole and fix.get("policy"):  # issue 22: what passing the role gives (advice; no verdict)
+        fix["review"] = review_fix(ev, extra, layer_extra)
+    if fix.get("policy") and fix["where"] != "key-policy" and can(ev.target, POLICY_VALIDATOR):
+        fix["access_analyzer"] = analyse_fix(ev.target, fix)  # AWS's own check of the grant (read-only)
     alternatives = fixes.tag_alternatives(ev, d, final.context)
     if alternatives:
         fix["alternatives"] = alternatives
@@ -275,6 +280,9 @@ def implicit_deny(inv: Investigation) -> Outcome:
                f"no {d.blocked_by} policy allows {ev.action} at all")
     where = (fix["where"], fix["principal"])
     summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
+    if (fix.get("review") or {}).get("escalation"):
+        summary += ("; security review: the role gives more than the principal has"
+                    + (" (admin)" if fix["review"]["admin"] else ""))
     return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": fix, "what_if": what_if,
                                              "explanation": render_trace_text(d)},
                    verdicts=found, fix=fix, what_if=what_if)

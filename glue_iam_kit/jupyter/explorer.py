@@ -15,6 +15,7 @@ import ipywidgets as w
 
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.fix import fix_policy, fix_policy_name, plan_fix, proposed_fix_record
+from glue_iam_kit.diagnosis.review import review_fix
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
@@ -22,6 +23,7 @@ from glue_iam_kit.entrypoints import ENTRY_POINTS
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.principals.context import request_context
 from glue_iam_kit.reports.finding import render_fix_forms_html
+from glue_iam_kit.reports.review import review_details, review_headline
 from glue_iam_kit.sources.base import open_target
 from glue_iam_kit.sources.sandbox import scenario_names
 
@@ -66,6 +68,7 @@ class Explorer:
         self.fix = w.HTML()
         self.fix_button = w.Button(description="Simulate with the fix", icon="wrench", disabled=True)
         self.fix_result = w.HTML()
+        self.review = w.HTML()  # the fix's security review
         self._target: Any = None
         self._evidence: Evidence | None = None
         self._quiet = False
@@ -86,7 +89,7 @@ class Explorer:
             w.HTML("<b>Request context</b>"), self.mfa, self.source_ip, self.service,
             w.HTML("<b>Decision</b>"), self.decision, self.trace,
             w.HTML("<b>Nearest allows</b>"), self.nearest,
-            w.HTML("<b>Proposed fix</b>"), self.fix, self.fix_button, self.fix_result,
+            w.HTML("<b>Proposed fix</b>"), self.fix, self.review, self.fix_button, self.fix_result,
         ])
         self.load()
 
@@ -202,6 +205,16 @@ class Explorer:
                 forms = f"<i>could not place the fix: {html.escape(str(exc))}</i>"
         self.fix.value = f"<pre>{html.escape(json.dumps(doc, indent=2))}</pre>{forms}"
         self.fix_button.disabled = layer.final == ALLOWED
+        self.review.value = self._review_html(doc) if layer.final != ALLOWED else ""
+
+    def _review_html(self, doc: dict) -> str:
+        """The fix's security review (issue 22): what passing the chosen role gives."""
+        record = proposed_fix_record(fix_policy_name(self.service.value), doc)
+        review = review_fix(self._evidence, [record], None, role_arn=self.role.value)
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in review_details(review))
+        colour = "#cf222e" if review.get("escalation") else "#1a7f37"
+        return (f"<p style='color:{colour}'><b>{html.escape(review_headline(review))}</b></p>"
+                + (f"<ul>{lines}</ul>" if lines else ""))
 
     def simulate_with_fix(self) -> None:
         """What-if: the same request with the least-privilege policy added."""

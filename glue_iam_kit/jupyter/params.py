@@ -87,6 +87,8 @@ TRAINING: tuple[Param, ...] = (
     Param("predicted_verdict", "", "your prediction: wrong-account, role-not-found, job-uses-other-role, "
           "trust-missing-service, explicit-deny, no-allow, allowed or evidence-disagrees", "verdict"),
     Param("predicted_policy", "", "the policy you think decides (e.g. RequireMFA); empty: not graded", "policy"),
+    Param("predicted_escalation", "", "yes or no: will the fix's security review find escalation (the role may do "
+          "what the principal may not)? empty: not graded", "escalation"),
 )
 
 ACCOUNT_MATRIX: tuple[Param, ...] = (

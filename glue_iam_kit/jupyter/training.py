@@ -8,9 +8,10 @@ from glue_iam_kit.diagnosis.investigation import Investigation
 from glue_iam_kit.model import Finding
 
 
-def record_prediction(inv: Investigation, verdict: str, policy: str = "") -> Finding:
-    """Record the trainee's prediction (shown in the notebook before the simulation runs)."""
-    return inv.step("prediction", verdict=verdict, policy=policy)
+def record_prediction(inv: Investigation, verdict: str, policy: str = "", escalation: str = "") -> Finding:
+    """Record the trainee's prediction (shown in the notebook before the simulation runs); *escalation*
+    (``yes``/``no``, optional): what the fix's security review will find."""
+    return inv.step("prediction", verdict=verdict, policy=policy, escalation=escalation)
 
 
 def grade(inv: Investigation) -> Finding:

@@ -20,6 +20,7 @@ from glue_iam_kit.errors import KitError
 from glue_iam_kit.files import write_json_atomic
 
 SUMMARIES, FAILURES = "_summaries", "_failures.json"
+ESCALATION = "_escalation"  # <account-id>.csv: the account's Glue escalation routes (issue 22)
 PARTITION = "account_id"
 
 
@@ -59,7 +60,7 @@ def read_snapshot_failures(snapshots: str | os.PathLike[str]) -> list[dict[str, 
             for e in entries if not (Path(snapshots) / f"{e['account_id']}.json").exists()]
 
 
-def matrix_account(path: str, dataset: str, service: str, mfa: str) -> dict[str, Any]:
+def matrix_account(path: str, dataset: str, service: str, mfa: str, escalation: bool = True) -> dict[str, Any]:
     """One account: its matrix into its partition, its summary beside; a failure is a result, not a raise."""
     from glue_iam_kit.org.summary import summarise_account
 
@@ -71,6 +72,8 @@ def matrix_account(path: str, dataset: str, service: str, mfa: str) -> dict[str,
         target = SnapshotTarget.from_file(path)
         matrix = compute_matrix(target, service, mfa)
         summary = {"account_id": account_id, **summarise_account(matrix, target)}
+        if escalation:
+            summary["escalation_routes"] = write_account_routes(target, matrix, dataset, account_id)
         tmp = Path(dataset) / f"_tmp-{account_id}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -85,6 +88,40 @@ def matrix_account(path: str, dataset: str, service: str, mfa: str) -> dict[str,
                 if not isinstance(exc, KitError) else str(exc)}
 
 
+def write_account_routes(target: Any, matrix: Any, dataset: str, account_id: str) -> int:
+    """The account's escalation routes into ``DATASET/_escalation/<id>.csv`` (the matrix's grouping and Glue
+    decisions reused); how many."""
+    from glue_iam_kit.matrix.escalation import EscalationAccount, write_escalation
+
+    routes = EscalationAccount(target, decided=matrix).routes()
+    (Path(dataset) / ESCALATION).mkdir(parents=True, exist_ok=True)
+    write_escalation(routes, Path(dataset) / ESCALATION / f"{account_id}.csv")
+    return len(routes)
+
+
+def read_escalation_routes(dataset: str | os.PathLike[str]) -> Any:
+    """Every account's escalation routes, with ``account_id`` first (an empty frame when none were written)."""
+    import pandas as pd
+
+    from glue_iam_kit.matrix.escalation import ESCALATION_COLUMNS
+
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False).assign(account_id=p.stem)
+              for p in sorted((Path(dataset) / ESCALATION).glob("*.csv"))]
+    columns = ["account_id", *ESCALATION_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def write_escalation_summary(dataset: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str:
+    """``escalation-routes.csv`` across accounts into *folder* (riskiest first); its name."""
+    frame = read_escalation_routes(dataset)
+    if not frame.empty:
+        frame = frame.assign(_admin=frame.admin == "True", _gains=frame.gains.astype(int)).sort_values(
+            ["_admin", "_gains", "account_id"], ascending=[False, False, True]).drop(columns=["_admin", "_gains"])
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    frame.to_csv(Path(folder) / "escalation-routes.csv", index=False)
+    return "escalation-routes.csv"
+
+
 def done_accounts(dataset: str | os.PathLike[str]) -> set[str]:
     """Accounts whose partition and summary are both written."""
     root = Path(dataset)
@@ -96,7 +133,7 @@ def done_accounts(dataset: str | os.PathLike[str]) -> set[str]:
 
 def org_matrix(snapshots: str, dataset: str, service: str, mfa: str = "absent", scheduler: str | None = None,
                workers: int | None = None, refresh: bool = False, progress: bool = True,
-               processes: bool = True) -> dict[str, Any]:
+               processes: bool = True, escalation: bool = True) -> dict[str, Any]:
     """Every account's matrix on Dask; returns ``{"written", "skipped", "failures", "not_snapshotted",
     "all_failures", "summaries", "memory"}`` (``failures``: this run's matrix failures; ``all_failures``: those and
     the accounts org snapshot could not read, as written to ``_failures.json``)."""
@@ -108,7 +145,7 @@ def org_matrix(snapshots: str, dataset: str, service: str, mfa: str = "absent", 
     not_snapshotted = read_snapshot_failures(snapshots)
     Path(dataset).mkdir(parents=True, exist_ok=True)
     done = set() if refresh else done_accounts(dataset)
-    todo = [(str(p), str(Path(dataset).resolve()), service, mfa) for p in files if p.stem not in done]
+    todo = [(str(p), str(Path(dataset).resolve()), service, mfa, escalation) for p in files if p.stem not in done]
     written, failures = [], []
     with open_client(scheduler, processes=processes, workers=workers) as client:
         for result in run_tasks(client, matrix_account, todo, progress=progress, desc="account matrices"):

@@ -22,7 +22,9 @@ from glue_iam_kit.diagnosis.incident import (
     evaluate_incident,
     service_name,
 )
+from glue_iam_kit.diagnosis.review import review_action_item
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE, Findings
+from glue_iam_kit.reports.review import render_review_md, review_warning
 
 SECTIONS = ("Summary", "Impact and detection", "Timeline", "Root cause", "Resolution", "Action items", "Lessons",
             "Appendix: the investigation, step by step")
@@ -49,6 +51,7 @@ class Postmortem:
     also_found: list[str] = field(default_factory=list)  # the other layers (causes[1:])
     remedy: str = ""  # what lifts the deciding layer, beside a grant for a layer underneath
     decided_verdict: str = ""  # the verdict of the layer that decided the reported request
+    review: dict[str, Any] = field(default_factory=dict)  # fix.review: what passing the role gives (issue 22)
 
 
 def _on(req: dict[str, str]) -> str:
@@ -200,6 +203,10 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     # Older findings may hold a grant where none can help (a missing role): shown, since it is in findings.json,
     # and said not to fix this incident.
     stale = fix is not None and status not in GRANT_STATUSES
+    review = (fix or {}).get("review") or {}  # issue 22: what passing the role gives
+    actions = _action_items(inc, bool(fix), bool(f.security))
+    if review_action_item(review) and review_action_item(review) not in actions:  # scope the role, or approve it
+        actions.append(review_action_item(review))
     causes = _root_causes(inc)
     title, opening = _headline(inc)
     summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {_cause(inc.decided_by, inc.request)}"
@@ -227,9 +234,11 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
         + (failure.get("summary") or ""),
         timeline=[(t["when"], t["what"]) for t in inc.times], causes=causes, fix=fix,
         resolution=resolution, remedy=inc.remedy if fix and not stale else "", what_if=f.what_if if fix else [],
-        verification=verification, action_items=_action_items(inc, bool(fix), bool(f.security)), lesson=f.rule,
+        verification=verification, lesson=f.rule,
+        action_items=actions,
         steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security,
-        decided=causes[0], also_found=causes[1:], decided_verdict=inc.decided_by["verdict"])
+        decided=causes[0], also_found=causes[1:], decided_verdict=inc.decided_by["verdict"],
+        review=review)
 
 
 def render_postmortem_md(results: dict[str, Any]) -> str:
@@ -245,6 +254,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
 
     pm = build_postmortem(results)
     out = [f"# {pm.title}", "", f"**Verdict:** {', '.join(f'`{v}`' for v in pm.verdicts)}", "",
+           *([f"> **Warning:** {review_warning(pm.review)}", ""] if review_warning(pm.review) else []),
            "## Summary", "", pm.summary, "",
            "## Impact and detection", "", "The error, as quoted:", "", "```text",
            pm.error_text.strip() or "(no error text was given)", "```", "", f"_{pm.detection}_", "",
@@ -265,6 +275,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
             out += [f"**Keeps the design:** {alt['why']}", "", "```sh", alt["command"], "```", ""]
         if pm.what_if:
             out += ["What-if, simulated before the change:", "", render_markdown_table(pm.what_if), ""]
+        out += render_review_md(pm.review, pm.fix)
     else:
         out += [pm.resolution, ""]
     out += ([pm.verification, ""] if pm.verification else []) + ["## Action items", ""]

@@ -23,12 +23,14 @@ import botocore.parsers
 
 from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError, MutatingCallBlocked, NotFoundError
+from glue_iam_kit.sources.access_analyzer import fetch_policy_findings
 from glue_iam_kit.sources.base import (
     EVENT_READER,
     GLUE_READER,
     IAM_READER,
     IDENTITY_CENTER_READER,
     ORGANIZATIONS_READER,
+    POLICY_VALIDATOR,
     POLICY_WRITER,
     RESOURCE_POLICY_READER,
     SIMULATOR,
@@ -50,7 +52,8 @@ _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "
 
 
 # AssumeRole changes nothing: it returns temporary credentials (the organisation sweep reads member accounts so).
-READ_ONLY_OPERATIONS = frozenset({"AssumeRole"})
+# Access Analyzer's ValidatePolicy only checks the document it is given (the proposed fix).
+READ_ONLY_OPERATIONS = frozenset({"AssumeRole", "ValidatePolicy"})
 
 
 def is_read_only(operation: str) -> bool:
@@ -123,7 +126,7 @@ class AwsTarget:
     """A target backed by a boto3 Session: a real account (``aws``); the sandbox subclasses it."""
 
     capabilities = frozenset({IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER,
-                              IDENTITY_CENTER_READER, EVENT_READER, RESOURCE_POLICY_READER})
+                              IDENTITY_CENTER_READER, EVENT_READER, RESOURCE_POLICY_READER, POLICY_VALIDATOR})
 
     def __init__(
         self,
@@ -353,6 +356,10 @@ class AwsTarget:
     def simulate_principal_policy(self, **params: Any) -> list[dict[str, Any]]:
         """``SimulatePrincipalPolicy``, all pages; the AWS authority on a real account."""
         return self.paginate("iam", "simulate_principal_policy", "EvaluationResults", **params)
+
+    def validate_policy(self, document: dict[str, Any]) -> list[dict[str, str]]:
+        """Access Analyzer's ValidatePolicy findings on an identity policy (see :mod:`.access_analyzer`)."""
+        return fetch_policy_findings(self, document)
 
     # -- writes: only inside writable() ----------------------------------------------------------------
     def put_inline_policy(self, principal_type: str, principal: str, policy_name: str, document: str) -> None:

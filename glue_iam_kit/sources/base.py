@@ -29,6 +29,7 @@ IAM_READER, GLUE_READER, ORGANIZATIONS_READER, SIMULATOR, POLICY_WRITER = "iam",
 IDENTITY_CENTER_READER = "sso"
 EVENT_READER = "cloudtrail"
 RESOURCE_POLICY_READER = "resource-policies"
+POLICY_VALIDATOR = "policy-validator"  # IAM Access Analyzer's ValidatePolicy
 
 
 class IamReader(Protocol):
@@ -75,6 +76,12 @@ class ResourcePolicyReader(Protocol):
     def get_resource_policy(self, kind: str, arn: str, name: str) -> dict[str, Any] | None:
         """The resource-based policy of an S3 bucket (*kind* ``s3-bucket``) or a KMS key (``kms-key``); None when
         the resource has none; CouldNotCheck when it cannot be read."""
+        ...
+
+
+class PolicyValidator(Protocol):
+    def validate_policy(self, document: dict[str, Any]) -> list[dict[str, str]]:
+        """IAM Access Analyzer's findings on an identity policy (CouldNotCheck when it cannot be asked)."""
         ...
 
 

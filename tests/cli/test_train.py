@@ -52,7 +52,7 @@ def runs(monkeypatch, tmp_path):
     (["--scenario", "seed-incident", "--verdict", "denied"], "unknown verdict 'denied'; the verdicts are: "),
     (["--all", "--scenario", "seed-incident"], "argument --scenario: not allowed with argument --all"),
     ([], "one of the arguments --scenario --all is required"),
-    (["--all", "--verdict", "no-allow"], "--verdict and --policy grade one scenario: give --scenario NAME, not --all"),
+    (["--all", "--verdict", "no-allow"], "--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "),
 ], ids=["misspelt-verdict", "unknown-verdict", "all-and-scenario", "neither", "all-with-a-prediction"])
 def test_usage_errors_say_what_is_valid(capsys, runs, argv, message):
     with pytest.raises(SystemExit) as exc:

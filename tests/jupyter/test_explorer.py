@@ -21,6 +21,7 @@ def test_seed_incident_decisions_follow_the_toggles(explorer):
     explorer.mfa.value = "present"
     assert explorer.shown_decision == "implicitDeny"
     assert "AWSGlueConsoleFullAccess" in explorer.nearest.value
+    assert "Security review: ESCALATION" in explorer.review.value  # the role may do what the user may not
     explorer.fix_button.click()
     assert explorer.shown_decision == "allowed" and "allowed" in explorer.fix_result.value
     explorer.mfa.value = "false"

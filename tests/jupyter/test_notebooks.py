@@ -187,6 +187,7 @@ def test_account_matrix_notebook_runs(tmp_path, source):
     assert (tmp_path / "m.parquet").stat().st_size > 0
     if source == "synthetic":
         assert ">high<" in html  # PassRole on * without a condition, riskiest first
+        assert "gains_sample" in html and ">dev-endpoint<" in html  # the escalation routes section
 
 
 @pytest.mark.parametrize("source", ["synthetic", "dataset"])

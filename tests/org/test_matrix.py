@@ -52,6 +52,17 @@ def test_the_org_summary(snaps, tmp_path):
     assert not grants.empty and set(grants.severity) <= {"high", "medium"}
     unpassable = unpassable_frame(result["summaries"])
     assert set(unpassable.columns) == {"account_id", "role", "used_by", "why"}
+    # Each account's escalation routes equal that account's own `escalation` (issue 22).
+    from glue_iam_kit.matrix.escalation import compute_escalation, escalation_frame
+    from glue_iam_kit.org.matrix import read_escalation_routes
+    from glue_iam_kit.sources.snapshot import SnapshotTarget
+
+    every = read_escalation_routes(tmp_path / "ds")
+    account = result["summaries"][0]["account_id"]
+    own = escalation_frame(compute_escalation(SnapshotTarget.from_file(str(snaps / f"{account}.json")))).astype(str)
+    got = every[every.account_id == account].drop(columns="account_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, own)
+    assert result["summaries"][0]["escalation_routes"] == len(own)
 
 
 def test_the_cli_on_a_local_cluster_of_processes(snaps, tmp_path, capsys):
@@ -60,6 +71,9 @@ def test_the_cli_on_a_local_cluster_of_processes(snaps, tmp_path, capsys):
     out = capsys.readouterr()
     assert "4 account(s) computed" in out.out and "1 failed" in out.out and "peak memory" in out.out
     assert (tmp_path / "ds" / "_summary" / "accounts.csv").exists()
+    routes = pd.read_csv(tmp_path / "ds" / "_summary" / "escalation-routes.csv", dtype={"account_id": str})
+    assert list(routes.columns[:4]) == ["account_id", "principal", "role", "route"]
+    assert not routes.empty and routes.admin.iloc[0]  # riskiest (admin) first
     assert main(["org", "matrix", "--snapshots", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 1
 
 

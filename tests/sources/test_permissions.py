@@ -32,7 +32,7 @@ def _api_name(service: str, method: str) -> str:
 
 
 # boto3's client name -> the IAM action prefix
-ACTION_PREFIX = {"sso-admin": "sso"}
+ACTION_PREFIX = {"sso-admin": "sso", "accessanalyzer": "access-analyzer"}
 
 
 def test_every_operation_in_the_boto3_edge_is_listed():

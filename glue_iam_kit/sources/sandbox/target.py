@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from glue_iam_kit.sources.aws import AwsTarget, make_session
-from glue_iam_kit.sources.base import SIMULATOR
+from glue_iam_kit.sources.base import POLICY_VALIDATOR, SIMULATOR
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
 
 FAKE_CREDENTIALS = ("testing", "testing", None)  # moto accepts anything; never real keys
@@ -21,8 +21,8 @@ _open_sandboxes: list[tuple[str, Any]] = []  # moto's state is per process: one 
 class SandboxTarget(AwsTarget):
     """moto, seeded from a rendered scenario."""
 
-    # moto implements no policy simulator: the local evaluator decides.
-    capabilities = AwsTarget.capabilities - {SIMULATOR}
+    # moto implements no policy simulator (the local evaluator decides) and no Access Analyzer ValidatePolicy.
+    capabilities = AwsTarget.capabilities - {SIMULATOR, POLICY_VALIDATOR}
 
     def __init__(self, session: Any, scenario: dict[str, Any]) -> None:
         super().__init__(session, kind="sandbox", region=scenario["parameters"]["region"])

@@ -1,0 +1,127 @@
+"""What a route family is: a way for a principal to run code as a role through Glue, and the actions it uses.
+
+A route is asked one question: with what this principal may do (a :class:`Reach`), can it run code as this role
+(a :class:`RoleTarget`: the role and the Glue resources that run as it)? It answers with the actions it uses, or
+None. Every action of a route is decided by the local evaluator in the principal's request context, so
+boundaries, SCPs and explicit denies apply to each of them. One module per family, listed in
+:data:`glue_iam_kit.diagnosis.routes.ROUTES` (as principalmapper lists one ``*_edges.py`` per service).
+
+Glue resource ARNs follow the Service Authorization Reference, "Actions, resources, and condition keys for AWS
+Glue" (``job/``, ``trigger/``, ``devEndpoint/``, ``session/``); a script location ``s3://bucket/key`` is the S3
+object ``arn:aws:s3:::bucket/key``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from glue_iam_kit.engine.context import RequestContext, context_value
+from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.policy import PolicySource, load_document, parse_policy
+from glue_iam_kit.errors import CouldNotCheck, KitError
+from glue_iam_kit.model import GLUE_SERVICE
+
+# A name no grant targets on purpose: a new job, trigger, endpoint or session the principal would create.
+NEW = "glue-iam-kit-new-zZ9"
+_GLUE_TYPES = {"job": "job", "trigger": "trigger", "dev-endpoint": "devEndpoint", "session": "session"}
+
+
+class Reach(Protocol):
+    """What one principal may do (each answer from the evaluator, in its request context)."""
+
+    def may(self, action: str, resource: str) -> bool: ...
+
+    def may_pass(self, role: RoleTarget) -> bool:
+        """iam:PassRole of the role to glue.amazonaws.com."""
+        ...
+
+
+@dataclass
+class GlueAccount:
+    """The account's Glue resources that routes look at (each as Glue's Get* returns it)."""
+
+    account: str
+    region: str = "us-east-1"
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    dev_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    triggers: list[dict[str, Any]] = field(default_factory=list)
+
+    def arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:glue:{self.region}:{self.account}:{_GLUE_TYPES[kind]}/{name}"
+
+    def triggers_of(self, job_name: str) -> list[str]:
+        """Names of the triggers that start *job_name* (their Actions name it)."""
+        return [t.get("Name", "") for t in self.triggers
+                if any(a.get("JobName") == job_name for a in t.get("Actions") or [] if isinstance(a, dict))]
+
+    def target(self, role_arn: str, trust: Any, tags: dict[str, str] | None = None) -> RoleTarget:
+        """The role and the Glue resources that run as it (a job or endpoint may store a name or an ARN)."""
+        name = role_arn.rsplit("/", 1)[-1]
+        runs = (role_arn, name)
+        return RoleTarget(role_arn, trust, dict(tags or {}), [j for j in self.jobs if j.get("Role") in runs],
+                          [e for e in self.dev_endpoints if e.get("RoleArn") in runs])
+
+
+@dataclass
+class RoleTarget:
+    arn: str
+    trust: Any  # the trust policy document (or None: unknown)
+    tags: dict[str, str] = field(default_factory=dict)  # iam:ResourceTag/* of a PassRole request
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    dev_endpoints: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route family. One that passes the role needs, besides iam:PassRole, only what does not depend on the
+    role: an account asks it once per principal (with PassRole granted) and crosses that with the PassRole
+    matrix; the others (the role's own endpoints and jobs) are asked role by role."""
+
+    name: str  # job, dev-endpoint, dev-endpoint-update, session, script
+    summary: str  # one line for --help and reports
+    find: Callable[[Reach, RoleTarget, GlueAccount], tuple[str, ...] | None]
+    passes_role: bool = True
+
+
+def read_glue_account(target: Any, account: str) -> GlueAccount:
+    """The Glue resources routes look at; a kind the target cannot list is simply absent (a bare
+    authorization-details file). Triggers come from a snapshot's optional ``Triggers`` (the ``Triggers`` of
+    ``aws glue get-triggers``)."""
+    glue = GlueAccount(account, getattr(target, "region", None) or "us-east-1")
+    try:
+        glue.jobs = [j for j in target.list_jobs() if isinstance(j, dict)]
+    except CouldNotCheck:
+        pass
+    try:
+        glue.dev_endpoints = target.list_glue_resources("dev-endpoint")
+    except (CouldNotCheck, KeyError):
+        pass
+    data = getattr(target, "data", None)
+    if isinstance(data, dict):
+        glue.triggers = [t for t in data.get("Triggers") or [] if isinstance(t, dict)]
+    return glue
+
+
+def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -> bool:
+    """Whether *service* may assume the role: its trust policy decides sts:AssumeRole with the service as the
+    caller (the evaluator, as for any resource-based policy; a malformed or missing trust policy: no)."""
+    if not trust:
+        return False
+    try:
+        policy = parse_policy(load_document(trust, f"{role_arn} trust policy"),
+                              PolicySource(f"{role_arn.rsplit('/', 1)[-1]} trust policy", "trust", "resource"))
+    except KitError:
+        return False
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+    # Glue sends the account it acts for (the confused-deputy keys a trust policy may test).
+    context = RequestContext([context_value("aws:SourceAccount", account)] if account else [])
+    return evaluate_request(PolicySet(resource=policy), Request("sts:AssumeRole", role_arn, service, context)).allowed
+
+
+def s3_object_arn(location: str) -> str:
+    """``s3://bucket/key`` as the S3 object ARN (``""`` for anything else)."""
+    if not location.startswith("s3://") or "/" not in location[5:]:
+        return ""
+    return "arn:aws:s3:::" + location[5:]

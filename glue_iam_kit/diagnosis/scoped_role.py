@@ -1,0 +1,66 @@
+"""A narrower alternative to a broad runtime role: a dedicated policy scoped to what one Glue job needs (issue 22).
+
+What a Glue ETL job's role needs (AWS Glue Developer Guide, "Step 2: Create an IAM role for AWS Glue" and the
+AWSGlueServiceRole managed policy it starts from): read its own script (``Command.ScriptLocation``), read and
+write its temporary directory (``--TempDir``), read the Data Catalog, write its logs under ``/aws-glue/`` and its
+metrics in the ``Glue`` namespace. The catalog databases and tables a script reads are not in the job
+definition: the policy names the account's catalog and says to narrow it. Pure: from the job as Glue returns it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+POLICY_NAME = "GlueJobScopedRuntime"
+
+
+def _s3_parts(location: str) -> tuple[str, str]:
+    """(bucket, key) of ``s3://bucket/key`` (("", "") for anything else)."""
+    if not location.startswith("s3://"):
+        return "", ""
+    bucket, _, key = location[5:].partition("/")
+    return bucket, key
+
+
+def scoped_runtime_policy(job: dict[str, Any], account: str, region: str) -> dict[str, Any] | None:
+    """The job's own runtime-role policy, or None when the job names no S3 script."""
+    bucket, key = _s3_parts((job.get("Command") or {}).get("ScriptLocation") or "")
+    if not bucket or not key:
+        return None
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadOwnScript", "Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{bucket}/{key}"}]
+    temp_bucket, temp_key = _s3_parts((job.get("DefaultArguments") or {}).get("--TempDir") or "")
+    if temp_bucket:
+        prefix = temp_key.rstrip("/")
+        statements.append({"Sid": "OwnTempDir", "Effect": "Allow",
+                           "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                           "Resource": f"arn:aws:s3:::{temp_bucket}/{prefix + '/' if prefix else ''}*"})
+    catalog = f"arn:aws:glue:{region}:{account}"
+    statements += [
+        {"Sid": "ReadCatalog", "Effect": "Allow",
+         "Action": ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+                    "glue:GetPartition", "glue:GetPartitions"],
+         "Resource": [f"{catalog}:catalog", f"{catalog}:database/*", f"{catalog}:table/*/*"]},
+        {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream",
+                                                         "logs:PutLogEvents"],
+         "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws-glue/*"},
+        {"Sid": "GlueMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}}}]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def scoped_role_alternative(job: dict[str, Any], role_name: str, account: str, region: str,
+                            profile: str = "") -> dict[str, Any] | None:
+    """The alternative fix form: the policy, the command that puts it on the role, and what else to do."""
+    doc = scoped_runtime_policy(job, account, region)
+    if doc is None:
+        return None
+    with_profile = f" --profile {profile}" if profile else ""
+    return {"kind": "scoped-runtime-role", "role": role_name, "policy_name": POLICY_NAME, "policy": doc,
+            "command": f"aws iam put-role-policy{with_profile} --role-name {role_name} --policy-name {POLICY_NAME} "
+                       f"--policy-document '{json.dumps(doc, separators=(',', ':'))}'",
+            "why": (f"the role may do far more than job {job.get('Name', '')} needs: give it (or a dedicated role) "
+                    "only the job's own script, temp directory, catalog reads, logs and metrics, detach the broad "
+                    "policies, then narrow the catalog resources to the databases and tables the script reads")}

@@ -1,0 +1,147 @@
+"""Glue escalation routes (matrix/escalation.py over diagnosis/routes/): the public test beds as snapshots, each
+route found, and the controls that must find none.
+
+Shapes from: IAM-Vulnerable (BishopFox) privesc18 (glue:CreateDevEndpoint + iam:PassRole) and privesc19
+(glue:CreateJob + glue:StartJobRun + iam:PassRole); CloudGoat's glue_privesc (a Glue admin user with
+glue:CreateJob, glue:StartJobRun and PassRole on an ETL role with S3 and RDS full access); pathfinding.cloud's
+Glue paths (dev endpoint create / update, job create + run, job create + trigger, job update, interactive
+session); Rhino Security Labs' "AWS privilege escalation methods" (UpdateExistingGlueDevEndpoint).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from glue_iam_kit.cli import main
+from glue_iam_kit.matrix.escalation import compute_escalation
+from glue_iam_kit.sources.snapshot import FORMAT, SnapshotTarget
+
+ACCOUNT = "111122223333"
+ADMIN = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+S3_RDS = [{"Effect": "Allow", "Action": ["s3:*", "rds:*"], "Resource": "*"}]  # AmazonS3FullAccess + RDS, abridged
+
+
+def allow(*actions, resource="*"):
+    return {"Effect": "Allow", "Action": list(actions), "Resource": resource}
+
+
+def role_arn(name):
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def trust(service="glue.amazonaws.com"):
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service},
+                                                    "Action": "sts:AssumeRole"}]}
+
+
+def snapshot(user, role=ADMIN, role_trust="glue.amazonaws.com", boundary=None, scp=None, **glue):
+    """One user (its inline statements), one runtime role, and the Glue resources given."""
+    policies = []
+    entry = {"UserName": "dev", "Arn": f"arn:aws:iam::{ACCOUNT}:user/dev", "GroupList": [],
+             "AttachedManagedPolicies": [],
+             "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": user}}]}
+    if boundary is not None:
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/Boundary"
+        policies.append({"PolicyName": "Boundary", "Arn": arn, "DefaultVersionId": "v1", "PolicyVersionList": [
+            {"VersionId": "v1", "IsDefaultVersion": True,
+             "Document": {"Version": "2012-10-17", "Statement": boundary}}]})
+        entry["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
+    roles = [{"RoleName": "runtime", "Arn": role_arn("runtime"), "Path": "/",
+              "AssumeRolePolicyDocument": trust(role_trust), "AttachedManagedPolicies": [],
+              "RolePolicyList": [{"PolicyName": "r", "PolicyDocument": {"Version": "2012-10-17", "Statement": role}}]}]
+    data = {"format": FORMAT, "CallerIdentity": {"Account": ACCOUNT, "Arn": entry["Arn"], "UserId": "AIDAX"},
+            "Region": "us-east-1", "Jobs": glue.get("jobs", []), "DevEndpoints": glue.get("endpoints", []),
+            "Triggers": glue.get("triggers", []),
+            "AuthorizationDetails": {"UserDetailList": [entry], "GroupDetailList": [], "RoleDetailList": roles,
+                                     "Policies": policies},
+            "ServiceControlPolicies": scp or []}
+    return SnapshotTarget(json.loads(json.dumps(data)))
+
+
+def found(target):
+    return {(r.principal.rsplit("/", 1)[-1], r.role.rsplit("/", 1)[-1], r.route): r for r in compute_escalation(target)}
+
+
+PASS = allow("iam:PassRole", resource=role_arn("runtime"))
+JOB = {"Name": "nightly", "Role": role_arn("runtime"),
+       "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts-bucket/nightly.py"}}
+ENDPOINT = {"EndpointName": "dev-ep", "RoleArn": role_arn("runtime")}
+
+
+@pytest.mark.parametrize("name, user, glue, route, actions", [
+    ("privesc18", [allow("glue:CreateDevEndpoint", "glue:GetDevEndpoint"), allow("iam:PassRole")], {},
+     "dev-endpoint", ("glue:CreateDevEndpoint", "iam:PassRole")),
+    ("privesc19", [allow("glue:CreateJob", "glue:StartJobRun"), allow("iam:PassRole")], {},
+     "job", ("glue:CreateJob", "iam:PassRole", "glue:StartJobRun")),
+    ("job create + trigger", [allow("glue:CreateJob", "glue:CreateTrigger"), PASS], {},
+     "job", ("glue:CreateJob", "iam:PassRole", "glue:CreateTrigger")),
+    ("job update + run", [allow("glue:UpdateJob", "glue:StartJobRun",
+                                resource=f"arn:aws:glue:us-east-1:{ACCOUNT}:job/nightly"), PASS], {"jobs": [JOB]},
+     "job", ("glue:UpdateJob", "iam:PassRole", "glue:StartJobRun")),
+    ("job update + its trigger", [allow("glue:UpdateJob", resource=f"arn:aws:glue:us-east-1:{ACCOUNT}:job/nightly"),
+                                  allow("glue:StartTrigger", resource=f"arn:aws:glue:us-east-1:{ACCOUNT}:trigger/t1"),
+                                  PASS],
+     {"jobs": [JOB], "triggers": [{"Name": "t1", "Actions": [{"JobName": "nightly"}]}]},
+     "job", ("glue:UpdateJob", "iam:PassRole", "glue:StartTrigger")),
+    ("dev endpoint update", [allow("glue:UpdateDevEndpoint")], {"endpoints": [ENDPOINT]},
+     "dev-endpoint-update", ("glue:UpdateDevEndpoint",)),
+    ("interactive session", [allow("glue:CreateSession", "glue:RunStatement"), PASS], {},
+     "session", ("glue:CreateSession", "glue:RunStatement", "iam:PassRole")),
+    ("script overwrite", [allow("s3:PutObject", resource="arn:aws:s3:::scripts-bucket/*")], {"jobs": [JOB]},
+     "script", ("s3:PutObject",)),
+])
+def test_every_route_is_found(name, user, glue, route, actions):
+    routes = found(snapshot(user, **glue))
+    row = routes[("dev", "runtime", route)]
+    assert row.actions == actions
+    assert row.admin and row.gains > 10_000 and not row.mfa
+    assert row.gains_sample
+
+
+def test_cloudgoat_glue_privesc_gives_s3_and_rds_not_admin():
+    user = [allow("glue:CreateJob", "glue:StartJobRun", "glue:GetJob*", "glue:ListJobs"), PASS]
+    row = found(snapshot(user, role=S3_RDS))[("dev", "runtime", "job")]
+    assert not row.admin
+    assert any(s.startswith(("s3:", "rds:")) for s in row.gains_sample)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("PassRole without any Glue action", {"user": [allow("iam:PassRole")]}),
+    ("a role that gives nothing the principal lacks",
+     {"user": [allow("glue:*", "s3:*"), PASS], "role": [allow("s3:GetObject", "glue:GetJob")]}),
+    ("an admin principal", {"user": ADMIN}),
+    ("a boundary without the Glue actions",
+     {"user": [allow("glue:*"), PASS], "boundary": [allow("s3:*", "iam:PassRole")]}),
+    ("a role whose trust does not name Glue", {"user": [allow("glue:*"), PASS], "role_trust": "ec2.amazonaws.com"}),
+    ("an explicit deny on the create action",
+     {"user": [allow("glue:CreateJob", "glue:StartJobRun", "glue:CreateDevEndpoint", "glue:CreateSession",
+                     "glue:RunStatement"), PASS,
+               {"Effect": "Deny", "Action": ["glue:Create*"], "Resource": "*"}]}),
+    ("an SCP denying the create action",
+     {"user": [allow("glue:CreateJob", "glue:StartJobRun"), PASS],
+      "scp": [[{"Version": "2012-10-17", "Statement": [allow("*"), {"Effect": "Deny", "Action": "glue:CreateJob",
+                                                                    "Resource": "*"}]}]]}),
+])
+def test_controls_find_none(name, kwargs):
+    assert found(snapshot(**kwargs)) == {}
+
+
+def test_a_route_that_needs_mfa_says_so():
+    user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS,
+            {"Effect": "Deny", "NotAction": "iam:ListMFADevices", "Resource": "*",
+             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]
+    assert found(snapshot(user))[("dev", "runtime", "job")].mfa
+
+
+def test_the_command_prints_json_and_writes_csv(tmp_path, capsys):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(snapshot([allow("glue:CreateDevEndpoint"), PASS]).data))
+    out = tmp_path / "routes.csv"
+    assert main(["escalation", "--snapshot", str(path), "--json", "--out", str(out)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["route"], r["admin"], r["mfa"]) for r in rows] == [("dev-endpoint", True, False)]
+    assert set(rows[0]) == {"principal", "role", "route", "actions", "admin", "gains", "mfa"}
+    assert rows[0]["gains"]["count"] > 0 and rows[0]["gains"]["sample"]
+    assert out.read_text().splitlines()[0] == "principal,role,route,actions,admin,gains,gains_sample,mfa"
