@@ -186,16 +186,17 @@ def _decided(f: Findings) -> tuple[dict[str, Any], int | None, str]:
     if name == "allowed" or not name:  # iam:PassRole passes: what fails is the role itself
         blocker = next((n for n in ("role-not-found", "trust-missing-service") if n in names), None)
         if blocker:
-            return _verdict(f, blocker), None, f"iam:PassRole is allowed; {blocker} stops the request"
+            passes = "iam:PassRole is allowed" if name else "iam:PassRole was not simulated"
+            return _verdict(f, blocker), None, f"{passes}; {blocker} stops the request"
     if not name:
-        return {"verdict": names[0] if names else "no verdict"}, None, why
+        return (_verdict(f, names[0]) if names else {"verdict": "no verdict"}), None, why
     recorded = _verdict(f, name)
     if name == "explicit-deny" and index:  # the explicit-deny verdict describes layer 1
         recorded = None
     return recorded or _from_simulation(sim), (index + 1 if index is not None else None), why
 
 
-def _applies_to(v: dict[str, Any], decided_layer: int | None, f: Findings) -> str:
+def _applies_to(v: dict[str, Any], f: Findings) -> str:
     name = v["verdict"]
     if name != "wrong-account" and "wrong-account" in f.verdict_names:
         return f"account {(_verdict(f, 'wrong-account') or {}).get('actual')}, the one investigated"
@@ -282,7 +283,7 @@ def evaluate_incident(f: Findings) -> Incident:
     decided = {**decided, "layer": layer, "why": why}
     decided_name = decided["verdict"]
     denied = decided_name not in ("allowed", "no verdict")
-    also = [{**v, "applies_to": _applies_to(v, layer, f)} for v in f.verdicts
+    also = [{**v, "applies_to": _applies_to(v, f)} for v in f.verdicts
             if v["verdict"] != decided_name and not (v["verdict"] == "allowed" and not denied)]
     status, remedy = _fix_status(f, decided, f.verdict_names)
     return Incident(request=req, denied=denied, decided_by=decided, also_found=also, fix_status=status,
