@@ -40,9 +40,17 @@ ACTION_RULE = ("A Glue job's runtime role needs its own grants for what the job 
                "job uses, in the same change that points the job at new data.")
 
 
-def rule_for(action: str) -> str:
-    """The rule to keep next time, for the denied *action*."""
-    return RULE if action.lower() == PASSROLE.lower() else ACTION_RULE
+# The rule when the role is passed to another service than Glue (a Lambda function's, an ECS task's role).
+PASSROLE_RULE = ("A service's full-access policy is not \"may pass any role to it\": iam:PassRole is its own action. "
+                 "Grant iam:PassRole on exactly the role the resource needs, only to the service that uses it "
+                 "(iam:PassedToService).")
+
+
+def rule_for(action: str, service: str = GLUE_SERVICE) -> str:
+    """The rule to keep next time, for the denied *action* (and the service a role is passed to)."""
+    if action.lower() != PASSROLE.lower():
+        return ACTION_RULE
+    return RULE if service == GLUE_SERVICE else PASSROLE_RULE
 
 
 FINDINGS_FORMAT = "glue-iam-kit/findings@1"
@@ -123,6 +131,9 @@ class Findings:
     rule: str = RULE
     generated_at: str = ""  # when the investigation ran (UTC, ISO 8601): the postmortem's timeline
     event: dict[str, Any] | None = None  # the CloudTrail event investigated (time, context), when one was
+    # The incident the prose is derived from: the request, the layer that decided it (``decided_by``), the other
+    # layers, the fix's status (glue_iam_kit.diagnosis.incident). Absent in older findings@1: derived again.
+    incident: dict[str, Any] | None = None
     format: str = FINDINGS_FORMAT
 
     def to_dict(self) -> dict[str, Any]:

@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
     p.add_argument("--event-id", metavar="ID", help="a CloudTrail event (see `glue-iam-kit denials`): its message, "
                                                    "principal, time and request context (MFA, source IP)")
-    p.add_argument("--service", help="service the role is passed to (default: glue.amazonaws.com)")
+    p.add_argument("--service", help="service the role is passed to (default: the service of the error's "
+                   "operation, e.g. lambda.amazonaws.com for CreateFunction; else glue.amazonaws.com)")
     p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
                                                             "(never on a snapshot)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the four files")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.diagnosis.incident import layer_matches
+from glue_iam_kit.engine.decision import EXPLICIT_DENY, IMPLICIT_DENY
 from glue_iam_kit.principals import principal_name
 
 if TYPE_CHECKING:
@@ -36,13 +37,11 @@ def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
         return d.blocked_by or (d.deciding[0].source.kind if d.deciding else "")
 
     # The error came from one request context: it agrees when any simulated layer (long-term keys, MFA
-    # satisfied, ...) shows the claimed decision in the blamed layer. SCP denials always say "explicit deny",
-    # even when an SCP merely fails to allow (IAM User Guide), so any SCP decision matches an SCP claim.
+    # satisfied, ...) shows the claimed decision in the blamed layer (the same rule picks the deciding layer).
     for layer in inv.layers:
-        where = layer_of(layer)
-        if blamed == "scp" and where == "scp" and layer.final != ALLOWED:
-            return None
-        if layer.final == claimed and blamed in ("unknown", where):
+        if layer_matches(claimed, blamed, layer.final, layer_of(layer)):
+            if blamed == "scp" and layer_of(layer) == "scp":
+                return None
             arns = {t.source.arn for t in layer.decision.deciding if t.source.arn}
             if e.policy_arn and arns and e.policy_arn not in arns:
                 return {"claimed": f"{claimed} by {e.policy_arn}", "shown": f"{layer.final} by "

@@ -196,3 +196,47 @@ def parse_error_text(text: str) -> AccessDenied:
         principal=principal, action=m.group("action"), resource=resource, account=parts[4], kind=kind,
         policy_type=policy_type, policy_arn=policy_arn, operation=_operation(flat[: start.start()]), text=text,
     )
+
+
+# Where a tool names the Glue resource: Terraform's "updating Glue Job (NAME)" (the Glue name itself), its resource
+# address "aws_glue_job.LOCAL" and CloudFormation's "LogicalId CREATE_FAILED AWS::Glue::Job" (names in the
+# template, which may differ from the Glue name: hints, used when the target holds a resource of that name).
+_TF_NAMED = re.compile(r"\b(?:creating|updating|starting|deleting) Glue (Job|Crawler|Dev Endpoint|ML Transform|"
+                       r"Session) \(([^)\s]+)\)", re.IGNORECASE)
+_TF_ADDRESS = re.compile(r"\baws_glue_(job|crawler|dev_endpoint|ml_transform|session)\.([\w-]+)")
+_CFN_LOGICAL = re.compile(r"\b([A-Za-z0-9]+)\s+(?:CREATE|UPDATE)_FAILED\s+AWS::Glue::(Job|Crawler|DevEndpoint|"
+                          r"MLTransform|Session)\b")
+_CFN_TYPE = re.compile(r"\bAWS::Glue::(Job|Crawler|DevEndpoint|MLTransform|Session)\b")
+
+
+@dataclass(frozen=True)
+class NamedResource:
+    """The Glue resource a tool's error names: its entry point (job, crawler, ...), a name, and whether the name
+    is the Glue name (Terraform's) or a hint (a Terraform address's local name, a CloudFormation logical id)."""
+
+    entry_point: str
+    name: str
+    exact: bool
+    source: str  # how it was named, for the report
+
+
+def _entry_point_word(word: str) -> str:
+    w = re.sub(r"[^a-z]", "", word.lower())
+    return {"devendpoint": "dev-endpoint", "mltransform": "ml-transform"}.get(w, w)
+
+
+def named_resource(text: str) -> NamedResource | None:
+    """The Glue resource *text* names (Terraform, CloudFormation), or None."""
+    text = text or ""
+    if m := _TF_NAMED.search(text):
+        return NamedResource(_entry_point_word(m.group(1)), m.group(2), True, f"Terraform's {m.group(0)!r}")
+    if m := _TF_ADDRESS.search(text):
+        return NamedResource(_entry_point_word(m.group(1)), m.group(2), False,
+                             f"the Terraform address {m.group(0)}")
+    if m := _CFN_LOGICAL.search(text):
+        return NamedResource(_entry_point_word(m.group(2)), m.group(1), False,
+                             f"the CloudFormation logical id {m.group(1)}")
+    if m := _CFN_TYPE.search(text):
+        return NamedResource(_entry_point_word(m.group(1)), "", False, f"the CloudFormation type {m.group(0)}")
+    return None
+

@@ -13,7 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from glue_iam_kit.diagnosis.errortext import AccessDenied, ErrorTextError, parse_error_text
+from glue_iam_kit.diagnosis.errortext import (
+    AccessDenied,
+    ErrorTextError,
+    NamedResource,
+    named_resource,
+    parse_error_text,
+)
 from glue_iam_kit.diagnosis.layers import Layer
 from glue_iam_kit.diagnosis.resource_policy import ResourcePolicyRef, resource_policy_ref
 from glue_iam_kit.engine.context import RequestContext, context_value
@@ -26,6 +32,7 @@ from glue_iam_kit.principals import PolicyRecord, PrincipalPolicies, gather_prin
 from glue_iam_kit.principals.base import tag_map
 from glue_iam_kit.principals.context import request_context, role_values
 from glue_iam_kit.sources.base import IDENTITY_CENTER_READER, RESOURCE_POLICY_READER, SIMULATOR, can
+from glue_iam_kit.sources.service_models import passed_to_service
 
 
 class Evidence:
@@ -47,20 +54,18 @@ class Evidence:
             except ErrorTextError as exc:
                 self.error_problem = str(exc)
         e, defaults = self.error, defaults or {}
-        by_operation = entry_point_for(e.operation) if e and e.operation else None
-        if entry_point and entry_point not in ENTRY_POINTS:
-            raise KitError(f"unknown Glue entry point {entry_point!r}; one of {', '.join(ENTRY_POINTS)}")
-        self.entry_point: EntryPoint = ENTRY_POINTS[entry_point or (by_operation.name if by_operation else "job")]
+        operation = (e.operation if e else "") or getattr(event, "operation", "")  # the error's, else the event's
         # Given names first, then what the error names, then the target's defaults (a sandbox scenario's).
         self.user = user or (e.principal if e else "") or defaults.get("user", "")
-        # The Glue resource's name (a job's, a crawler's, ...): "job" keeps its name for the findings' sake.
-        self.job = job if self.entry_point.name == "job" else resource
+        self.named, self.entry_point, self.job, self.resource_source = _glue_resource(e, operation, entry_point,
+                                                                                      job, resource)
         self.creating = bool(e and e.operation[:1].upper() + e.operation[1:] in self.entry_point.create_operations)
         # The action denied: iam:PassRole, unless the error names another one (the runtime role's s3:GetObject):
         # that one is investigated for its own resource, and the PassRole-only steps say so.
         self.action = e.action if e and e.action and e.action.lower() != PASSROLE.lower() else PASSROLE
         self.action_resource = e.resource if self.action != PASSROLE else ""
         passed = e.resource if e and e.role_name and self.is_passrole else ""
+        self.service, self.glue_call = _passed_to(operation, e, self.service, self.is_passrole)
         self.role = role or passed or (defaults.get("role", "") if self.is_passrole else "")
         self.expected_account = e.account if e else ""
         self.role_arn = ""  # the role's real ARN, once read
@@ -162,6 +167,7 @@ class Evidence:
 
     def resolve_role_from_resource(self) -> None:
         """No role given: take the one the Glue resource uses (when it can be read)."""
+        self.job, self.resource_source = resource_from_target(self)  # no name given: the one the evidence names
         if self.job and not self.role:
             try:
                 frame = self.read_resource()
@@ -315,3 +321,51 @@ def _with_statements(document: dict[str, Any], extra: dict[str, Any]) -> dict[st
     doc = json.loads(json.dumps(document))
     doc["Statement"] = as_list(doc.get("Statement")) + as_list(extra["Statement"])
     return doc
+
+
+def _glue_resource(e: AccessDenied | None, operation: str, entry_point: str, job: str,
+                   resource: str) -> tuple[NamedResource | None, EntryPoint, str, str]:
+    """(what a tool's error names, the entry point, the resource's name, where the name came from): the given
+    entry point, else the one the error's operation or the tool's resource type names, else a job. The name is
+    the given one ("job" keeps its own for the findings' sake), else the Glue name Terraform names."""
+    named = named_resource(e.text) if e else None  # Terraform, CloudFormation: a kind, and a name or a hint
+    if entry_point and entry_point not in ENTRY_POINTS:
+        raise KitError(f"unknown Glue entry point {entry_point!r}; one of {', '.join(ENTRY_POINTS)}")
+    named_kind = named.entry_point if named and named.entry_point in ENTRY_POINTS else ""
+    by_operation = entry_point_for(operation)
+    ep = ENTRY_POINTS[entry_point or (by_operation.name if by_operation else "") or named_kind or "job"]
+    name = job if ep.name == "job" else resource
+    if not name and named and named.exact and named.entry_point == ep.name:
+        return named, ep, named.name, f"named by {named.source}"
+    return named, ep, name, ""
+
+
+def _passed_to(operation: str, e: AccessDenied | None, service: str, passrole: bool) -> tuple[str, bool]:
+    """(iam:PassedToService, whether the call is Glue's): it follows the service of the error's (or the CloudTrail
+    event's) *operation* — botocore's models say whose API an operation that is no Glue entry point's is, e.g.
+    Lambda's CreateFunction; a given service other than Glue's wins. KitError, one line, when it cannot be
+    judged."""
+    if not operation or not passrole or entry_point_for(operation) or service != GLUE_SERVICE:
+        return service, True
+    service = passed_to_service(operation, e.text if e else "") or service
+    return service, service == GLUE_SERVICE
+
+
+def resource_from_target(ev: Evidence) -> tuple[str, str]:
+    """(name, where it came from) of the Glue resource: the one given or named; else the one the error hints at (a
+    Terraform address, a CloudFormation logical id) when the target holds it, else the target's only one of that
+    kind (never for a create: the resource is new); ("", "") otherwise."""
+    if ev.job or ev.creating or not ev.glue_call:
+        return ev.job, ev.resource_source
+    try:
+        names = ev.entry_point.list_names(ev.target)
+    except KitError:
+        return "", ""
+    hint = ev.named.name if ev.named and ev.named.entry_point == ev.entry_point.name else ""
+    if hint and hint in names:
+        return hint, f"named by {ev.named.source}"
+    if len(names) == 1:
+        return names[0], f"the only {ev.resource_noun} in the {ev.target.kind} target" + (
+            f" ({ev.named.source} names no {ev.resource_noun} there)" if hint else "")
+    return "", ""
+

@@ -58,7 +58,7 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
     """``{"user", "role", "job", "profile", "account", "investigator", "users", "roles", ...}`` for the Anonymiser."""
     is_job = ev.entry_point.name == "job"
     ids: dict[str, Any] = {"user": "", "role": ev.role_name, "job": ev.job if is_job else "", "profile": ev.profile,
-                           "account": "", **{k: [] for k in _LIST_KEYS}}
+                           "account": "", "service": ev.service, **{k: [] for k in _LIST_KEYS}}
     if not is_job and ev.job:
         ids[ev.entry_point.identifier_key].append(ev.job)
     try:

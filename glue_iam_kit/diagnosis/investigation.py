@@ -16,6 +16,7 @@ from typing import Any
 from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.identifiers import collect_identifiers
+from glue_iam_kit.diagnosis.incident import evaluate_incident
 from glue_iam_kit.diagnosis.layers import Layer, layer_details
 from glue_iam_kit.diagnosis.outcome import Outcome
 from glue_iam_kit.diagnosis.reproduce import reproduce_step
@@ -150,14 +151,16 @@ class Investigation:
 
     def document(self) -> Findings:
         """findings.json (before anonymisation), typed."""
-        return Findings(verdicts=self.verdicts, error=self.evidence.error.as_dict() if self.evidence.error else None,
-                        steps=[f.as_dict() for f in sorted(self.findings, key=lambda f: ORDER[f.key])],
-                        simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
-                        what_if=self.what_if, verification=self.verification, security=self.security,
-                        aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
-                        rule=rule_for(self.evidence.action),
-                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                        event=self.evidence.event.as_dict() if self.evidence.event else None)
+        doc = Findings(verdicts=self.verdicts, error=self.evidence.error.as_dict() if self.evidence.error else None,
+                       steps=[f.as_dict() for f in sorted(self.findings, key=lambda f: ORDER[f.key])],
+                       simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
+                       what_if=self.what_if, verification=self.verification, security=self.security,
+                       aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
+                       rule=rule_for(self.evidence.action, self.evidence.service),
+                       generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                       event=self.evidence.event.as_dict() if self.evidence.event else None)
+        doc.incident = evaluate_incident(doc).as_dict()
+        return doc
 
     def results(self) -> dict[str, Any]:
         """findings.json (before anonymisation) as data."""

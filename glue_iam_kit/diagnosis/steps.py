@@ -18,6 +18,7 @@ import pandas as pd
 
 from glue_iam_kit.diagnosis import fix as fixes
 from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
+from glue_iam_kit.diagnosis.evidence import resource_from_target
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
@@ -146,6 +147,10 @@ def resource_role(inv: Investigation) -> Outcome:
     if not ev.is_passrole:
         return not_passrole(ev)
     noun = ev.resource_noun
+    if not ev.glue_call:
+        return Outcome(INFO, f"not a Glue call: the role is passed to {ev.service}; the kit reads Glue resources "
+                             "only, so what uses the role there is not checked")
+    ev.job, ev.resource_source = resource_from_target(ev)  # no name given: the one the evidence names
     if ev.creating and not ev.job:
         return Outcome(INFO, f"{ev.error.operation}: the {noun} does not exist yet; the role in the error is the one "
                              "being passed")
@@ -166,7 +171,8 @@ def resource_role(inv: Investigation) -> Outcome:
                                 f"{noun} disagree (an edit in progress, or the wrong {noun})", frame,
                        verdicts=[make_verdict("job-uses-other-role", job=ev.job, job_role=used_arn,
                                               investigated_role=ev.role_arn_or_guess())])
-    return Outcome(OK, f"{noun} {ev.job} uses {used_name}", frame)
+    source = f" ({ev.resource_source})" if ev.resource_source else ""
+    return Outcome(OK, f"{noun} {ev.job}{source} uses {used_name}", frame)
 
 
 def simulate(inv: Investigation) -> Outcome:
@@ -245,6 +251,13 @@ def implicit_deny(inv: Investigation) -> Outcome:
              "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
     frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
     found = [make_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])]
+    # No grant where none can help: on a role that does not exist, or in another account than the error's.
+    earlier = {v["verdict"] for key in ("account", "trust") for v in inv.outcome(key).verdicts}
+    why_not = ("the role does not exist (step 4)" if "role-not-found" in earlier else "the error came from "
+               "another account (step 1)" if "wrong-account" in earlier else "")
+    if why_not:
+        return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name or ev.action_resource}"
+                                f"; no grant is proposed: {why_not}", frame, {"nearest_allows": near}, verdicts=found)
     if d.blocked_by == "scp":
         fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
         return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
@@ -280,9 +293,7 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     planned = inv.outcome("implicit-deny")
     fix, what_if, layers = planned.fix, planned.what_if, _layers(inv, "explicit-deny")
     if not fix or not fix.get("policy"):
-        status = OK if layers and layers[-1].final == ALLOWED else INFO
-        return Outcome(status, "no fix to verify" if status == INFO else
-                       f"nothing to fix: {ev.action} is already allowed")
+        return _no_grant(inv, fix, layers)
     frame = pd.DataFrame(what_if, columns=["check", "before", "after", "expected", "as_expected"])
     if not apply_fix:
         ok = all(w["as_expected"] for w in what_if)
@@ -307,6 +318,31 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
     return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v), verification=dict(v))
 
 
+def _no_grant(inv: Investigation, fix: dict[str, Any] | None, layers: list[Any]) -> Outcome:
+    """Step 9 without a grant to verify: why, in the words of the layer that needs another change."""
+    ev = inv.evidence
+    names = {v["verdict"]: v for key in ("account", "trust", "explicit-deny") for v in inv.outcome(key).verdicts}
+    if "role-not-found" in names:
+        return Outcome(INFO, "no grant to verify: the role does not exist (step 4); create it, or point the "
+                             f"{ev.resource_noun} at a role that exists, then investigate again")
+    if "wrong-account" in names:
+        return Outcome(INFO, "no grant to verify: the error came from another account (step 1); investigate that "
+                             "one")
+    first = layers[0].final if layers else ""
+    if first == EXPLICIT_DENY:
+        lifted = (names.get("explicit-deny") or {}).get("satisfied_by") or "a change to the Deny"
+        return Outcome(INFO, "no grant to verify: the explicit deny of step 7 decides and no Allow can override "
+                             f"it; it is lifted by {lifted}")
+    if fix and fix.get("action"):
+        return Outcome(INFO, f"no grant to verify: the fix is {fix['action']}")
+    if first == ALLOWED and "trust-missing-service" in names:
+        return Outcome(INFO, f"no grant to verify: {ev.action} is allowed; the role's trust policy (step 4) is "
+                             "what needs the change")
+    if first == ALLOWED:
+        return Outcome(OK, f"nothing to fix: {ev.action} is already allowed")
+    return Outcome(INFO, "no fix to verify")
+
+
 def verdict(inv: Investigation) -> Outcome:
     """The verdicts, in the order of the procedure, and the rule to keep next time: gathered from every step
     before this one (a step not run yet is run for it, so a skipped cell loses nothing)."""
@@ -329,7 +365,8 @@ def verdict(inv: Investigation) -> Outcome:
     summary = "verdict: " + ", ".join(names)
     if unconfirmed:
         summary += f" — not confirmed: {len(unconfirmed)} step(s) could not be checked"
-    return Outcome(status, summary, frame, {"verdicts": verdicts, "rule": rule_for(inv.evidence.action),
+    rule = rule_for(inv.evidence.action, inv.evidence.service)
+    return Outcome(status, summary, frame, {"verdicts": verdicts, "rule": rule,
                                             "security": security, "unconfirmed": unconfirmed},
                    verdicts=verdicts, security=security)
 

@@ -122,6 +122,8 @@ class Anonymiser:
         self.mapping: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         for key, label in FIXED.items():
+            if key == "role" and identifiers.get("service", "glue.amazonaws.com") != "glue.amazonaws.com":
+                label = "passed-role"  # a role passed to another service (Lambda, ECS...) is no Glue runtime role
             value = str(identifiers.get(key) or "")
             if counts_as_identifier(key, value):
                 self.mapping.setdefault(value, f"<{label}>")

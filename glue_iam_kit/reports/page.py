@@ -24,6 +24,6 @@ def render_postmortem_html(results: dict[str, Any]) -> str:
     forms = [(key, title, lang) for key, title, lang in FORM_TITLES if pm.fix and (pm.fix.get("forms") or {}).get(key)]
     return env.get_template("postmortem.html.j2").render(
         pm=pm, forms=forms, policy_json=json.dumps(pm.fix["policy"], indent=2) if pm.fix else "",
-        accent=next((_ACCENT[v] for v in pm.verdicts if v in _ACCENT), "#9a6700"),
+        accent=_ACCENT.get(pm.decided_verdict, "#9a6700"),  # the layer that decided, not the first listed
         review_warning=review_warning(pm.review), review_headline=review_headline(pm.review),
         review_details=review_details(pm.review) + analyzer_lines(pm.fix or {}))

@@ -10,8 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from glue_iam_kit.diagnosis.incident import (
+    APPLIED,
+    APPLIED_NOT_ALLOWED,
+    GRANT_STATUSES,
+    NONE_POSSIBLE,
+    NOT_AS_EXPECTED,
+    NOT_NEEDED,
+    PROPOSED,
+    Incident,
+    evaluate_incident,
+    service_name,
+)
 from glue_iam_kit.diagnosis.review import review_action_item
-from glue_iam_kit.model import Findings
+from glue_iam_kit.model import GLUE_SERVICE, PASSROLE, Findings
 from glue_iam_kit.reports.review import render_review_md, review_warning
 
 SECTIONS = ("Summary", "Impact and detection", "Timeline", "Root cause", "Resolution", "Action items", "Lessons",
@@ -35,40 +47,27 @@ class Postmortem:
     lesson: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     security: list[dict[str, Any]] = field(default_factory=list)
+    decided: str = ""  # the root cause that decided the reported request (causes[0])
+    also_found: list[str] = field(default_factory=list)  # the other layers (causes[1:])
+    remedy: str = ""  # what lifts the deciding layer, beside a grant for a layer underneath
+    decided_verdict: str = ""  # the verdict of the layer that decided the reported request
     review: dict[str, Any] = field(default_factory=dict)  # fix.review: what passing the role gives (issue 22)
 
 
-def _principal(f: Findings) -> str:
-    failure = f.step("failure") or {}
-    rows = {r.get("what"): r.get("value") for r in failure.get("evidence", [])}
-    return str(rows.get("principal") or "the principal")
+def _on(req: dict[str, str]) -> str:
+    return "this role" if req["action"] == PASSROLE else req["on"]
 
 
-def _role(f: Findings) -> str:
-    trust = f.step("trust") or {}
-    rows = trust.get("evidence") or []
-    if rows and rows[0].get("role_arn"):
-        return str(rows[0]["role_arn"])
-    failure = f.step("failure") or {}
-    return str({r.get("what"): r.get("value") for r in failure.get("evidence", [])}.get("role") or "the role")
-
-
-def _action(f: Findings) -> tuple[str, str]:
-    """(the denied action, what it was denied on): iam:PassRole and the role, or the error's own."""
-    action = str((f.error or {}).get("action") or "iam:PassRole")
-    if action.lower() == "iam:passrole":
-        return "iam:PassRole", "this role"
-    failure = f.step("failure") or {}
-    resource = {r.get("what"): r.get("value") for r in failure.get("evidence", [])}.get("resource")
-    return action, str(resource or "the resource")
-
-
-def _cause(v: dict[str, Any], action: str = "iam:PassRole", on: str = "this role") -> str:
-    name = v["verdict"]
+def _cause(v: dict[str, Any], req: dict[str, str]) -> str:
+    """One layer of cause, in words (the verdict's details)."""
+    name, action, on = v["verdict"], req["action"], _on(req)
     if name == "explicit-deny":
         via = f" (via group {v['via_group']})" if v.get("via_group") else ""
-        return (f"An explicit deny in the {v.get('policy_type')} policy {v.get('policy')}{via}, statement "
-                f"{v.get('statement')}: restriction {v.get('restriction')}, satisfied by {v.get('satisfied_by')}.")
+        where = f"{v.get('policy_type')} policy {v.get('policy')}{via}, statement {v.get('statement')}"
+        if v.get("restriction"):
+            return (f"An explicit deny in the {where}: restriction {v.get('restriction')}, lifted by "
+                    f"{v.get('satisfied_by')}.")
+        return f"An explicit deny in the {where}."
     if name == "no-allow":
         near = (v.get("nearest_allows") or [{}])[0]
         why = f" The nearest allow, {near['policy']} statement {near['statement']}, missed: {near['why']}." \
@@ -79,7 +78,7 @@ def _cause(v: dict[str, Any], action: str = "iam:PassRole", on: str = "this role
     if name == "wrong-account":
         return f"The investigation read account {v.get('actual')}, but the error came from {v.get('expected')}."
     if name == "role-not-found":
-        return f"The role {v.get('role')} does not exist: Glue cannot use it, and no grant can fix that."
+        return f"The role {v.get('role')} does not exist: the service cannot use it, and no grant can fix that."
     if name == "job-uses-other-role":
         return f"The job uses {v.get('job_role')}, not {v.get('investigated_role')}: the error and the job disagree."
     if name == "evidence-disagrees":
@@ -90,83 +89,156 @@ def _cause(v: dict[str, Any], action: str = "iam:PassRole", on: str = "this role
     return name
 
 
+def _headline(inc: Incident) -> tuple[str, str]:
+    """(title, the summary's first sentence), by the layer that decided the reported request."""
+    req, name = inc.request, inc.decided_by["verdict"]
+    who, action, on = req["principal"], req["action"], req["on"]
+    svc = service_name(req["service"]) if req["service"] else ""
+    if name == "no verdict":
+        return f"Postmortem: {who}: no verdict reached", f"The investigation of {who} reached no verdict."
+    if action != PASSROLE:
+        if not inc.denied:
+            return f"Postmortem: {who} is allowed {action} here", f"{who} is allowed {action} on {on} here."
+        return f"Postmortem: {who} was denied {action}", f"{who} was denied {action} on {on}."
+    if name == "role-not-found":
+        return (f"Postmortem: {who} named a {svc} runtime role that does not exist",
+                f"{who} asked {svc} to use {on}, a role that does not exist (iam:PassRole).")
+    if name == "trust-missing-service":
+        return (f"Postmortem: {svc} may not assume the runtime role {who} passes",
+                f"{who} may pass {on} (iam:PassRole), but {svc} may not assume it.")
+    if name == "wrong-account":
+        return (f"Postmortem: {who} could not pass a {svc} runtime role (iam:PassRole) in another account",
+                f"{who} could not pass {on} to {svc} (iam:PassRole), in an account other than the one investigated.")
+    if not inc.denied:
+        return (f"Postmortem: {who} may pass the {svc} runtime role (iam:PassRole): no denial reproduced",
+                f"{who} may pass {on} to {svc} (iam:PassRole): the request is allowed here.")
+    return (f"Postmortem: {who} could not pass a {svc} runtime role (iam:PassRole)",
+            f"{who} could not pass {on} to {svc} (iam:PassRole).")
+
+
+def _fix_sentence(inc: Incident, fix: dict[str, Any] | None) -> str:
+    s = inc.fix_status
+    grant = f"Fix: {fix.get('policy_name')} on the {fix['where']} {fix.get('principal', '')}" if fix else ""
+    first = f"What lifts it: {inc.remedy}. " if inc.remedy and s != NONE_POSSIBLE else ""
+    return first + {
+        PROPOSED: f"{grant}; proposed, verified by a what-if simulation, not yet applied.",
+        NOT_AS_EXPECTED: f"{grant}; proposed, but its what-if simulation did not behave as expected.",
+        APPLIED: f"{grant}; applied and verified by simulation.",
+        APPLIED_NOT_ALLOWED: f"{grant}; applied, but the re-simulation did not allow it.",
+        NONE_POSSIBLE: f"No grant fixes it: {inc.remedy or 'see the root cause'}.",
+        NOT_NEEDED: "Nothing to fix."}[s]
+
+
+def _explicit_action(v: dict[str, Any]) -> str:
+    return {"mfa": "Make the MFA step part of the runbook: CLI users call sts get-session-token with their MFA "
+                   "device before Glue work; the console asks for MFA at sign-in.",
+            "source-ip": "Document the allowed source network in the runbook (VPN, office) and say so in the "
+                         "error the team sees first.",
+            "scp": "Ask the organization's admins whether the SCP should exempt this role or this team; no IAM "
+                   "policy in the account can override it.",
+            "boundary": "Review the permissions boundary with its owner: no identity policy can override it.",
+            }.get(v.get("restriction") or "", "Review the Deny statement with its owner: narrow it, or make its "
+                                             "exception explicit; no Allow can override it.")
+
+
+def _action_items(inc: Incident, fix_given: bool, security: bool) -> list[str]:
+    req = inc.request
+    svc = req["service"] or GLUE_SERVICE
+    items: list[str] = []
+    for v in [inc.decided_by, *inc.also_found]:
+        name = v["verdict"]
+        if name == "explicit-deny":
+            items.append(_explicit_action(v))
+        elif name == "no-allow" and req["action"] == PASSROLE:
+            items += [f"Grant iam:PassRole per runtime role, only to {svc}"
+                      + (" (the fix above)" if fix_given else "")
+                      + (", or adopt the AWSGlueServiceRole* naming convention the AWS managed policy already "
+                         "covers." if svc == GLUE_SERVICE else "."),
+                      "Add the account matrix to CI (`glue-iam-kit matrix --snapshot ... --summaries DIR`) so "
+                      "that a runtime role nobody can pass is found before a deploy fails."]
+        elif name == "no-allow":
+            items.append("Grant the runtime role exactly the actions and resources the job uses"
+                         + (" (the fix above)" if fix_given else "")
+                         + ", in the same change (template, pull request) that points the job at new data.")
+        elif name == "allowed" and inc.denied:
+            continue  # the layer underneath allows it: nothing to do for that one
+        elif name in _ACTIONS:
+            items.append(_ACTIONS[name])
+    if security:
+        items.append("Narrow the over-broad PassRole grants listed under the security findings.")
+    return list(dict.fromkeys(items))
+
+
 _ACTIONS = {
-    "no-allow": ["Grant iam:PassRole per runtime role, only to glue.amazonaws.com (the fix above), or adopt the "
-                 "AWSGlueServiceRole* naming convention the AWS managed policy already covers.",
-                 "Add the account matrix to CI (`glue-iam-kit matrix --snapshot ... --summaries DIR`) so that a "
-                 "runtime role nobody can pass is found before a deploy fails."],
-    "no-allow-action": ["Grant the runtime role exactly the actions and resources the job uses (the fix above), in "
-                        "the same change (template, pull request) that points the job at new data."],
-    "explicit-deny": ["Make the restriction's remedy part of the runbook (for MFA: CLI users call sts "
-                      "get-session-token with their MFA device before Glue work)."],
-    "wrong-account": ["Name the account in every runbook command (a profile per account) and confirm it first."],
-    "role-not-found": ["Deploy the job and its runtime role together (one stack) so a job never names a missing "
-                       "role."],
-    "job-uses-other-role": ["Check the job definition in source control against the deployed job."],
-    "trust-missing-service": ["Create Glue runtime roles from one template whose trust policy names "
-                              "glue.amazonaws.com."],
-    "allowed": ["Nothing to fix for this request: if it still fails, compare the error's principal, account and "
-                "time with what was investigated."],
-    "evidence-disagrees": ["Read the layer the error blames where it can be read (SCPs from the management "
-                           "account, the session's policy from whoever starts the session), or capture the "
-                           "CloudTrail event of the failure, then investigate again."],
+    "wrong-account": "Name the account in every runbook command (a profile per account) and confirm it first.",
+    "role-not-found": "Deploy the resource and its runtime role together (one stack) so that nothing names a "
+                      "missing role.",
+    "job-uses-other-role": "Check the job definition in source control against the deployed job.",
+    "trust-missing-service": "Create runtime roles from one template whose trust policy names the service.",
+    "allowed": "Nothing to fix for this request: if it still fails, compare the error's principal, account and "
+               "time with what was investigated.",
+    "evidence-disagrees": "Read the layer the error blames where it can be read (SCPs from the management "
+                          "account, the session's policy from whoever starts the session), or capture the "
+                          "CloudTrail event of the failure, then investigate again.",
 }
 
 
+def _root_causes(inc: Incident) -> list[str]:
+    d = inc.decided_by
+    layer = f" (layer {d['layer']})" if d.get("layer") else ""
+    first = f"Decided the reported request{layer}: {_cause(d, inc.request)} Why this layer: {d['why']}."
+    return [first] + [f"Also found: {_cause(v, inc.request)} It applies to {v['applies_to']}."
+                      for v in inc.also_found]
+
+
 def build_postmortem(results: dict[str, Any]) -> Postmortem:
-    """The postmortem's sections from findings@1 (already anonymised)."""
+    """The postmortem's sections from findings@1 (already anonymised), every sentence from the incident."""
     f = Findings.from_dict(results)
+    inc = evaluate_incident(f)
     names = f.verdict_names or ["no verdict"]
-    principal, role = _principal(f), _role(f)
-    action, on = _action(f)
-    passrole = action == "iam:PassRole"
     failure = f.step("failure") or {}
     error_text = (failure.get("details") or {}).get("error_text") or ""
+    status = inc.fix_status
     fix = f.fix if f.fix and f.fix.get("policy") else None
-    applied = bool(f.verification.get("applied"))
-    status = ("applied and verified by simulation" if applied and f.verification.get("after") == "allowed" else
-              "applied, but the re-simulation did not allow it" if applied else
-              "proposed, verified by a what-if simulation, not yet applied" if fix else "no change proposed")
-    causes = [_cause(v, action, on) for v in f.verdicts]
-    where = f"the {fix['where']} {fix.get('principal', '')}" if fix else ""
-    what = f"could not pass {role} to Glue (iam:PassRole)" if passrole else f"was denied {action} on {on}"
-    summary = (f"{principal} {what}. Verdict: {', '.join(names)}. "
-               + (causes[0] if causes else "") + (f" Fix: {fix.get('policy_name')} on {where}; {status}."
-                                                  if fix else f" {status.capitalize()}."))
-    job = f.step("job") or {}
-    job_rows = job.get("evidence") or []
-    timeline = []
-    if job_rows and job_rows[0].get("last_modified"):
-        timeline.append((str(job_rows[0]["last_modified"]), "the job's last change (Glue LastModifiedOn)"))
-    event = f.event or {}
-    timeline.append((event.get("time") or "not recorded (investigate a CloudTrail event for its time)",
-                     "the failure: " + (failure.get("summary") or "")))
-    timeline.append((results.get("generated_at") or "not recorded", f"investigated: verdict {', '.join(names)}"))
-    if applied:
-        timeline.append((results.get("generated_at") or "not recorded",
-                         f"fix applied, read back, re-simulated: {f.verification.get('before')} → "
-                         f"{f.verification.get('after')}"))
-    actions = [a for v in names for a in _ACTIONS.get(v if passrole or v != "no-allow" else "no-allow-action", [])]
-    if f.security:
-        actions.append("Narrow the over-broad PassRole grants listed under the security findings.")
-    review = (fix or {}).get("review") or {}
-    if review_action_item(review):  # issue 22: scope the runtime role, or route the grant through approval
+    # Older findings may hold a grant where none can help (a missing role): shown, since it is in findings.json,
+    # and said not to fix this incident.
+    stale = fix is not None and status not in GRANT_STATUSES
+    review = (fix or {}).get("review") or {}  # issue 22: what passing the role gives
+    actions = _action_items(inc, bool(fix), bool(f.security))
+    if review_action_item(review) and review_action_item(review) not in actions:  # scope the role, or approve it
         actions.append(review_action_item(review))
-    verification = (f"Applied, read back ({'identical' if f.verification.get('read_back_matches') else 'DIFFERENT'}"
-                    f"), re-simulated: {f.verification.get('before')} → {f.verification.get('after')}." if applied
-                    else "Not applied by the kit: after applying it, read the policy back and simulate again before "
-                         "asking the person to retry.")
+    causes = _root_causes(inc)
+    title, opening = _headline(inc)
+    summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {_cause(inc.decided_by, inc.request)}"
+               + (" Also found: " + "; ".join(f"{v['verdict']} (for {v['applies_to']})" for v in inc.also_found)
+                  + "." if inc.also_found else "")
+               + " " + _fix_sentence(inc, fix))
+    event = f.event or {}
+    v = f.verification
+    if status in (APPLIED, APPLIED_NOT_ALLOWED):
+        verification = (f"Applied, read back ({'identical' if v.get('read_back_matches') else 'DIFFERENT'}), "
+                        f"re-simulated: {v.get('before')} → {v.get('after')}.")
+    elif fix and not stale:
+        verification = ("Not applied by the kit: after applying it, read the policy back and simulate again before "
+                        "asking the person to retry.")
+    else:
+        verification = ""
+    resolution = (f"The findings hold this grant, but no grant fixes this incident: {inc.remedy}." if stale else
+                  (fix.get("note") or "") if fix else
+                  f"No grant fixes this: {inc.remedy or 'see the root cause'}." if status == NONE_POSSIBLE else
+                  "None needed: the request is allowed here.")
     return Postmortem(
-        title=(f"Postmortem: {principal} could not pass a Glue runtime role (iam:PassRole)" if passrole else
-               f"Postmortem: {principal} was denied {action}"), verdicts=names,
-        summary=summary, error_text=error_text,
+        title=title, verdicts=names, summary=summary, error_text=error_text,
         detection=(f"CloudTrail event {event['event_id']} at {event['time']} ({event.get('operation')}, MFA "
                    f"{event.get('mfa') or 'absent'}, from {event.get('source_ip') or '?'}). " if event else "")
         + (failure.get("summary") or ""),
-        timeline=timeline, causes=causes, fix=fix,
-        resolution=(fix.get("note") or "") if fix else ((f.fix or {}).get("action") or "None needed."),
-        what_if=f.what_if, verification=verification, action_items=list(dict.fromkeys(actions)), lesson=f.rule,
-        steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security, review=review)
+        timeline=[(t["when"], t["what"]) for t in inc.times], causes=causes, fix=fix,
+        resolution=resolution, remedy=inc.remedy if fix and not stale else "", what_if=f.what_if if fix else [],
+        verification=verification, lesson=f.rule,
+        action_items=actions,
+        steps=[s for s in f.steps if s["key"] not in ("verdict",)], security=f.security,
+        decided=causes[0], also_found=causes[1:], decided_verdict=inc.decided_by["verdict"],
+        review=review)
 
 
 def render_postmortem_md(results: dict[str, Any]) -> str:
@@ -193,6 +265,8 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
     out += ["", "## Resolution", ""]
     if pm.fix:
         out += [fix_lead_md(pm.fix), "", "```json", json.dumps(pm.fix["policy"], indent=2), "```", ""]
+        if pm.remedy:
+            out += [f"First, the layer that decided the request: {pm.remedy}.", ""]
         if pm.resolution:
             out += [f"_{pm.resolution}_", ""]
         out += render_fix_forms_md(pm.fix)
@@ -203,7 +277,7 @@ def render_postmortem_md(results: dict[str, Any]) -> str:
         out += render_review_md(pm.review, pm.fix)
     else:
         out += [pm.resolution, ""]
-    out += [pm.verification, "", "## Action items", ""]
+    out += ([pm.verification, ""] if pm.verification else []) + ["## Action items", ""]
     out += [f"- [ ] {a}" for a in pm.action_items] or ["- none"]
     if pm.security:
         out += ["", "Security findings:", ""]

@@ -20,7 +20,7 @@ from glue_iam_kit.sources.sandbox import scenario_names
 
 GOLDEN = Path(__file__).parent / "golden"
 # moto makes these up per run (ids, timestamps)
-VOLATILE_KEYS = {"last_modified", "user_id", "generated_at"}
+VOLATILE_KEYS = {"last_modified", "user_id", "generated_at", "when"}  # "when": the incident timeline
 VOLATILE_CONTEXT = {"aws:userid"}
 # ... and inside the reproduce commands' --context-entries (shorthand or JSON)
 VOLATILE_IN_TEXT = re.compile(r'((?:aws:userid,ContextKeyValues=)|(?:"aws:userid","ContextKeyValues":\["))[^,"]+')

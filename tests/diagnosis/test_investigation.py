@@ -55,7 +55,7 @@ def test_seed_incident_layers_nearest_allow_and_fix():
 
 
 def test_apply_fix_puts_reads_back_and_resimulates():
-    inv = open_investigation("sandbox", scenario="role-not-found")  # no MFA layer: the fix alone decides
+    inv = open_investigation("sandbox", scenario="managed-policy-only")  # no MFA layer: the fix alone decides
     try:
         inv.step("trust")
         inv.step("simulate")
