@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.errors import KitError
 
 _ARN_TEXT = r"arn:[^\s\"'<>`]+"
@@ -91,7 +92,8 @@ class AccessDenied:
             cause = f"no {self.policy_type} policy allows it"
         else:
             cause = "no cause given"
-        return f"{self.principal} may not {self.action} on {self.resource or '(no resource)'}: {cause}"
+        resource = ident("arn", self.resource) if self.resource else "(no resource)"
+        return f"{ident('arn', self.principal)} may not {self.action} on {resource}: {cause}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

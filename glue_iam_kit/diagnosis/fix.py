@@ -14,11 +14,12 @@ from glue_iam_kit.diagnosis.fix_forms import render_forms
 from glue_iam_kit.diagnosis.layers import Layer
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, Decision
+from glue_iam_kit.engine.marks import ident  # i20b: identifiers in the fix's text are marked for the anonymiser
 from glue_iam_kit.engine.patterns import STRING, Unresolved, compile_pattern
 from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
 from glue_iam_kit.model import PASSROLE
 from glue_iam_kit.principals import PolicyRecord
-from glue_iam_kit.principals.base import managed_type
+from glue_iam_kit.principals.base import managed_type, marked_owner
 from glue_iam_kit.principals.context import RESOURCE_TAG_PREFIXES
 
 FIX_WHERE_KINDS = ("user", "group", "role")  # what the kit itself can put an inline policy on
@@ -67,10 +68,11 @@ def _key_policy_fix(ev: Evidence, name: str) -> tuple[dict[str, Any], list[Polic
                                                    "Principal": {"AWS": ev.principal.arn}, "Action": ev.action,
                                                    "Resource": "*"}]}
     merged = merge_statements(policy.document if policy else None, doc)
-    forms = render_forms("key-policy", ref.arn, name, merged, ev.profile)
+    forms = render_forms("key-policy", ident("arn", ref.arn), name, merged, ev.profile)
     fix = {"where": "key-policy", "principal_type": "key-policy", "principal": ref.arn, "policy_name": name,
            "policy": doc, "command": forms["cli"], "forms": forms,
-           "note": f"only the key policy can let {ev.principal.name} use key {ref.name}: add the statement to it "
+           "note": f"only the key policy can let {ident('principal', ev.principal.name)} use key "
+                   f"{ident('kms-key', ref.name)}: add the statement to it "
                    "(put-key-policy replaces the whole policy: the command carries it merged)"}
     return fix, [], {"resource": doc}, "what-if: the key policy grants it"
 
@@ -102,16 +104,17 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
             # a customer managed copy with the statement becomes the boundary instead.
             boundary = f"{boundary}WithPassRole"
             arn = f"arn:aws:iam::{pp.account}:policy/{boundary}"
-            note = (f"the boundary is an AWS managed policy, which only AWS can change: create {boundary} (its "
+            note = (f"the boundary is an AWS managed policy, which only AWS can change: create "
+                    f"{ident('policy', boundary)} (its "
                     "statements and the grant) and make it the permissions boundary")
-        forms = render_forms("boundary", arn, boundary, merged, ev.profile)
+        forms = render_forms("boundary", ident("arn", arn), boundary, merged, ev.profile)
         if aws_managed:
             entity = "user" if pp.kind.has_groups else "role"
             with_profile = f" --profile {ev.profile}" if ev.profile else ""
-            forms["cli"] = (f"aws iam create-policy{with_profile} --policy-name {boundary} --policy-document "
-                            f"'{json.dumps(merged, separators=(',', ':'))}'\n"
-                            f"aws iam put-{entity}-permissions-boundary{with_profile} --{entity}-name {pp.name} "
-                            f"--permissions-boundary {arn}")
+            forms["cli"] = (f"aws iam create-policy{with_profile} --policy-name {ident('policy', boundary)} "
+                            f"--policy-document '{json.dumps(merged, separators=(',', ':'))}'\n"
+                            f"aws iam put-{entity}-permissions-boundary{with_profile} --{entity}-name "
+                            f"{ident('principal', pp.name)} --permissions-boundary {ident('arn', arn)}")
         fix = {"where": "boundary", "principal_type": "boundary", "principal": boundary, "policy_name": boundary,
                "policy": doc, "command": forms["cli"], "forms": forms, "note": note}
         return fix, [], {"boundary": doc}, "what-if: the boundary allows it"
@@ -121,9 +124,11 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
     if where[0] == "permission-set":
         sso = ev.permission_set(where[1])
         merged = merge_statements(sso.get("inline_policy"), doc)
-        fix["forms"] = render_forms("permission-set", where[1], name, merged, ev.profile, sso)
+        fix["forms"] = render_forms("permission-set", ident("permission-set", where[1]), name, merged, ev.profile,
+                                    sso)
         fix["note"] = ("AWS refuses changes to Identity Center roles: the grant goes on permission set "
-                       f"{where[1]}, where Identity Center is administered; put-inline-policy-to-permission-set "
+                       f"{ident('permission-set', where[1])}, where Identity Center is administered; "
+                       "put-inline-policy-to-permission-set "
                        "replaces the whole inline policy, so the document is the existing one with the grant added"
                        + (f" ({sso['problem']})" if sso.get("problem") else ""))
     elif not pp.kind.changeable:
@@ -131,11 +136,12 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
         fix["note"] = pp.kind.why_unchangeable
         fix["refused"] = pp.kind.why_unchangeable
     else:
-        fix["forms"] = render_forms(where[0], where[1], name, doc, ev.profile)
+        fix["forms"] = render_forms(where[0], ident("principal", where[1]), name, doc, ev.profile)
         owner = pp.managed_by if where[0] != "group" else ""  # IAM groups cannot be tagged
         if owner:
             fix["managed_by"] = owner
-            fix["note"] = (f"{where[0]} {where[1]} is managed by {owner}: change the template (the CloudFormation "
+            fix["note"] = (f"{where[0]} {ident('principal', where[1])} is managed by {marked_owner(owner)}: "
+                           "change the template (the CloudFormation "
                            "form), not the account; a direct put-*-policy would drift from the stack")
     fix["command"] = fix["forms"]["cli"]
     return fix, [proposed_fix_record(name, doc)], None, "what-if: with the fix"
@@ -162,10 +168,11 @@ def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list
             if "*" in value or "?" in value:
                 return []
             tags[c.key.split("/", 1)[1]] = value
-        pairs = " ".join(f"Key={k},Value={v}" for k, v in tags.items())
+        pairs = " ".join(f"Key={k},Value={ident('tag', v)}" for k, v in tags.items())
         return [{"kind": "tag-the-role", "keeps_design": True, "tags": tags,
-                 "command": f"aws iam tag-role --role-name {role_name} --tags {pairs}",
-                 "why": f"{t.label} grants iam:PassRole by tag (attribute-based): tagging the role as it expects "
+                 "command": f"aws iam tag-role --role-name {ident('role', role_name)} --tags {pairs}",
+                 "why": f"{t.marked_label} grants iam:PassRole by tag (attribute-based): tagging the role as it "
+                        "expects "
                         "keeps that design; a grant naming this one role would bypass it"}]
     return []
 
@@ -179,7 +186,8 @@ def refusal(fix: dict[str, Any]) -> str:
         return (f"not applied: the kit does not change a {fix['where']}; apply it by hand"
                 + (f": {command}" if command else ""))
     if fix.get("managed_by"):
-        return (f"not applied: {fix['where']} {fix['principal']} is managed by {fix['managed_by']}; change the "
+        return (f"not applied: {fix['where']} {ident('principal', fix['principal'])} is managed by "
+                f"{marked_owner(fix['managed_by'])}; change the "
                 "template (the CloudFormation form in the report) and deploy it, or the stack drifts")
     return ""
 

@@ -23,6 +23,7 @@ from glue_iam_kit.diagnosis.outcome import Outcome, Step
 from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.errors import NotFoundError
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
@@ -47,7 +48,8 @@ def failure(inv: Investigation) -> Outcome:
                  {"what": "error: account", "value": ev.error.account},
                  {"what": "error: cause", "value": f"{ev.error.kind} ({ev.error.policy_type})"}]
     status, summary = INFO, "investigating " + (ev.error.describe() if ev.error else
-                                                 f"iam:PassRole of {ev.role or 'the job role'} by {ev.user}")
+                                                 f"iam:PassRole of {ident('role', ev.role) or 'the job role'} by "
+                                                 f"{ident('principal', ev.user)}")
     if ev.error_problem:
         status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {ev.error_problem}")
     elif not ev.error_text.strip():
@@ -62,20 +64,22 @@ def account(inv: Investigation) -> Outcome:
     actual = frame.loc[0, "account"]
     if ev.expected_account and actual != ev.expected_account:
         inv.add_verdict("wrong-account", expected=ev.expected_account, actual=actual)
-        return Outcome(PROBLEM, f"the target is account {actual}, but the error came from {ev.expected_account}: "
+        return Outcome(PROBLEM, f"the target is account {ident('account', actual)}, but the error came from "
+                                f"{ident('account', ev.expected_account)}: "
                                 "every other finding is about the wrong account", frame)
     if not ev.expected_account:
-        return Outcome(INFO, f"the target is account {actual} (no error text to compare with)", frame)
-    return Outcome(OK, f"account {actual} is the one in the error", frame)
+        return Outcome(INFO, f"the target is account {ident('account', actual)} (no error text to compare with)", frame)
+    return Outcome(OK, f"account {ident('account', actual)} is the one in the error", frame)
 
 
 def principal_policies(inv: Investigation) -> Outcome:
     pp = inv.evidence.principal
     own = [r for r in pp.records if r.source.via_group is None]
     attached = sum(r.source.attachment == "managed" for r in own)
-    summary = f"{pp.principal_type} {pp.name}: {attached} attached, {len(own) - attached} inline policies"
+    summary = (f"{pp.principal_type} {ident('principal', pp.name)}: {attached} attached, {len(own) - attached} "
+               "inline policies")
     if pp.boundary:
-        summary += f"; permissions boundary {pp.boundary.source.name}"
+        summary += f"; permissions boundary {ident('policy', pp.boundary.source.name)}"
     if pp.problems:
         summary += "; " + could_not_check("; ".join(pp.problems))
     return Outcome(COULD_NOT_CHECK if pp.problems else OK, summary, policy_frame(pp.name, own),
@@ -85,7 +89,8 @@ def principal_policies(inv: Investigation) -> Outcome:
 def groups(inv: Investigation) -> Outcome:
     pp = inv.evidence.principal
     if not pp.kind.has_groups:
-        return Outcome(INFO, f"{pp.name} is a {pp.principal_type}: {pp.principal_type}s have no groups",
+        return Outcome(INFO, f"{ident('principal', pp.name)} is a {pp.principal_type}: "
+                             f"{pp.principal_type}s have no groups",
                        group_frame([], []), title="Groups")
     frame = group_frame(pp.groups, [r for r in pp.records if r.source.via_group])
     group_problems = [p for p in pp.problems if "group" in p or "managed policy" in p]
@@ -93,10 +98,11 @@ def groups(inv: Investigation) -> Outcome:
         return Outcome(COULD_NOT_CHECK, could_not_check("; ".join(group_problems)), frame,
                        {"problems": group_problems})
     if not pp.groups:
-        return Outcome(OK, f"{pp.name} is in no group", frame, title="Groups")
-    policies = {g["GroupName"]: ", ".join(p for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
+        return Outcome(OK, f"{ident('principal', pp.name)} is in no group", frame, title="Groups")
+    policies = {g["GroupName"]: ", ".join(ident("policy", p)
+                                          for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
                 for g in pp.groups}
-    names = ", ".join(f"{name} ({pols or '-'})" for name, pols in policies.items())
+    names = ", ".join(f"{ident('group', name)} ({pols or '-'})" for name, pols in policies.items())
     return Outcome(OK, f"member of {names}", frame)
 
 
@@ -120,7 +126,8 @@ def trust(inv: Investigation) -> Outcome:
         ev.role_missing = True
         ev.remember_role_tags(ev.role_arn_or_guess(), {})
         inv.add_verdict("role-not-found", role=ev.role_arn_or_guess())
-        return Outcome(PROBLEM, f"role {ev.role_name} does not exist in account {ev.account}: Glue cannot use it, "
+        return Outcome(PROBLEM, f"role {ident('role', ev.role_name)} does not exist in account "
+                                f"{ident('account', ev.account)}: Glue cannot use it, "
                                 "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS))
     ev.role_arn = frame.loc[0, "role_arn"] if not frame.empty else ev.role_arn_or_guess()
     ev.remember_role_tags(ev.role_arn, frame.attrs.get("tags", {}))
@@ -129,9 +136,10 @@ def trust(inv: Investigation) -> Outcome:
     if trusted.empty:
         who = sorted(set(frame.principal))
         inv.add_verdict("trust-missing-service", role=ev.role_arn, service=ev.service, trusted=who)
-        return Outcome(PROBLEM, f"the trust policy of {ev.role_name} does not let {ev.service} assume it "
-                                f"(it trusts {', '.join(who) or 'nobody'})", frame)
-    return Outcome(OK, f"{ev.service} may assume {ev.role_name}", frame)
+        return Outcome(PROBLEM, f"the trust policy of {ident('role', ev.role_name)} does not let {ev.service} "
+                                "assume it "
+                                f"(it trusts {', '.join(ident('principal', w) for w in who) or 'nobody'})", frame)
+    return Outcome(OK, f"{ev.service} may assume {ident('role', ev.role_name)}", frame)
 
 
 def resource_role(inv: Investigation) -> Outcome:
@@ -148,7 +156,8 @@ def resource_role(inv: Investigation) -> Outcome:
         frame = ev.read_resource()
     except NotFoundError as exc:
         if ev.creating:
-            return Outcome(INFO, f"{ev.error.operation}: the {noun} {ev.job} does not exist yet; the role in the "
+            return Outcome(INFO, f"{ev.error.operation}: the {noun} {ident('job', ev.job)} does not exist yet; "
+                                 "the role in the "
                                  "error is the one being passed")
         return Outcome(PROBLEM, f"{exc}: check the {noun} name and the region "
                                 f"({getattr(ev.target, 'region', '?')})", empty_frame(list(ev.entry_point.columns)))
@@ -156,9 +165,10 @@ def resource_role(inv: Investigation) -> Outcome:
     used_name = frame.loc[0, "role_name"]
     if ev.role and used_name != ev.role_name:
         inv.add_verdict("job-uses-other-role", job=ev.job, job_role=used_arn, investigated_role=ev.role_arn_or_guess())
-        return Outcome(PROBLEM, f"{noun} {ev.job} uses role {used_name}, not {ev.role_name}: the error and the "
+        return Outcome(PROBLEM, f"{noun} {ident('job', ev.job)} uses role {ident('role', used_name)}, not "
+                                f"{ident('role', ev.role_name)}: the error and the "
                                 f"{noun} disagree (an edit in progress, or the wrong {noun})", frame)
-    return Outcome(OK, f"{noun} {ev.job} uses {used_name}", frame)
+    return Outcome(OK, f"{noun} {ident('job', ev.job)} uses {ident('role', used_name)}", frame)
 
 
 def simulate(inv: Investigation) -> Outcome:
@@ -166,7 +176,7 @@ def simulate(inv: Investigation) -> Outcome:
     layer = ev.simulate(ev.base_context(), label=ev.base_label())
     inv.layers = [layer]
     details = layer_details(layer)
-    summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
+    summary = f"{layer.final}: {render_trace_text(layer.decision, marked=True).splitlines()[0].split(': ', 1)[1]}"
     notes = [n for n in (ev.scp_note, ev.resource_note) if n]
     if notes:  # visible, never silence: a layer is unknown
         details["note"] = "; ".join(notes)
@@ -191,7 +201,7 @@ def explicit_deny(inv: Investigation) -> Outcome:
                     restriction=restrictions[0][0], satisfied_by=restrictions[0][1])
     # Satisfy what can be satisfied and look underneath, as the write-up did with MFA.
     inv.layers = peel(inv.layers, lambda context, label: ev.simulate(context, label=label))
-    summary = f"denied by {deny.label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
+    summary = f"denied by {deny.marked_label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
     if len(inv.layers) > 1:
         summary += f". With it satisfied the decision is {inv.layers[-1].final}"
     else:
@@ -223,9 +233,9 @@ def implicit_deny(inv: Investigation) -> Outcome:
     final = inv.layers[-1]
     d = final.decision
     if final.final == ALLOWED:
-        inv.add_verdict("allowed", deciding=[t.label for t in d.deciding])
+        inv.add_verdict("allowed", deciding=[t.marked_label for t in d.deciding])
         inv.security += _security_findings(inv, d)
-        summary = f"allowed by {', '.join(t.label for t in d.deciding) or 'the policies'}"
+        summary = f"allowed by {', '.join(t.marked_label for t in d.deciding) or 'the policies'}"
         if inv.security:
             summary += "; security finding: " + "; ".join(s["why"] for s in inv.security)
         return Outcome(OK, summary, None, {"security": inv.security})
@@ -233,7 +243,7 @@ def implicit_deny(inv: Investigation) -> Outcome:
         return Outcome(INFO, "not reached: the explicit deny above cannot be satisfied by the requester")
     near = [{"rank": i + 1, "policy": t.source.name, "policy_type": t.source.policy_type,
              "via_group": t.source.via_group or "", "statement": t.index + 1, "sid": t.sid or "",
-             "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
+             "why": "; ".join(t.marked_failures)} for i, t in enumerate(d.nearest_allows)]
     frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
     inv.add_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])
     if d.blocked_by == "scp":
@@ -248,14 +258,14 @@ def implicit_deny(inv: Investigation) -> Outcome:
             "The grant is tag-based: the tag change keeps that design; the per-role grant would bypass it.")
     after = ev.simulate(final.context, extra=extra, layer_extra=layer_extra, label=label)
     inv.what_if = fixes.what_if(ev, final, after, extra, layer_extra)
-    on = ev.role_name if ev.is_passrole else ev.action_resource
+    on = ident("role", ev.role_name) if ev.is_passrole else ident("arn", ev.action_resource)
     summary = (f"no {d.blocked_by} policy allows {ev.action} on {on}; nearest allow: "
-               f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
+               f"{ident('policy', near[0]['policy'])} statement {near[0]['statement']} ({near[0]['why']})" if near else
                f"no {d.blocked_by} policy allows {ev.action} at all")
     where = (inv.fix["where"], inv.fix["principal"])
-    summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
+    summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {ident('principal', where[1])}; what-if: {after.final}"
     return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": inv.fix, "what_if": inv.what_if,
-                                             "explanation": render_trace_text(d)})
+                                             "explanation": render_trace_text(d, marked=True)})
 
 
 def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
@@ -280,7 +290,8 @@ def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
         return Outcome(COULD_NOT_CHECK, could_not_check(refusal))
     inv.verification = fixes.apply_fix(ev, inv.fix, inv.layers[-1])
     v = inv.verification
-    summary = (f"applied {inv.fix['policy_name']} to the {inv.fix['principal_type']} {inv.fix['principal']}; "
+    summary = (f"applied {inv.fix['policy_name']} to the {inv.fix['principal_type']} "
+               f"{ident('principal', inv.fix['principal'])}; "
                f"read back {'identical' if v['read_back_matches'] else 'DIFFERENT'}; "
                f"re-simulated: {v['before']} → {v['after']}")
     rows = pd.DataFrame([{"check": "applied, re-simulated", "before": v["before"], "after": v["after"],
@@ -297,11 +308,12 @@ def verdict(inv: Investigation) -> Outcome:
     order = {v: i for i, v in enumerate(VERDICTS)}
     inv.verdicts.sort(key=lambda v: order[v["verdict"]])
     frame = pd.DataFrame([{"verdict": v["verdict"], "details": json.dumps({k: x for k, x in v.items()
-                                                                        if k != "verdict"}, default=str)}
+                                                                        if k != "verdict"}, default=str,
+                                                                       ensure_ascii=False)}
                           for v in inv.verdicts], columns=["verdict", "details"])
     names = [v["verdict"] for v in inv.verdicts] or ["no verdict"]
     status = OK if names == ["allowed"] and not inv.security else PROBLEM
-    unconfirmed = [f"step {f.step} ({f.title}): {f.summary.removeprefix(COULD_NOT_CHECK + ': ')}"
+    unconfirmed = [f"step {f.step} ({f.title}): {(f.marked_summary or f.summary).removeprefix(COULD_NOT_CHECK + ': ')}"
                    for f in inv.findings if f.status == COULD_NOT_CHECK]
     summary = "verdict: " + ", ".join(names)
     if unconfirmed:

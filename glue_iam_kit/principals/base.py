@@ -86,6 +86,14 @@ def iac_owner(tags: dict[str, str]) -> str:
     return f"CloudFormation stack {stack}" if stack else ""
 
 
+def marked_owner(owner: str) -> str:
+    """*owner* (:func:`iac_owner`) with the stack name marked for the anonymiser (:mod:`glue_iam_kit.engine.marks`)."""
+    from glue_iam_kit.engine.marks import ident
+
+    prefix = "CloudFormation stack "
+    return prefix + ident("stack", owner.removeprefix(prefix)) if owner.startswith(prefix) else owner
+
+
 def managed_type(arn: str) -> str:
     """``aws-managed`` for ``arn:aws:iam::aws:policy/...``, else ``user-managed``."""
     return "aws-managed" if arn.split(":")[4:5] == ["aws"] else "user-managed"

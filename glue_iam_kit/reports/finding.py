@@ -6,6 +6,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
+from glue_iam_kit.engine.marks import strip_marks, strip_marks_deep
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
 from glue_iam_kit.reports.markdown import FORM_TITLES
 
@@ -15,8 +16,16 @@ if TYPE_CHECKING:
 STATUS_COLOURS = {OK: "#1a7f37", PROBLEM: "#cf222e", COULD_NOT_CHECK: "#9a6700", INFO: "#0969da"}
 
 
-def render_evidence_html(finding: Finding) -> str:
+def shown_evidence(finding: Finding) -> Any:
+    """The evidence as people see it: identifiers as they are (marks stripped)."""
     shown = finding.shown_evidence()
+    if shown is None or shown.empty:
+        return shown
+    return shown.map(lambda v: strip_marks(v) if isinstance(v, str) else v)
+
+
+def render_evidence_html(finding: Finding) -> str:
+    shown = shown_evidence(finding)
     if shown is None:
         return ""
     if shown.empty:
@@ -38,9 +47,10 @@ def render_finding_html(finding: Finding) -> str:
     """Status, summary, the explanation, the fix (policy and command) and the evidence table."""
     colour = STATUS_COLOURS[finding.status]
     extra = ""
-    if finding.details.get("explanation"):
-        extra = f"<pre>{html.escape(finding.details['explanation'])}</pre>"
-    fix = finding.details.get("fix") or {}
+    details = strip_marks_deep(finding.details)
+    if details.get("explanation"):
+        extra = f"<pre>{html.escape(details['explanation'])}</pre>"
+    fix = details.get("fix") or {}
     if fix.get("policy"):
         extra += (f"<p>The least-privilege change, on the {html.escape(fix['where'])} "
                   f"<code>{html.escape(fix.get('principal', ''))}</code>:</p>"
@@ -54,14 +64,15 @@ def render_finding_html(finding: Finding) -> str:
 
 def render_finding_text(finding: Finding) -> str:
     text = f"[{finding.status}] {finding.summary}"
-    if finding.details.get("explanation"):
-        text += "\n" + finding.details["explanation"]
-    fix = finding.details.get("fix") or {}
+    details = strip_marks_deep(finding.details)
+    if details.get("explanation"):
+        text += "\n" + details["explanation"]
+    fix = details.get("fix") or {}
     if fix.get("policy"):
         text += "\n" + json.dumps(fix["policy"], indent=2)
         forms = fix.get("forms") or {"cli": fix.get("command", "")}
         text += "".join(f"\n{title}:\n{forms[key]}" for key, title, _ in FORM_TITLES if forms.get(key))
-    shown = finding.shown_evidence()
+    shown = shown_evidence(finding)
     if shown is not None and not shown.empty:
         text += "\n" + shown.to_string(index=False, max_colwidth=80)
     return text
