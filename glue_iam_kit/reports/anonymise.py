@@ -148,11 +148,14 @@ class Anonymiser:
         return aws_owned(value, kind, self.aws_names)
 
     def _escape_all(self) -> None:
+        from glue_iam_kit.reports.survivors import derived_forms
+
         for value, placeholder in list(self.mapping.items()):
-            # A name with non-ASCII characters may also appear JSON-escaped (papermill writes parameters so).
-            escaped = json.dumps(value)[1:-1]
-            if escaped != value:
-                self.mapping.setdefault(escaped, placeholder)
+            # A name may also appear JSON-escaped (papermill writes parameters so) or in a form code derives
+            # from it (a Terraform label deployer_boundary): the same placeholder (never for a kit word).
+            for form in derived_forms(value) if not is_kit_word(value) else [json.dumps(value)[1:-1]]:
+                if form != value and not is_kit_word(form):
+                    self.mapping.setdefault(form, placeholder)
         # The safety net in unmarked prose: known names that cannot be one of the kit's own words.
         self._names = _token(k for k in self.mapping if not _ACCOUNT.fullmatch(k) and not is_kit_word(k))
         self._scanned = len(self.mapping)

@@ -28,8 +28,8 @@ KEY_KINDS = {
     "sid": "sid", "Sid": "sid",
     "job": "job", "job_name": "job", "name": "job",
     "session": "session", "path": "path",
-    "account": "account", "actual": "account", "expected_account": "account", "access_key_id": "text",
-    "source_ip": "value", "event_id": "text",
+    "account": "account", "actual": "account", "expected_account": "account", "access_key_id": "account",
+    "source_ip": "value",
 }
 # Prose the kit wrote (identifiers marked), or free text a person pasted.
 FREE_TEXT = {"error_text", "text", "error_message"}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from glue_iam_kit.diagnosis.investigation import open_investigation
 from glue_iam_kit.engine.marks import ident, strip_marks
 from glue_iam_kit.reports.anonymise import Anonymiser
+from glue_iam_kit.reports.aws_owned import is_aws_owned
 from glue_iam_kit.reports.bundle import render_outputs, visible_text
 from glue_iam_kit.reports.survivors import derived_forms, find_survivors
 
@@ -163,3 +164,11 @@ def test_an_s3_key_with_a_space_is_one_value_and_s3_uris_lose_their_keys():
     assert a.typed("arn", "arn:aws:s3:::acme-data/raw/my file.csv") == (
         "arn:aws:s3:::<bucket-1>/<resource-1>/<resource-2>")
     assert a.anonymise_text("see s3://acme-data/raw/2024/x.csv now") == "see s3://<bucket-1>/<object-key-1> now"
+
+
+@pytest.mark.parametrize("scenario", __import__("glue_iam_kit.sources.sandbox", fromlist=["x"]).scenario_names())
+def test_every_scenario_writes_its_reports_with_no_identifier_in_any_form(scenario):
+    files, ids = outputs(scenario)
+    real = [v for k, v in ids.items() if isinstance(v, str) and k not in ("account", "profile")]
+    real += [v for k, vs in ids.items() if isinstance(vs, list) and k not in ("accounts", "aws_policies") for v in vs]
+    _no_survivor(files, ids, [v for v in real if v and not is_aws_owned(v, "", ids["aws_policies"])])
