@@ -26,7 +26,9 @@ _CONTEXTS = (
 _PHRASES = {"scp": "a service control policy", "rcp": "a resource control policy", "boundary": "a permissions boundary",
             "identity": "an identity-based policy", "resource": "a resource-based policy",
             "session": "a session policy", "vpc-endpoint": "a VPC endpoint policy", "trust": "the role trust policy"}
-_USER_AGENT_TOKEN = re.compile(r"[A-Za-z][\w.-]*/\d[\w.+-]*|\[?AWS-Internal(?:/\d+)?\]?")
+# SDK user agents are name/value tokens (Boto3/1.35.0 md/Botocore#1.35.0 os/linux exec-env/...); an app id
+# (app/NAME) and words without a slash (free text appended by a tool or a person) are the customer's.
+_USER_AGENT_TOKEN = re.compile(r"[A-Za-z][\w.-]*/[\w.#+:-]+|\[?AWS-Internal(?:/\d+)?\]?")
 _NOT_A_TOOL = re.compile(r"^app/|@")
 
 
