@@ -20,7 +20,8 @@ from glue_iam_kit.reports.aws_owned import is_aws_owned
 from glue_iam_kit.reports.bundle import render_outputs, visible_text
 from glue_iam_kit.reports.survivors import derived_forms, find_survivors
 
-SCENARIO_PARAMS = ("glue_group", "dev_group", "bucket", "permission_set", "engineer")
+SCENARIO_PARAMS = ("glue_group", "dev_group", "bucket", "permission_set", "engineer", "team", "repository", "stack",
+                   "deployer")
 
 
 def investigate(scenario: str = "seed-incident", error_text: str = "", **names: str) -> tuple[dict, dict]:
@@ -172,3 +173,30 @@ def test_every_scenario_writes_its_reports_with_no_identifier_in_any_form(scenar
     real = [v for k, v in ids.items() if isinstance(v, str) and k not in ("account", "profile")]
     real += [v for k, vs in ids.items() if isinstance(vs, list) and k not in ("accounts", "aws_policies") for v in vs]
     _no_survivor(files, ids, [v for v in real if v and not is_aws_owned(v, "", ids["aws_policies"])])
+
+
+word = st.from_regex(r"\A[a-z][a-z0-9]{3,12}\Z")
+EMAILS = st.builds(lambda a, b: f"{a}.{b}@{b}corp.example", word, word)
+# (scenario, parameter, values): a tag value, a trust condition's repository, an Identity Center user and
+# permission set, a CloudFormation stack, a pipeline role, a bucket.
+PLACES = st.one_of(
+    st.tuples(st.sampled_from(["abac-allow", "abac-guardrail-deny"]), st.just("team"),
+              st.one_of(EMAILS, word, st.sampled_from(ADVERSARIAL[:9]))),
+    st.tuples(st.just("ci-oidc-role"), st.just("repository"), st.builds(lambda a, b: f"{a}/{b}", word, word)),
+    st.tuples(st.just("identity-center"), st.just("engineer"), EMAILS),
+    st.tuples(st.just("identity-center"), st.just("permission_set"),
+              st.one_of(st.sampled_from(["Policy", "Statement", "data"]), word.map(str.capitalize))),
+    st.tuples(st.just("cloudformation-managed-role"), st.just("stack"), word.map(lambda w: f"{w}-stack")),
+    st.tuples(st.just("boundary-without-passrole"), st.just("deployer"), st.one_of(word, st.just("Resource"))),
+    st.tuples(st.just("runtime-role-s3-read"), st.just("bucket"), word.map(lambda w: f"{w}-lake")),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(place=PLACES)
+def test_tags_trust_conditions_sets_stacks_and_buckets_never_survive(place):
+    scenario, parameter, value = place
+    results, ids = investigate(scenario, **{parameter: value})
+    files = render_outputs("{}", results, ids)
+    parts = [value, *value.split("/"), *value.split("@")] if parameter != "team" or "@" in value else [value]
+    _no_survivor(files, ids, [p for p in parts if len(p) > 3 and not is_aws_owned(p)])
