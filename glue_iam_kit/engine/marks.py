@@ -51,6 +51,19 @@ def strip_marks(text: str) -> str:
     return replace_marks(text, lambda kind, value: value).replace(OPEN, "").replace(SEP, "").replace(CLOSE, "")
 
 
+# In HTML a person sees, a mark becomes an unstyled span that says the kind: invisible in JupyterLab, and the
+# anonymiser of a notebook's HTML replaces exactly that value (glue_iam_kit.reports.anonymise.anonymise_html).
+SPAN = re.compile(r'<span data-gik-kind="([\w-]*)">([^<]*)</span>')
+
+
+def marks_to_spans(html_text: str) -> str:
+    """HTML (already escaped; marks survive escaping) with every mark as a ``data-gik-kind`` span."""
+    if OPEN not in html_text:
+        return html_text
+    out = MARK.sub(lambda m: f'<span data-gik-kind="{m.group(1)}">{m.group(2)}</span>', html_text)
+    return out.replace(OPEN, "").replace(SEP, "").replace(CLOSE, "")  # a mark cut by a truncated cell
+
+
 def strip_marks_deep(obj: Any) -> Any:
     """:func:`strip_marks` over every string of a JSON-like object."""
     if isinstance(obj, str):

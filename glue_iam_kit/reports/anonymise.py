@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from glue_iam_kit.engine.marks import replace_marks
+from glue_iam_kit.engine.marks import SPAN, replace_marks
 from glue_iam_kit.reports.aws_owned import SERVICE_PRINCIPAL, aws_policy_names, sso_role_parts
 from glue_iam_kit.reports.aws_owned import is_aws_owned as aws_owned
 from glue_iam_kit.reports.vocabulary import is_kit_word
@@ -312,7 +312,9 @@ class Anonymiser:
 
     def anonymise_html(self, text: str) -> str:
         """HTML, on its structure: each text node is unescaped, anonymised and escaped again (an entity such as
-        ``&quot;`` must never become part of a name), tags are left as they are."""
+        ``&quot;`` must never become part of a name), tags are left as they are. A marked identifier
+        (:data:`glue_iam_kit.engine.marks.SPAN`) is replaced by its type."""
+        text = SPAN.sub(lambda m: html.escape(self.typed(m.group(1), html.unescape(m.group(2))), quote=False), text)
         out, last = [], 0
         for m in _HTML_RAW_OR_TAG.finditer(text):
             out.append(html.escape(self.anonymise_text(html.unescape(text[last:m.start()])), quote=False))

@@ -6,7 +6,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from glue_iam_kit.engine.marks import strip_marks, strip_marks_deep
+from glue_iam_kit.engine.marks import ident, marks_to_spans, strip_marks, strip_marks_deep
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM
 from glue_iam_kit.reports.markdown import FORM_TITLES
 
@@ -24,13 +24,28 @@ def shown_evidence(finding: Finding) -> Any:
     return shown.map(lambda v: strip_marks(v) if isinstance(v, str) else v)
 
 
+def _typed_cells(shown: Any) -> Any:
+    """The evidence with every identifier column's values marked by their kind (the same table the anonymiser
+    of findings.json uses, :data:`glue_iam_kit.reports.typed.KEY_KINDS`)."""
+    from glue_iam_kit.reports.typed import KEY_KINDS, WHAT_KINDS
+
+    shown = shown.copy()
+    for col in shown.columns:
+        if col in KEY_KINDS:
+            shown[col] = shown[col].map(lambda v, k=KEY_KINDS[col]: ident(k, v) if isinstance(v, str) else v)
+    if list(shown.columns) == ["what", "value"]:
+        shown["value"] = [ident(WHAT_KINDS[w], v) if w in WHAT_KINDS and isinstance(v, str) else v
+                          for w, v in zip(shown["what"], shown["value"], strict=True)]
+    return shown
+
+
 def render_evidence_html(finding: Finding) -> str:
-    shown = shown_evidence(finding)
+    shown = finding.shown_evidence()  # marks kept: render_finding_html makes them invisible spans
     if shown is None:
         return ""
     if shown.empty:
         return "<p><em>(no rows)</em></p>"
-    return shown.to_html(index=False, border=0, classes="evidence", max_rows=60, justify="left")
+    return _typed_cells(shown).to_html(index=False, border=0, classes="evidence", max_rows=60, justify="left")
 
 
 def render_fix_forms_html(fix: dict[str, Any]) -> str:
@@ -47,7 +62,7 @@ def render_finding_html(finding: Finding) -> str:
     """Status, summary, the explanation, the fix (policy and command) and the evidence table."""
     colour = STATUS_COLOURS[finding.status]
     extra = ""
-    details = strip_marks_deep(finding.details)
+    details = finding.details  # identifiers stay marked: invisible spans in the page (marks_to_spans)
     if details.get("explanation"):
         extra = f"<pre>{html.escape(details['explanation'])}</pre>"
     fix = details.get("fix") or {}
@@ -58,8 +73,9 @@ def render_finding_html(finding: Finding) -> str:
         if fix.get("note"):
             extra += f"<p><em>{html.escape(fix['note'])}</em></p>"
         extra += render_fix_forms_html(fix)
-    return (f'<div class="finding"><p><strong style="color:{colour}">[{finding.status}]</strong> '
-            f"{html.escape(finding.summary)}</p>{extra}{render_evidence_html(finding)}</div>")
+    return marks_to_spans(f'<div class="finding"><p><strong style="color:{colour}">[{finding.status}]</strong> '
+                          f"{html.escape(finding.marked_summary or finding.summary)}</p>{extra}"
+                          f"{render_evidence_html(finding)}</div>")
 
 
 def render_finding_text(finding: Finding) -> str:

@@ -200,3 +200,19 @@ def test_tags_trust_conditions_sets_stacks_and_buckets_never_survive(place):
     files = render_outputs("{}", results, ids)
     parts = [value, *value.split("/"), *value.split("@")] if parameter != "team" or "@" in value else [value]
     _no_survivor(files, ids, [p for p in parts if len(p) > 3 and not is_aws_owned(p)])
+
+
+def test_the_notebooks_display_shows_names_and_its_anonymised_page_replaces_exactly_them():
+    import pandas as pd
+
+    from glue_iam_kit.model import Finding
+    from glue_iam_kit.reports.finding import render_finding_html, render_finding_text
+
+    finding = Finding(3, "groups", "Groups", "ok", f"member of {ident('group', 'Policy')} (Policy)",
+                      pd.DataFrame([{"group_name": "Policy", "why": f"via {ident('group', 'Policy')}"}]))
+    page = render_finding_html(finding)
+    assert visible_text(page).count("Policy") == 4 and "\ue000" not in page
+    assert "member of Policy (Policy)" in render_finding_text(finding)
+    anonymous = visible_text(Anonymiser({"groups": ["Policy"]}).anonymise_html(page))
+    assert "member of <group-1> (Policy)" in anonymous and "via <group-1>" in anonymous
+    assert "<group-1> via" in " ".join(anonymous.split())  # the table's typed column
