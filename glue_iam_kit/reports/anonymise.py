@@ -45,14 +45,16 @@ _ACCESS_KEY = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A
 _UNIQUE_ID = re.compile(r"(?<![A-Z0-9])(?:AIDA|AROA|AGPA|ANPA|ANVA|APKA|AIPA)[A-Z0-9]{12,}(?![A-Z0-9])")
 _IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
-_ARN_TAIL = r"[^\s\"'`<>\\,;)\]}]*"
+_ARN_TAIL = r"(?:\$\{[^}\s]*\}|[^\s\"'`<>\\,;)\]}])*"  # a policy variable's closing brace is part of it
 _ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d{12}|<[\w-]+>|\*)?:"
                   + _ARN_TAIL + r"(?:<[\w-]+>" + _ARN_TAIL + ")*")
 # S3 virtual-hosted names: the bucket is the customer's, the rest AWS's (checked before the endpoint is kept).
 _S3_HOST = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*?)\.(s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?)")
 _S3_URI = re.compile(r"s3://([^/\s\"'<>`]+)(/[^\s\"'<>`]*)?")
 _REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
-_WILDCARD_SPLIT = re.compile(r"([*?]+)")
+# A pattern's parts that are no name: wildcards, policy variables, lone separators.
+_PATTERN_SPLIT = re.compile(r"([*?]+|\$\{[^}]*\})")
+_PATTERN_PART = re.compile(r"[*?]+|\$\{[^}]*\}|[-_.]+")
 _PLACEHOLDER = re.compile(r"^<[\w-]+>$")
 _PLACEHOLDERS = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 # Spans no name may rewrite: placeholders, an ARN's "arn:PARTITION:SERVICE:REGION:", an AWS CLI command's head.
@@ -220,16 +222,16 @@ class Anonymiser:
             return arn
         if parts[4] and not _PLACEHOLDER.match(parts[4]) and parts[4] not in ("aws", "*"):
             parts[4] = self.mapping.get(parts[4]) or self._placeholder(parts[4], "account")
-        pieces = re.split(r"([/:])", parts[5])
+        pieces = re.split(r"(\$\{[^}]*\}|[/:])", parts[5])  # a policy variable ${aws:username} is one piece
         out = []
         for i, piece in enumerate(pieces):
             if self._keeps(i, piece, parts[2]):
                 out.append(piece)
-            elif "*" in piece or "?" in piece:
+            elif "${" in piece or "*" in piece or "?" in piece:
                 # A pattern keeps its shape (role/glue-* -> role/<prefix-1>*): why an allow almost matched.
-                out.append("".join(chunk if not chunk or _WILDCARD_SPLIT.fullmatch(chunk) or self.is_aws(chunk)
+                out.append("".join(chunk if not chunk or _PATTERN_PART.fullmatch(chunk) or self.is_aws(chunk)
                                    or _PLACEHOLDER.match(chunk) else self._placeholder(chunk, "prefix")
-                                   for chunk in _WILDCARD_SPLIT.split(piece)))
+                                   for chunk in _PATTERN_SPLIT.split(piece)))
             else:
                 sso = sso_role_parts(piece)
                 label = "bucket" if i == 0 and parts[2] == "s3" else "resource"
