@@ -99,6 +99,19 @@ class AccessDenied:
         return asdict(self)
 
 
+def marked_problem(problem: str) -> str:
+    """An :class:`ErrorTextError` message with the excerpt of the person's text it quotes marked as free text
+    (an ARN as an ARN), for reports (:mod:`glue_iam_kit.engine.marks`)."""
+    m = re.match(r"(the principal )(['\"])(.*)\2( in the error text.*)$", problem, re.DOTALL)
+    if m:
+        return m.group(1) + m.group(2) + ident("arn", m.group(3)) + m.group(2) + m.group(4)
+    for sep in (", got ", "': "):
+        head, found, tail = problem.rpartition(sep)
+        if found and len(tail) >= 2 and tail[0] in "'\"" and tail[-1] == tail[0]:
+            return head + found + tail[0] + ident("text", tail[1:-1]) + tail[0]
+    return problem
+
+
 def _operation(prefix: str) -> str:
     """The Glue (or other) operation the wrapper names: CLI/boto3 ("when calling the UpdateJob operation"), Go v2
     ("operation error Glue: UpdateJob"), the console ("updateJob: AccessDeniedException:"), Terraform

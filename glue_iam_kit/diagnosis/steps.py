@@ -17,6 +17,7 @@ import pandas as pd
 from glue_iam_kit import collectors as c
 from glue_iam_kit.diagnosis import fix as fixes
 from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
+from glue_iam_kit.diagnosis.errortext import marked_problem
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import Outcome, Step
@@ -51,7 +52,7 @@ def failure(inv: Investigation) -> Outcome:
                                                  f"iam:PassRole of {ident('role', ev.role) or 'the job role'} by "
                                                  f"{ident('principal', ev.user)}")
     if ev.error_problem:
-        status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {ev.error_problem}")
+        status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {marked_problem(ev.error_problem)}")
     elif not ev.error_text.strip():
         summary += " (no error text given)"
     return Outcome(status, summary, pd.DataFrame(rows, columns=["what", "value"]),
