@@ -16,7 +16,7 @@ from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.identifiers import collect_identifiers
 from glue_iam_kit.diagnosis.layers import Layer, layer_details
 from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.errors import KitError, marked_message
 from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, VERDICTS, Finding, Findings, could_not_check, rule_for
 from glue_iam_kit.principals import PrincipalPolicies
 from glue_iam_kit.sources.base import EVENT_READER, can
@@ -56,7 +56,7 @@ class Investigation:
             finding = Finding(step.number, key, out.title or title, out.status, out.summary, out.evidence,
                               out.details)
         except KitError as exc:
-            finding = Finding(step.number, key, title, COULD_NOT_CHECK, could_not_check(str(exc)))
+            finding = Finding(step.number, key, title, COULD_NOT_CHECK, could_not_check(marked_message(exc)))
         except Exception as exc:  # an unexpected failure must not lose the other steps' results
             finding = Finding(step.number, key, title, COULD_NOT_CHECK,
                               could_not_check(f"unexpected {type(exc).__name__}: {exc}"))

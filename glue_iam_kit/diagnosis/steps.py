@@ -25,7 +25,7 @@ from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from glue_iam_kit.engine.explain import render_trace_text
 from glue_iam_kit.engine.marks import ident
-from glue_iam_kit.errors import NotFoundError
+from glue_iam_kit.errors import NotFoundError, marked_message
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
 from glue_iam_kit.sources.base import POLICY_WRITER, can
@@ -160,7 +160,7 @@ def resource_role(inv: Investigation) -> Outcome:
             return Outcome(INFO, f"{ev.error.operation}: the {noun} {ident('job', ev.job)} does not exist yet; "
                                  "the role in the "
                                  "error is the one being passed")
-        return Outcome(PROBLEM, f"{exc}: check the {noun} name and the region "
+        return Outcome(PROBLEM, f"{marked_message(exc)}: check the {noun} name and the region "
                                 f"({getattr(ev.target, 'region', '?')})", empty_frame(list(ev.entry_point.columns)))
     used_arn = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
     used_name = frame.loc[0, "role_name"]
