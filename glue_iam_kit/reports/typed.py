@@ -62,6 +62,8 @@ def anonymise_typed(anon: Anonymiser, kind: str, value: str) -> str:
     if (not value or _PLACEHOLDER.fullmatch(value) or _NOT_A_NAME.fullmatch(value) or anon.is_aws(value, kind)
             or (kind in ("policy", "sid") and is_kit_name(value) and value.startswith("Allow"))):
         return value
+    if value in anon.mapping:  # a known identifier: its placeholder, whatever the field calls it
+        return anon.mapping[value]
     if value.startswith("arn:"):
         return anon.anonymise_arn(value)
     if kind == "text":

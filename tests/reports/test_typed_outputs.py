@@ -216,3 +216,12 @@ def test_the_notebooks_display_shows_names_and_its_anonymised_page_replaces_exac
     anonymous = visible_text(Anonymiser({"groups": ["Policy"]}).anonymise_html(page))
     assert "member of <group-1> (Policy)" in anonymous and "via <group-1>" in anonymous
     assert "<group-1> via" in " ".join(anonymous.split())  # the table's typed column
+
+
+@pytest.mark.parametrize("scenario", ["role-not-found", "job-other-role", "trust-missing", "passrole-star"])
+def test_other_verdicts_with_the_reports_own_words_change_nothing_but_placeholders(scenario):
+    neutral = {k: v for k, v in NEUTRAL.items() if k != "dev_group"}
+    words = {k: v for k, v in REPORT_WORDS[0].items() if k != "dev_group"}
+    got, want = normalised(outputs(scenario, **words)[0]), normalised(outputs(scenario, **neutral)[0])
+    for name in got:
+        assert got[name] == want[name], name
