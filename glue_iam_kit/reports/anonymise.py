@@ -127,6 +127,9 @@ class Anonymiser:
         self.mapping: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self.aws_names = aws_policy_names(identifiers)
+        self._seen: set[str] = set()
+        self._base: re.Pattern[str] | None = None
+        self._extra: list[str] = []
         for key, label in FIXED.items():
             value = str(identifiers.get(key) or "")
             if counts_as_identifier(key, value) and not self.is_aws(value):
@@ -150,16 +153,26 @@ class Anonymiser:
         return aws_owned(value, kind, self.aws_names)
 
     def _escape_all(self) -> None:
+        """Add the derived forms of names not seen yet, and extend the safety net (unmarked prose) by them:
+        the names known at the start in one pattern, names first met as typed values in a second, small one."""
         from glue_iam_kit.reports.survivors import derived_forms
 
-        for value, placeholder in list(self.mapping.items()):
+        new = [k for k in self.mapping if k not in self._seen]
+        for value in new:
+            placeholder = self.mapping[value]
             # A name may also appear JSON-escaped (papermill writes parameters so) or in a form code derives
             # from it (a Terraform label deployer_boundary): the same placeholder (never for a kit word).
             for form in derived_forms(value) if not is_kit_word(value) else [json.dumps(value)[1:-1]]:
                 if form != value and not is_kit_word(form):
                     self.mapping.setdefault(form, placeholder)
-        # The safety net in unmarked prose: known names that cannot be one of the kit's own words.
-        self._names = _token(k for k in self.mapping if not _ACCOUNT.fullmatch(k) and not is_kit_word(k))
+        names = [k for k in self.mapping if k not in self._seen and not _ACCOUNT.fullmatch(k) and not is_kit_word(k)]
+        self._seen.update(self.mapping)
+        if self._base is None and not self._extra:
+            self._base = _token(names)
+        else:
+            self._extra += names
+        patterns = (self._base, _token(self._extra) if self._extra else None)
+        self._names = [p for p in patterns if p is not None]
         self._scanned = len(self.mapping)
 
     def _sso_name(self, sso: tuple[str, str]) -> str:
@@ -242,19 +255,23 @@ class Anonymiser:
     def _replace_names(self, text: str) -> str:
         """One pass of name replacement that never rewrites a placeholder or an ARN's partition, service and
         region (a user named "aws" must not break every ARN)."""
-        assert self._names is not None
+        def names(segment: str) -> str:
+            for pattern in self._names:
+                segment = pattern.sub(lambda n: self.mapping[n.group(0)], segment)
+            return segment
+
         out, last = [], 0
         for m in _NAME_FREE.finditer(text):
-            out.append(self._names.sub(lambda n: self.mapping[n.group(0)], text[last:m.start()]))
+            out.append(names(text[last:m.start()]))
             out.append(m.group(0))
             last = m.end()
-        out.append(self._names.sub(lambda n: self.mapping[n.group(0)], text[last:]))
+        out.append(names(text[last:]))
         return "".join(out)
 
     def _plain(self, text: str) -> str:
         text = _ACCESS_KEY.sub(lambda m: self._placeholder(m.group(0), "access-key"), text)
         text = _UNIQUE_ID.sub(lambda m: self._placeholder(m.group(0), "principal-id"), text)
-        if self._names is not None:
+        if self._names:
             # Replacing a name changes its neighbours' boundaries ("0." becomes "<glue-job-name>."), so repeat
             # until nothing changes.
             for _ in range(8):
