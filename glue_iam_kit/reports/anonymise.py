@@ -51,7 +51,8 @@ _ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(?:\d{12}|<[\w-]+>|\*)?:"
 # S3 virtual-hosted names: the bucket is the customer's, the rest AWS's (checked before the endpoint is kept).
 _S3_HOST = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*?)\.(s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?)")
 _S3_URI = re.compile(r"s3://([^/\s\"'<>`]+)(/[^\s\"'<>`]*)?")
-_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d")
+_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central)"
+                     r"(?:east|west)?-\d")
 # A pattern's parts that are no name: wildcards, policy variables, lone separators.
 _PATTERN_SPLIT = re.compile(r"([*?]+|\$\{[^}]*\})")
 _PATTERN_PART = re.compile(r"[*?]+|\$\{[^}]*\}|[-_.]+")
@@ -238,7 +239,9 @@ class Anonymiser:
         pieces = re.split(r"(\$\{[^}]*\}|[/:])", parts[5])  # a policy variable ${aws:username} is one piece
         out = []
         for i, piece in enumerate(pieces):
-            if self._keeps(i, piece, parts[2]):
+            if piece in self.mapping and not (i == 0 and piece in _ARN_WORDS):  # a known name, even region-shaped
+                out.append(self.mapping[piece])
+            elif self._keeps(i, piece, parts[2]):
                 out.append(piece)
             elif "${" in piece or "*" in piece or "?" in piece:
                 # A pattern keeps its shape (role/glue-* -> role/<prefix-1>*): why an allow almost matched.

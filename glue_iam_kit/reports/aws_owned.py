@@ -33,7 +33,7 @@ _SSO_ROLE = re.compile(r"^AWSReservedSSO_(.+)_([0-9a-f]{16})$")
 # Condition values that are AWS's vocabulary, not the customer's: booleans, small numbers, dates, regions,
 # policy variables, action names and bare wildcards.
 _AWS_VALUE = re.compile(
-    r"(?i:true|false)|\d{1,11}|\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?|[a-z]{2}(?:-gov)?-[a-z]+-\d|\$\{[\w:/-]+\}"
+    r"(?i:true|false)|\d{1,11}|\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?|(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-(?:north|south|east|west|central)(?:east|west)?-\d|\$\{[\w:/-]+\}"
     r"|[a-z0-9-]+:[A-Za-z*?][\w*?]*|[*?]+"
     # aws:PrincipalType and CloudTrail's userIdentity.type
     r"|User|AssumedRole|FederatedUser|Account|Anonymous|AWSService|IAMUser|Root|SAMLUser|WebIdentityUser"

@@ -23,8 +23,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # ``source-ip``).
 _FINE = re.compile(r"[A-Za-z0-9]+")
 _WHOLE = re.compile(r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?")
-# Example data in the sandbox's scenario code is the customer's, not the kit's.
-_SKIP = ("sources/", "org/", "matrix/", "jupyter/training.py")
+# Never in a report: the sandbox's example data, the CLI's and the notebooks' help (examples such as RequireMFA).
+_SKIP = ("sources/", "org/", "matrix/", "jupyter/", "cli/")
 
 
 def _docstring_ids(tree: ast.AST) -> set[int]:
@@ -55,6 +55,9 @@ def kit_words() -> frozenset[str]:
     for path in sorted((PACKAGE / "reports" / "templates").glob("*")):
         if path.is_file():
             texts.append(path.read_text(encoding="utf-8"))
+    # The notebooks' own prose (their markdown cells are in the investigation form of report.html).
+    for path in sorted((PACKAGE.parent / "notebooks").glob("*.py")):
+        texts += [line.lstrip("# ") for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
     words = {w.lower() for t in texts for w in (*_FINE.findall(t), *_WHOLE.findall(t))}
     return frozenset(words)
 
