@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from glue_iam_kit.reports.anonymise import (
     _ACCESS_KEY,
@@ -86,7 +86,10 @@ def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -
         return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
     if kind == "html":
         text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
-    plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", html.unescape(text)))
+    text = html.unescape(text)
+    if "%" in text:  # a URL-encoded ARN (arn%3Aaws...%2FNAME): its names stand between encoded separators
+        text += "\n" + unquote(text)
+    plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", text))
     forms = [f for n in real_names(identifiers) if not _ACCOUNT.fullmatch(n) and not is_kit_name(n)
              for f in derived_forms(n) if not is_kit_name(f) and len(f) > 1]
     pattern = _pattern(forms)

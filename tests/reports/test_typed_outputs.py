@@ -234,3 +234,17 @@ def test_other_verdicts_with_the_reports_own_words_change_nothing_but_placeholde
     got, want = normalised(outputs(scenario, **words)[0]), normalised(outputs(scenario, **neutral)[0])
     for name in got:
         assert got[name] == want[name], name
+
+
+@pytest.mark.parametrize("text", ["data \"aws_iam_policy_document\" \"deployer_boundary\" {", "deployer-boundary",
+                                  "DEPLOYERBOUNDARY", "arn%3Aaws%3Aiam%3A%3A1%3Apolicy%2FDeployerBoundary",
+                                  "{\"name\": \"Deployer\\u00e9Boundary\"}"])
+def test_the_survivor_check_finds_every_derived_form(text):
+    ids = {"policies": ["DeployerBoundary", "Deployer\u00e9Boundary"]}
+    assert find_survivors(text, ids) != []
+
+
+def test_the_survivor_check_never_calls_the_kits_own_words_survivors():
+    ids = {"groups": ["Policy", "Statement"], "user": "data", "job": "test"}
+    text = "Type: AWS::IAM::Policy\n  Properties:\n    PolicyDocument: {\"Statement\": []}\ndata \"aws_iam_policy_document\""
+    assert find_survivors(text, ids) == []
