@@ -327,8 +327,9 @@ class Anonymiser:
         out.append(self._outside_arns(text[last:]))
         result = "".join(out)
         if as_html:
+            placeholders = set(self.mapping.values())
             result = re.sub(r"<([a-z]+(?:-[a-z]+)*(?:-\d+)?)>",
-                            lambda m: html.escape(m.group(0)) if m.group(0) in self._placeholders else m.group(0),
+                            lambda m: html.escape(m.group(0)) if m.group(0) in placeholders else m.group(0),
                             result)
         return result
 
@@ -346,10 +347,6 @@ class Anonymiser:
             last = m.end()
         out.append(html.escape(self.anonymise_text(html.unescape(text[last:])), quote=False))
         return "".join(out)
-
-    @property
-    def _placeholders(self) -> set[str]:
-        return set(self.mapping.values())
 
     def anonymise_object(self, obj: Any, as_html: bool = False, typed: bool = True) -> Any:
         """Anonymise every string value of a JSON-like object. Keys are the kit's own schema (``role``,

@@ -246,5 +246,6 @@ def test_the_survivor_check_finds_every_derived_form(text):
 
 def test_the_survivor_check_never_calls_the_kits_own_words_survivors():
     ids = {"groups": ["Policy", "Statement"], "user": "data", "job": "test"}
-    text = "Type: AWS::IAM::Policy\n  Properties:\n    PolicyDocument: {\"Statement\": []}\ndata \"aws_iam_policy_document\""
+    text = ("Type: AWS::IAM::Policy\n  Properties:\n    PolicyDocument: {\"Statement\": []}\n"
+            "data \"aws_iam_policy_document\"")
     assert find_survivors(text, ids) == []
