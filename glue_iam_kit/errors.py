@@ -12,8 +12,22 @@ class NotFoundError(KitError):
 
     def __init__(self, kind: str, name: str, where: str = "") -> None:
         self.kind, self.name = kind, name
-        suffix = f" in {where}" if where else ""
-        super().__init__(f"{kind} {name!r} not found{suffix}")
+        self.suffix = f" in {where}" if where else ""
+        super().__init__(f"{kind} {name!r} not found{self.suffix}")
+
+    @property
+    def marked(self) -> str:
+        """The message with the name marked by its kind, for reports (:mod:`glue_iam_kit.engine.marks`)."""
+        from glue_iam_kit.engine.marks import ident
+
+        kind = {"user": "user", "role": "role", "permission set": "permission-set"}.get(
+            self.kind, "job" if self.kind.startswith("Glue ") else "resource")
+        return f"{self.kind} '{ident(kind, self.name)}' not found{self.suffix}"
+
+
+def marked_message(exc: Exception) -> str:
+    """*exc*'s message, its identifiers marked where the exception knows them (for reports)."""
+    return getattr(exc, "marked", None) or str(exc)
 
 
 class PolicyError(KitError):

@@ -82,6 +82,16 @@ class Finding:
         """The evidence (a DataFrame, or None): the name the Python API uses."""
         return self.evidence
 
+    # The summary as the step wrote it, identifiers marked (glue_iam_kit.engine.marks): what findings.json
+    # carries to the anonymiser. ``summary`` is what people read.
+    marked_summary: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        from glue_iam_kit.engine.marks import has_marks, strip_marks
+
+        if has_marks(self.summary):
+            self.marked_summary, self.summary = self.summary, strip_marks(self.summary)
+
     def shown_evidence(self) -> Any:
         """The evidence without whole policy documents (kept in ``evidence`` for the notebook, too wide to show)."""
         if self.evidence is None:
@@ -96,8 +106,8 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "key": self.key, "title": self.title, "status": self.status,
-                "summary": self.summary, "evidence": self.evidence_records(), "details": self.details,
-                "reproduce": list(self.reproduce)}
+                "summary": self.marked_summary or self.summary, "evidence": self.evidence_records(),
+                "details": self.details, "reproduce": list(self.reproduce)}
 
     def _repr_html_(self) -> str | None:
         render = FINDING_RENDERERS.get("html")

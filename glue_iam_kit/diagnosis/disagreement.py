@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_iam_kit.diagnosis.incident import layer_matches
 from glue_iam_kit.engine.decision import EXPLICIT_DENY, IMPLICIT_DENY
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.principals import principal_name
 
 if TYPE_CHECKING:
@@ -44,8 +45,9 @@ def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
                 return None
             arns = {t.source.arn for t in layer.decision.deciding if t.source.arn}
             if e.policy_arn and arns and e.policy_arn not in arns:
-                return {"claimed": f"{claimed} by {e.policy_arn}", "shown": f"{layer.final} by "
-                        f"{', '.join(sorted(arns))}", "reasons": ["the error names another policy than the one "
+                return {"claimed": f"{claimed} by {ident('arn', e.policy_arn)}", "shown": f"{layer.final} by "
+                        f"{', '.join(ident('arn', a) for a in sorted(arns))}",
+                        "reasons": ["the error names another policy than the one "
                                                                    "that decides here: it may have changed since"]}
             return None
     first = inv.layers[0]
@@ -59,7 +61,8 @@ def evaluate_disagreement(inv: Investigation) -> dict[str, Any] | None:
     if blamed in _UNREADABLE and not resource_read:
         reasons.append(f"the error blames a {blamed} policy: {_UNREADABLE[blamed]}")
     if e.principal and ev.user != e.principal and principal_name(e.principal)[1] != ev.principal.name:
-        reasons.append(f"the error is about {e.principal}, the investigation about {ev.principal.arn}")
+        reasons.append(f"the error is about {ident('arn', e.principal)}, the investigation about "
+                       f"{ident('arn', ev.principal.arn)}")
     elif e.principal_type == "assumed-role":
         reasons.append("the error comes from one role session: its session policy and session tags are unknown")
     reasons.append("the evidence may be newer or older than the error (a snapshot, or a policy changed since)")

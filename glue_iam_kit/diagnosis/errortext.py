@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.errors import KitError
 
 _ARN_TEXT = r"arn:[^\s\"'<>`]+"
@@ -96,10 +97,24 @@ class AccessDenied:
             cause = f"no {self.policy_type} policy allows it"
         else:
             cause = "no cause given"
-        return f"{self.principal} may not {self.action} on {self.resource or '(no resource)'}: {cause}"
+        resource = ident("arn", self.resource) if self.resource else "(no resource)"
+        return f"{ident('arn', self.principal)} may not {self.action} on {resource}: {cause}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def marked_problem(problem: str) -> str:
+    """An :class:`ErrorTextError` message with the excerpt of the person's text it quotes marked as free text
+    (an ARN as an ARN), for reports (:mod:`glue_iam_kit.engine.marks`)."""
+    m = re.match(r"(the principal )(['\"])(.*)\2( in the error text.*)$", problem, re.DOTALL)
+    if m:
+        return m.group(1) + m.group(2) + ident("arn", m.group(3)) + m.group(2) + m.group(4)
+    for sep in (", got ", "': "):
+        head, found, tail = problem.rpartition(sep)
+        if found and len(tail) >= 2 and tail[0] in "'\"" and tail[-1] == tail[0]:
+            return head + found + tail[0] + ident("text", tail[1:-1]) + tail[0]
+    return problem
 
 
 def _operation(prefix: str) -> str:

@@ -236,7 +236,7 @@ class Evidence:
                     if doc is not None:
                         policy = parse_policy(doc, PolicySource(ref.label, ref.kind, "resource", arn=ref.arn))
                 except (CouldNotCheck, KitError) as exc:
-                    self.resource_note = f"the {ref.label} could not be read ({exc}); evaluated without it"
+                    self.resource_note = f"the {ref.marked_label} could not be read ({exc}); evaluated without it"
             self._resource_policy = (policy, ref)
         return self._resource_policy
 

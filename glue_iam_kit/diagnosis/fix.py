@@ -14,11 +14,12 @@ from glue_iam_kit.diagnosis.fix_forms import render_forms, render_tag_command
 from glue_iam_kit.diagnosis.layers import Layer
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, Decision
+from glue_iam_kit.engine.marks import ident  # i20b: identifiers in the fix's text are marked for the anonymiser
 from glue_iam_kit.engine.patterns import STRING, Unresolved, compile_pattern
 from glue_iam_kit.engine.policy import PolicySource, as_list, load_document
 from glue_iam_kit.model import PASSROLE
 from glue_iam_kit.principals import PolicyRecord
-from glue_iam_kit.principals.base import managed_type
+from glue_iam_kit.principals.base import managed_type, marked_owner
 from glue_iam_kit.principals.context import RESOURCE_TAG_PREFIXES
 
 FIX_WHERE_KINDS = ("user", "group", "role")  # what the kit itself can put an inline policy on
@@ -87,7 +88,8 @@ def _key_policy_fix(ev: Evidence, name: str) -> tuple[dict[str, Any], list[Polic
                                                    "Principal": {"AWS": ev.principal.arn}, "Action": ev.action,
                                                    "Resource": "*"}]}
     fix = fix_record("key-policy", ref.arn, name, doc, ev, policy.document if policy else None,
-                     note=f"only the key policy can let {ev.principal.name} use key {ref.name}: add the statement "
+                     note=f"only the key policy can let {ident('principal', ev.principal.name)} use key "
+                          f"{ident('kms-key', ref.name)}: add the statement "
                           "to it (put-key-policy replaces the whole policy: the command carries it merged)")
     return render_fix(fix), [], {"resource": doc}, "what-if: the key policy grants it"
 
@@ -112,8 +114,9 @@ def _boundary_fix(ev: Evidence, doc: dict[str, Any]) -> dict[str, Any]:
         boundary = f"{boundary}WithPassRole"
         arn = f"arn:aws:iam::{pp.account}:policy/{boundary}"
         extra = {"boundary_of": {"kind": "user" if pp.kind.has_groups else "role", "name": pp.name},
-                 "note": f"the boundary is an AWS managed policy, which only AWS can change: create {boundary} "
-                         "(its statements and the grant) and make it the permissions boundary"}
+                 "note": "the boundary is an AWS managed policy, which only AWS can change: create "
+                         f"{ident('policy', boundary)} (its statements and the grant) and make it the permissions "
+                         "boundary"}
     return fix_record("boundary", boundary, boundary, doc, ev, b.document if b else None, policy_arn=arn, **extra)
 
 
@@ -132,7 +135,8 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
         fix = fix_record("permission-set", where[1], name, doc, ev, sso.get("inline_policy"),
                          sso={k: sso[k] for k in ("instance_arn", "permission_set_arn", "account") if sso.get(k)})
         fix["note"] = ("AWS refuses changes to Identity Center roles: the grant goes on permission set "
-                       f"{where[1]}, where Identity Center is administered; put-inline-policy-to-permission-set "
+                       f"{ident('permission-set', where[1])}, where Identity Center is administered; "
+                       "put-inline-policy-to-permission-set "
                        "replaces the whole inline policy, so the document is the existing one with the grant added"
                        + (f" ({sso['problem']})" if sso.get("problem") else ""))
     elif not pp.kind.changeable:
@@ -143,7 +147,8 @@ def plan_fix(ev: Evidence, d: Decision) -> tuple[dict[str, Any], list[PolicyReco
         owner = pp.managed_by if where[0] != "group" else ""  # IAM groups cannot be tagged
         if owner:
             fix["managed_by"] = owner
-            fix["note"] = (f"{where[0]} {where[1]} is managed by {owner}: change the template (the CloudFormation "
+            fix["note"] = (f"{where[0]} {ident('principal', where[1])} is managed by {marked_owner(owner)}: "
+                           "change the template (the CloudFormation "
                            "form), not the account; a direct put-*-policy would drift from the stack")
     return render_fix(fix), [proposed_fix_record(name, doc)], None, "what-if: with the fix"
 
@@ -171,8 +176,8 @@ def tag_alternatives(ev: Evidence, d: Decision, context: RequestContext) -> list
             tags[c.key.split("/", 1)[1]] = value
         alt = {"kind": "tag-the-role", "keeps_design": True, "role": role_name, "tags": tags}
         return [{**alt, "command": render_tag_command(alt),
-                 "why": f"{t.label} grants iam:PassRole by tag (attribute-based): tagging the role as it expects "
-                        "keeps that design; a grant naming this one role would bypass it"}]
+                 "why": f"{t.marked_label} grants iam:PassRole by tag (attribute-based): tagging the role as it "
+                        "expects keeps that design; a grant naming this one role would bypass it"}]
     return []
 
 
@@ -185,7 +190,8 @@ def refusal(fix: dict[str, Any]) -> str:
         return (f"not applied: the kit does not change a {fix['where']}; apply it by hand"
                 + (f": {command}" if command else ""))
     if fix.get("managed_by"):
-        return (f"not applied: {fix['where']} {fix['principal']} is managed by {fix['managed_by']}; change the "
+        return (f"not applied: {fix['where']} {ident('principal', fix['principal'])} is managed by "
+                f"{marked_owner(fix['managed_by'])}; change the "
                 "template (the CloudFormation form in the report) and deploy it, or the stack drifts")
     return ""
 

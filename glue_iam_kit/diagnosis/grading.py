@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from glue_iam_kit.diagnosis.outcome import Outcome
+from glue_iam_kit.engine.marks import ident, strip_marks
 from glue_iam_kit.model import INFO, OK, PROBLEM, VERDICTS
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def deciding_policies(inv: Investigation) -> list[str]:
         elif v["verdict"] == "no-allow":
             names += [n["policy"] for n in v.get("nearest_allows", [])[:1]]
         elif v["verdict"] == "allowed":
-            names += [d.split(" (", 1)[0] for d in v.get("deciding", [])]
+            names += [strip_marks(d).split(" (", 1)[0] for d in v.get("deciding", [])]
     return names
 
 
@@ -80,10 +81,10 @@ def grade_prediction(inv: Investigation) -> Outcome:
         else:
             missed.append(f"the verdicts are {', '.join(actual)}")
     if not policy_ok:
-        missed.append(f"the deciding policy is {', '.join(deciding)}")
+        missed.append(f"the deciding policy is {', '.join(ident('policy', d) for d in deciding)}")
     status = OK if verdict_ok and policy_ok and escalation_ok else PROBLEM
     if status != OK:  # the investigation's own account of the causes, to read next
-        missed += [f.summary for f in inv.findings
+        missed += [f.marked_summary or f.summary for f in inv.findings
                    if f.key in ("explicit-deny", "implicit-deny") and f.status == PROBLEM]
     summary = ("right on every count" if prediction.get("escalation") else "right on both counts") if status == OK \
         else "not quite: " + "; ".join(missed[:2])

@@ -15,7 +15,7 @@ from glue_iam_kit.principals.identity_center import permission_set_name
 
 _LIST_KEYS = ("users", "roles", "groups", "jobs", "policies", "accounts", "sessions", "permission_sets", "stacks",
               "crawlers", "glue_sessions", "dev_endpoints", "ml_transforms", "buckets", "kms_keys",
-              "app_ids")
+              "app_ids", "aws_policies")
 # An SDK's user agent carries the application id it was configured with (``app/<id>``, the SDKs' "user agent
 # app id" setting): often a team, pipeline or person's name. Access key ids and addresses are found by shape.
 _APP_ID = re.compile(r"(?:^|\s)app/([^\s/]+)")
@@ -77,6 +77,9 @@ def collect_identifiers(ev: Evidence) -> dict[str, Any]:
             _add_session(ids, pp.session)
         _add_kind_names(ids, pp.name, pp.tags)
         ids["groups"] = [g["GroupName"] for g in pp.groups]
+        # AWS managed policies are AWS's (the one rule, glue_iam_kit.reports.aws_owned): named so they stay.
+        ids["aws_policies"] = [r.source.name for r in [*pp.records, *([pp.boundary] if pp.boundary else [])]
+                               if (r.source.arn or "").startswith("arn:aws:iam::aws:policy/")]
     except KitError:
         ids["user"] = ev.user.rsplit("/", 1)[-1]
     arns = [ev.error.principal, ev.error.resource] if ev.error else []

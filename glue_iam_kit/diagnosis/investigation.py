@@ -21,7 +21,7 @@ from glue_iam_kit.diagnosis.layers import Layer, layer_details
 from glue_iam_kit.diagnosis.outcome import Outcome
 from glue_iam_kit.diagnosis.reproduce import reproduce_step
 from glue_iam_kit.diagnosis.steps import STEP_BY_KEY, STEPS, TRAINING_ORDER
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.errors import KitError, marked_message
 from glue_iam_kit.model import COULD_NOT_CHECK, GLUE_SERVICE, VERDICTS, Finding, Findings, could_not_check, rule_for
 from glue_iam_kit.principals import PrincipalPolicies
 from glue_iam_kit.sources.base import EVENT_READER, can
@@ -69,7 +69,7 @@ class Investigation:
         try:
             return STEP_BY_KEY[key].run(self, **options)
         except KitError as exc:
-            return Outcome(COULD_NOT_CHECK, could_not_check(str(exc)))
+            return Outcome(COULD_NOT_CHECK, could_not_check(marked_message(exc)))
         except Exception as exc:  # an unexpected failure must not lose the other steps' results
             if debugging():
                 raise

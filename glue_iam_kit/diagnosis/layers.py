@@ -17,6 +17,7 @@ import pandas as pd
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import EXPLICIT_DENY, Decision, StatementTrace
 from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.engine.marks import ident
 
 LAYER_COLUMNS = ["layer", "context", "decision", "local_decision", "aws_decision", "blocked_by", "deciding"]
 MAX_LAYERS = 5
@@ -39,7 +40,8 @@ class Layer:
 
 def context_text(ctx: RequestContext) -> str:
     """The request-specific keys of a context (the principal's own keys are left out: they never change)."""
-    return ", ".join(f"{v.key}={'/'.join(v.values)}" for v in ctx if not v.key.lower().startswith("aws:principal")
+    return ", ".join(f"{v.key}={ident('value', '/'.join(v.values))}" for v in ctx
+                     if not v.key.lower().startswith("aws:principal")
                      and v.key.lower() not in ("aws:username", "aws:userid")) or "(none)"
 
 
@@ -51,7 +53,7 @@ def layer_details(layer: Layer) -> dict[str, Any]:
             "deciding": [{"policy": t.source.name, "policy_type": t.source.policy_type, "kind": t.source.kind,
                           "via_group": t.source.via_group, "statement": t.index + 1, "sid": t.sid}
                          for t in d.deciding],
-            "missing_context": list(d.missing_context), "explanation": render_trace_text(d)}
+            "missing_context": list(d.missing_context), "explanation": render_trace_text(d, marked=True)}
 
 
 def layer_frame(layers: list[Layer]) -> pd.DataFrame:
@@ -62,7 +64,7 @@ def layer_frame(layers: list[Layer]) -> pd.DataFrame:
         rows.append({"layer": i, "context": layer.label or context_text(layer.context),
                      "decision": layer.final, "local_decision": d.decision,
                      "aws_decision": layer.aws_decision or "", "blocked_by": d.blocked_by or "",
-                     "deciding": "; ".join(t.label for t in d.deciding)})
+                     "deciding": "; ".join(t.marked_label for t in d.deciding)})
     return pd.DataFrame(rows, columns=LAYER_COLUMNS)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glue_iam_kit.engine.arns import parse_arn
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.errors import ArnError
 
 
@@ -26,6 +27,13 @@ class ResourcePolicyRef:
     @property
     def label(self) -> str:
         return f"bucket policy of {self.name}" if self.kind == "s3-bucket" else f"key policy of key {self.name}"
+
+    @property
+    def marked_label(self) -> str:
+        """:attr:`label` with the bucket or key marked for the anonymiser (:mod:`glue_iam_kit.engine.marks`)."""
+        if self.kind == "s3-bucket":
+            return f"bucket policy of {ident('bucket', self.name)}"
+        return f"key policy of key {ident('kms-key', self.name)}"
 
 
 def resource_policy_ref(resource_arn: str) -> ResourcePolicyRef | None:

@@ -10,7 +10,10 @@ definition: the policy names the account's catalog and says to narrow it. Pure: 
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
+
+from glue_iam_kit.engine.marks import ident
 
 POLICY_NAME = "GlueJobScopedRuntime"
 
@@ -57,10 +60,17 @@ def scoped_role_alternative(job: dict[str, Any], role_name: str, account: str, r
     doc = scoped_runtime_policy(job, account, region)
     if doc is None:
         return None
-    with_profile = f" --profile {profile}" if profile else ""
     return {"kind": "scoped-runtime-role", "role": role_name, "policy_name": POLICY_NAME, "policy": doc,
-            "command": f"aws iam put-role-policy{with_profile} --role-name {role_name} --policy-name {POLICY_NAME} "
-                       f"--policy-document '{json.dumps(doc, separators=(',', ':'))}'",
-            "why": (f"the role may do far more than job {job.get('Name', '')} needs: give it (or a dedicated role) "
+            "profile": profile, "command": render_scoped_command(role_name, doc, profile),
+            "why": (f"the role may do far more than job {ident('job', job.get('Name', ''))} needs: give it (or a "
+                    "dedicated role) "
                     "only the job's own script, temp directory, catalog reads, logs and metrics, detach the broad "
                     "policies, then narrow the catalog resources to the databases and tables the script reads")}
+
+
+def render_scoped_command(role_name: str, doc: dict[str, Any], profile: str = "") -> str:
+    """The command that puts the scoped policy on the role, every word shell-quoted (the reports render it again
+    from anonymised values, as the fix's forms)."""
+    words = ["aws", "iam", "put-role-policy", *(["--profile", profile] if profile else []), "--role-name", role_name,
+             "--policy-name", POLICY_NAME, "--policy-document", json.dumps(doc, separators=(",", ":"))]
+    return shlex.join(words)

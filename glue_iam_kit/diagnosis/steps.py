@@ -16,27 +16,21 @@ from typing import Any
 
 import pandas as pd
 
-from glue_iam_kit.diagnosis import fix as fixes
 from glue_iam_kit.diagnosis.disagreement import evaluate_disagreement
+from glue_iam_kit.diagnosis.errortext import marked_problem
 from glue_iam_kit.diagnosis.evidence import resource_from_target
+from glue_iam_kit.diagnosis.fix_steps import implicit_deny, layers_of, verify
 from glue_iam_kit.diagnosis.grading import grade_prediction, record_prediction
 from glue_iam_kit.diagnosis.layers import layer_details, layer_frame, peel, restriction
 from glue_iam_kit.diagnosis.outcome import InvestigationView as Investigation
 from glue_iam_kit.diagnosis.outcome import Outcome, Step, make_verdict
-from glue_iam_kit.diagnosis.overbroad import ADVICE, evaluate_breadth
-from glue_iam_kit.diagnosis.review import analyse_fix, review_fix
 from glue_iam_kit.diagnosis.trust import evaluate_trust
-from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
+from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
-from glue_iam_kit.errors import NotFoundError
+from glue_iam_kit.engine.marks import ident
+from glue_iam_kit.errors import NotFoundError, marked_message
 from glue_iam_kit.frames import TRUST_COLUMNS, empty_frame, group_frame, identity_frame, policy_frame
 from glue_iam_kit.model import COULD_NOT_CHECK, INFO, OK, PROBLEM, VERDICTS, could_not_check, rule_for
-from glue_iam_kit.sources.base import POLICY_VALIDATOR, POLICY_WRITER, can
-
-
-def _layers(inv: Investigation, key: str) -> list[Any]:
-    """The simulation layers as the step *key* left them (none when it could not simulate)."""
-    return list(inv.outcome(key).layers or [])
 
 
 def failure(inv: Investigation) -> Outcome:
@@ -54,9 +48,10 @@ def failure(inv: Investigation) -> Outcome:
                  {"what": "error: account", "value": ev.error.account},
                  {"what": "error: cause", "value": f"{ev.error.kind} ({ev.error.policy_type})"}]
     status, summary = INFO, "investigating " + (ev.error.describe() if ev.error else
-                                                 f"iam:PassRole of {ev.role or 'the job role'} by {ev.user}")
+                                                 f"iam:PassRole of {ident('role', ev.role) or 'the job role'} by "
+                                                 f"{ident('principal', ev.user)}")
     if ev.error_problem:
-        status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {ev.error_problem}")
+        status, summary = COULD_NOT_CHECK, could_not_check(f"the error text: {marked_problem(ev.error_problem)}")
     elif not ev.error_text.strip():
         summary += " (no error text given)"
     return Outcome(status, summary, pd.DataFrame(rows, columns=["what", "value"]),
@@ -68,21 +63,23 @@ def account(inv: Investigation) -> Outcome:
     frame = identity_frame(ev.caller_identity(), ev.expected_account or None)
     actual = frame.loc[0, "account"]
     if ev.expected_account and actual != ev.expected_account:
-        return Outcome(PROBLEM, f"the target is account {actual}, but the error came from {ev.expected_account}: "
+        return Outcome(PROBLEM, f"the target is account {ident('account', actual)}, but the error came from "
+                                f"{ident('account', ev.expected_account)}: "
                                 "every other finding is about the wrong account", frame,
                        verdicts=[make_verdict("wrong-account", expected=ev.expected_account, actual=actual)])
     if not ev.expected_account:
-        return Outcome(INFO, f"the target is account {actual} (no error text to compare with)", frame)
-    return Outcome(OK, f"account {actual} is the one in the error", frame)
+        return Outcome(INFO, f"the target is account {ident('account', actual)} (no error text to compare with)", frame)
+    return Outcome(OK, f"account {ident('account', actual)} is the one in the error", frame)
 
 
 def principal_policies(inv: Investigation) -> Outcome:
     pp = inv.evidence.principal
     own = [r for r in pp.records if r.source.via_group is None]
     attached = sum(r.source.attachment == "managed" for r in own)
-    summary = f"{pp.principal_type} {pp.name}: {attached} attached, {len(own) - attached} inline policies"
+    summary = (f"{pp.principal_type} {ident('principal', pp.name)}: {attached} attached, {len(own) - attached} "
+               "inline policies")
     if pp.boundary:
-        summary += f"; permissions boundary {pp.boundary.source.name}"
+        summary += f"; permissions boundary {ident('policy', pp.boundary.source.name)}"
     if pp.problems:
         summary += "; " + could_not_check("; ".join(pp.problems))
     return Outcome(COULD_NOT_CHECK if pp.problems else OK, summary, policy_frame(pp.name, own),
@@ -92,7 +89,8 @@ def principal_policies(inv: Investigation) -> Outcome:
 def groups(inv: Investigation) -> Outcome:
     pp = inv.evidence.principal
     if not pp.kind.has_groups:
-        return Outcome(INFO, f"{pp.name} is a {pp.principal_type}: {pp.principal_type}s have no groups",
+        return Outcome(INFO, f"{ident('principal', pp.name)} is a {pp.principal_type}: "
+                             f"{pp.principal_type}s have no groups",
                        group_frame([], []), title="Groups")
     frame = group_frame(pp.groups, [r for r in pp.records if r.source.via_group])
     group_problems = [p for p in pp.problems if "group" in p or "managed policy" in p]
@@ -100,10 +98,11 @@ def groups(inv: Investigation) -> Outcome:
         return Outcome(COULD_NOT_CHECK, could_not_check("; ".join(group_problems)), frame,
                        {"problems": group_problems})
     if not pp.groups:
-        return Outcome(OK, f"{pp.name} is in no group", frame, title="Groups")
-    policies = {g["GroupName"]: ", ".join(p for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
+        return Outcome(OK, f"{ident('principal', pp.name)} is in no group", frame, title="Groups")
+    policies = {g["GroupName"]: ", ".join(ident("policy", p)
+                                          for p in frame[frame.group_name == g["GroupName"]].policy_name if p)
                 for g in pp.groups}
-    names = ", ".join(f"{name} ({pols or '-'})" for name, pols in policies.items())
+    names = ", ".join(f"{ident('group', name)} ({pols or '-'})" for name, pols in policies.items())
     return Outcome(OK, f"member of {names}", frame)
 
 
@@ -123,7 +122,8 @@ def trust(inv: Investigation) -> Outcome:
     try:
         frame = ev.read_role()
     except NotFoundError:
-        return Outcome(PROBLEM, f"role {ev.role_name} does not exist in account {ev.account}: Glue cannot use it, "
+        return Outcome(PROBLEM, f"role {ident('role', ev.role_name)} does not exist in account "
+                                f"{ident('account', ev.account)}: Glue cannot use it, "
                                 "and no PassRole grant can fix that", empty_frame(TRUST_COLUMNS),
                        verdicts=[make_verdict("role-not-found", role=ev.role_arn_or_guess())])
     # The evaluator decides: the service as the principal of sts:AssumeRole (wildcards, Deny, conditions).
@@ -133,13 +133,15 @@ def trust(inv: Investigation) -> Outcome:
         who = sorted(set(frame.principal))
         if trusted.unknown_keys:  # a condition on what Glue sends: say so, never guess
             return Outcome(COULD_NOT_CHECK, could_not_check(
-                f"the trust policy of {ev.role_name} lets {ev.service} assume it only under conditions on "
+                f"the trust policy of {ident('role', ev.role_name)} lets {ev.service} assume it only under "
+                f"conditions on "
                 f"{', '.join(trusted.unknown_keys)}"), frame, {"trust": trusted.explanation})
-        return Outcome(PROBLEM, f"the trust policy of {ev.role_name} does not let {ev.service} assume it "
-                                f"(it trusts {', '.join(who) or 'nobody'})", frame, {"trust": trusted.explanation},
+        trusts = ", ".join(ident("principal", w) for w in who) or "nobody"
+        return Outcome(PROBLEM, f"the trust policy of {ident('role', ev.role_name)} does not let {ev.service} "
+                                f"assume it (it trusts {trusts})", frame, {"trust": trusted.explanation},
                        verdicts=[make_verdict("trust-missing-service", role=ev.role_arn, service=ev.service,
                                               trusted=who)])
-    return Outcome(OK, f"{ev.service} may assume {ev.role_name}", frame, {"trust": trusted.explanation})
+    return Outcome(OK, f"{ev.service} may assume {ident('role', ev.role_name)}", frame, {"trust": trusted.explanation})
 
 
 def resource_role(inv: Investigation) -> Outcome:
@@ -160,26 +162,28 @@ def resource_role(inv: Investigation) -> Outcome:
         frame = ev.read_resource()
     except NotFoundError as exc:
         if ev.creating:
-            return Outcome(INFO, f"{ev.error.operation}: the {noun} {ev.job} does not exist yet; the role in the "
+            return Outcome(INFO, f"{ev.error.operation}: the {noun} {ident('job', ev.job)} does not exist yet; "
+                                 "the role in the "
                                  "error is the one being passed")
-        return Outcome(PROBLEM, f"{exc}: check the {noun} name and the region "
+        return Outcome(PROBLEM, f"{marked_message(exc)}: check the {noun} name and the region "
                                 f"({getattr(ev.target, 'region', '?')})", empty_frame(list(ev.entry_point.columns)))
     used_arn = frame.loc[0, "role_arn"] or frame.loc[0, "role_as_stored"]
     used_name = frame.loc[0, "role_name"]
     if ev.role and used_name != ev.role_name:
-        return Outcome(PROBLEM, f"{noun} {ev.job} uses role {used_name}, not {ev.role_name}: the error and the "
+        return Outcome(PROBLEM, f"{noun} {ident('job', ev.job)} uses role {ident('role', used_name)}, not "
+                                f"{ident('role', ev.role_name)}: the error and the "
                                 f"{noun} disagree (an edit in progress, or the wrong {noun})", frame,
                        verdicts=[make_verdict("job-uses-other-role", job=ev.job, job_role=used_arn,
                                               investigated_role=ev.role_arn_or_guess())])
     source = f" ({ev.resource_source})" if ev.resource_source else ""
-    return Outcome(OK, f"{noun} {ev.job}{source} uses {used_name}", frame)
+    return Outcome(OK, f"{noun} {ident('job', ev.job)}{source} uses {ident('role', used_name)}", frame)
 
 
 def simulate(inv: Investigation) -> Outcome:
     ev = inv.evidence
     layer = ev.simulate(ev.base_context(), label=ev.base_label())
     details = layer_details(layer)
-    summary = f"{layer.final}: {render_trace_text(layer.decision).splitlines()[0].split(': ', 1)[1]}"
+    summary = f"{layer.final}: {render_trace_text(layer.decision, marked=True).splitlines()[0].split(': ', 1)[1]}"
     notes = [n for n in (ev.scp_note, ev.resource_note) if n]
     if notes:  # visible, never silence: a layer is unknown
         details["note"] = "; ".join(notes)
@@ -192,7 +196,7 @@ def simulate(inv: Investigation) -> Outcome:
 
 def explicit_deny(inv: Investigation) -> Outcome:
     ev = inv.evidence
-    layers = _layers(inv, "simulate")
+    layers = layers_of(inv, "simulate")
     if not layers:
         return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
     if layers[0].final != EXPLICIT_DENY:
@@ -205,7 +209,7 @@ def explicit_deny(inv: Investigation) -> Outcome:
                          restriction=restrictions[0][0], satisfied_by=restrictions[0][1])
     # Satisfy what can be satisfied and look underneath, as the write-up did with MFA.
     layers = peel(layers, lambda context, label: ev.simulate(context, label=label))
-    summary = f"denied by {deny.label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
+    summary = f"denied by {deny.marked_label}: restriction {restrictions[0][0]}; satisfied by {restrictions[0][1]}"
     if len(layers) > 1:
         summary += f". With it satisfied the decision is {layers[-1].final}"
     else:
@@ -213,134 +217,6 @@ def explicit_deny(inv: Investigation) -> Outcome:
     return Outcome(PROBLEM, summary, layer_frame(layers),
                    {"restrictions": [{"restriction": r, "satisfied_by": s} for r, s in restrictions],
                     "layers": [layer_details(layer) for layer in layers]}, verdicts=[found], layers=layers)
-
-
-def _security_findings(inv: Investigation, d: Decision) -> list[dict[str, Any]]:
-    """The over-broad rule (shared with the matrix) on the statements that granted it."""
-    out = []
-    account_id = inv.evidence.account
-    if not inv.evidence.is_passrole:  # the over-broad rule is about iam:PassRole grants
-        return out
-    for t in d.deciding:
-        if t.statement.effect != "Allow":
-            continue
-        breadth = evaluate_breadth(t.statement, account_id)
-        if breadth.overbroad:
-            out.append({"policy": t.source.name, "statement": t.index + 1, "why": breadth.why(), "advice": ADVICE})
-    return out
-
-
-def implicit_deny(inv: Investigation) -> Outcome:
-    ev = inv.evidence
-    layers = _layers(inv, "explicit-deny")
-    if not layers:
-        return Outcome(COULD_NOT_CHECK, could_not_check("no simulation"))
-    final = layers[-1]
-    d = final.decision
-    if final.final == ALLOWED:
-        security = _security_findings(inv, d)
-        summary = f"allowed by {', '.join(t.label for t in d.deciding) or 'the policies'}"
-        if security:
-            summary += "; security finding: " + "; ".join(s["why"] for s in security)
-        return Outcome(OK, summary, None, {"security": security}, security=security,
-                       verdicts=[make_verdict("allowed", deciding=[t.label for t in d.deciding])])
-    if final.final != IMPLICIT_DENY:
-        return Outcome(INFO, "not reached: the explicit deny above cannot be satisfied by the requester")
-    near = [{"rank": i + 1, "policy": t.source.name, "policy_type": t.source.policy_type,
-             "via_group": t.source.via_group or "", "statement": t.index + 1, "sid": t.sid or "",
-             "why": "; ".join(t.failures)} for i, t in enumerate(d.nearest_allows)]
-    frame = pd.DataFrame(near, columns=["rank", "policy", "policy_type", "via_group", "statement", "sid", "why"])
-    found = [make_verdict("no-allow", blocked_by=d.blocked_by, nearest_allows=near[:3])]
-    # No grant where none can help: on a role that does not exist, or in another account than the error's.
-    earlier = {v["verdict"] for key in ("account", "trust") for v in inv.outcome(key).verdicts}
-    why_not = ("the role does not exist (step 4)" if "role-not-found" in earlier else "the error came from "
-               "another account (step 1)" if "wrong-account" in earlier else "")
-    if why_not:
-        return Outcome(PROBLEM, f"no {d.blocked_by} policy allows {ev.action} on {ev.role_name or ev.action_resource}"
-                                f"; no grant is proposed: {why_not}", frame, {"nearest_allows": near}, verdicts=found)
-    if d.blocked_by == "scp":
-        fix = {"where": "scp", "action": "an SCP change by the organization's admins", "policy": None}
-        return Outcome(PROBLEM, f"no SCP level allows {ev.action} here: only the organization's admins can change "
-                                "that", frame, {"nearest_allows": near, "fix": fix}, verdicts=found, fix=fix)
-    fix, extra, layer_extra, label = fixes.plan_fix(ev, d)
-    if ev.is_passrole and fix.get("policy"):  # issue 22: what passing the role gives (advice; no verdict)
-        fix["review"] = review_fix(ev, extra, layer_extra)
-    if fix.get("policy") and fix["where"] != "key-policy" and can(ev.target, POLICY_VALIDATOR):
-        fix["access_analyzer"] = analyse_fix(ev.target, fix)  # AWS's own check of the grant (read-only)
-    alternatives = fixes.tag_alternatives(ev, d, final.context)
-    if alternatives:
-        fix["alternatives"] = alternatives
-        fix["note"] = (fix.get("note", "") + " " if fix.get("note") else "") + (
-            "The grant is tag-based: the tag change keeps that design; the per-role grant would bypass it.")
-    after = ev.simulate(final.context, extra=extra, layer_extra=layer_extra, label=label)
-    what_if = fixes.what_if(ev, final, after, extra, layer_extra)
-    on = ev.role_name if ev.is_passrole else ev.action_resource
-    summary = (f"no {d.blocked_by} policy allows {ev.action} on {on}; nearest allow: "
-               f"{near[0]['policy']} statement {near[0]['statement']} ({near[0]['why']})" if near else
-               f"no {d.blocked_by} policy allows {ev.action} at all")
-    where = (fix["where"], fix["principal"])
-    summary += f". Fix: {fixes.grant_name(ev)} on the {where[0]} {where[1]}; what-if: {after.final}"
-    if (fix.get("review") or {}).get("escalation"):
-        summary += ("; security review: the role gives more than the principal has"
-                    + (" (admin)" if fix["review"]["admin"] else ""))
-    return Outcome(PROBLEM, summary, frame, {"nearest_allows": near, "fix": fix, "what_if": what_if,
-                                             "explanation": render_trace_text(d)},
-                   verdicts=found, fix=fix, what_if=what_if)
-
-
-def verify(inv: Investigation, apply_fix: bool = False) -> Outcome:
-    ev = inv.evidence
-    planned = inv.outcome("implicit-deny")
-    fix, what_if, layers = planned.fix, planned.what_if, _layers(inv, "explicit-deny")
-    if not fix or not fix.get("policy"):
-        return _no_grant(inv, fix, layers)
-    frame = pd.DataFrame(what_if, columns=["check", "before", "after", "expected", "as_expected"])
-    if not apply_fix:
-        ok = all(w["as_expected"] for w in what_if)
-        exactly = (f"this role to {ev.service}" if ev.is_passrole else f"{ev.action} on this resource")
-        summary = ("what-if before applying: " + (f"the fix allows exactly {exactly}, and nothing next to it"
-                                                  if ok else "the fix does not behave as expected")
-                   + ". Not applied (apply_fix=False): apply it with the command in step 8, then re-run")
-        return Outcome(INFO if ok else PROBLEM, summary, frame, {"applied": False, "what_if": what_if})
-    if not can(ev.target, POLICY_WRITER):
-        return Outcome(COULD_NOT_CHECK, could_not_check(f"a fix is never applied to a {ev.target.kind}: "
-                                                        "it has nothing to write to"))
-    refusal = fixes.refusal(fix)
-    if refusal:
-        return Outcome(COULD_NOT_CHECK, could_not_check(refusal))
-    v = fixes.apply_fix(ev, fix, layers[-1])
-    summary = (f"applied {fix['policy_name']} to the {fix['principal_type']} {fix['principal']}; "
-               f"read back {'identical' if v['read_back_matches'] else 'DIFFERENT'}; "
-               f"re-simulated: {v['before']} → {v['after']}")
-    rows = pd.DataFrame([{"check": "applied, re-simulated", "before": v["before"], "after": v["after"],
-                          "expected": "allowed", "as_expected": v["after"] == ALLOWED}])
-    status = OK if v["after"] == ALLOWED and v["read_back_matches"] else PROBLEM
-    return Outcome(status, summary, pd.concat([frame, rows], ignore_index=True), dict(v), verification=dict(v))
-
-
-def _no_grant(inv: Investigation, fix: dict[str, Any] | None, layers: list[Any]) -> Outcome:
-    """Step 9 without a grant to verify: why, in the words of the layer that needs another change."""
-    ev = inv.evidence
-    names = {v["verdict"]: v for key in ("account", "trust", "explicit-deny") for v in inv.outcome(key).verdicts}
-    if "role-not-found" in names:
-        return Outcome(INFO, "no grant to verify: the role does not exist (step 4); create it, or point the "
-                             f"{ev.resource_noun} at a role that exists, then investigate again")
-    if "wrong-account" in names:
-        return Outcome(INFO, "no grant to verify: the error came from another account (step 1); investigate that "
-                             "one")
-    first = layers[0].final if layers else ""
-    if first == EXPLICIT_DENY:
-        lifted = (names.get("explicit-deny") or {}).get("satisfied_by") or "a change to the Deny"
-        return Outcome(INFO, "no grant to verify: the explicit deny of step 7 decides and no Allow can override "
-                             f"it; it is lifted by {lifted}")
-    if fix and fix.get("action"):
-        return Outcome(INFO, f"no grant to verify: the fix is {fix['action']}")
-    if first == ALLOWED and "trust-missing-service" in names:
-        return Outcome(INFO, f"no grant to verify: {ev.action} is allowed; the role's trust policy (step 4) is "
-                             "what needs the change")
-    if first == ALLOWED:
-        return Outcome(OK, f"nothing to fix: {ev.action} is already allowed")
-    return Outcome(INFO, "no fix to verify")
 
 
 def verdict(inv: Investigation) -> Outcome:
@@ -355,7 +231,8 @@ def verdict(inv: Investigation) -> Outcome:
     verdicts = sorted({v["verdict"]: v for v in verdicts}.values(), key=lambda v: order[v["verdict"]])
     security = [x for _, out in before for x in out.security]
     frame = pd.DataFrame([{"verdict": v["verdict"], "details": json.dumps({k: x for k, x in v.items()
-                                                                        if k != "verdict"}, default=str)}
+                                                                        if k != "verdict"}, default=str,
+                                                                       ensure_ascii=False)}
                           for v in verdicts], columns=["verdict", "details"])
     names = [v["verdict"] for v in verdicts] or ["no verdict"]
     status = OK if names == ["allowed"] and not security else PROBLEM

@@ -32,7 +32,8 @@ def evaluate_trust(document: dict[str, Any], role_name: str, role_arn: str, serv
                       resource_owner=account or None)
     d = evaluate_request(PolicySet(resource=policy), request)
     unknown = () if d.decision in (ALLOWED, EXPLICIT_DENY) else tuple(d.missing_context)
-    return TrustDecision(d.decision, frozenset(t.index + 1 for t in d.deciding), unknown, render_trace_text(d))
+    return TrustDecision(d.decision, frozenset(t.index + 1 for t in d.deciding), unknown,
+                         render_trace_text(d, marked=True))
 
 
 __all__ = ["ASSUME_ROLE", "TrustDecision", "evaluate_trust"]

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from glue_iam_kit.engine.context import RequestContext, parse_binary, parse_bool, parse_date
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.engine.patterns import STRING, Unresolved, arn_like, compile_pattern
 
 
@@ -142,17 +143,28 @@ class ConditionTrace:
 
     @property
     def reason(self) -> str:
+        return self._reason(False)
+
+    @property
+    def marked_reason(self) -> str:
+        """:attr:`reason` with the compared values marked as identifiers (:mod:`glue_iam_kit.engine.marks`)."""
+        return self._reason(True)
+
+    def _reason(self, marked: bool) -> str:
         if self.why == "null":
             state = "absent" if self.request_values is None or not self.request_values else "present"
-            return f"{self.key} is {state}; Null {_fmt(self.policy_values)} {'holds' if self.matched else 'fails'}"
+            return (f"{self.key} is {state}; Null {_fmt(self.policy_values, marked)} "
+                    f"{'holds' if self.matched else 'fails'}")
         if self.request_values is None:
             return f"{self.key} is absent from the request: {self.why}"
         verb = "matches" if self.matched else "does not match"
-        return f"{self.key}: {self.why} {_fmt(self.request_values)} {verb} {self.operator} {_fmt(self.policy_values)}"
+        return (f"{self.key}: {self.why} {_fmt(self.request_values, marked)} {verb} {self.operator} "
+                f"{_fmt(self.policy_values, marked)}")
 
 
-def _fmt(values: tuple[str, ...]) -> str:
-    return ", ".join(repr(v) for v in values) if len(values) != 1 else repr(values[0])
+def _fmt(values: tuple[str, ...], marked: bool = False) -> str:
+    quote = (lambda v: "'" + ident("value", v) + "'") if marked else repr
+    return ", ".join(quote(v) for v in values) if len(values) != 1 else quote(values[0])
 
 
 def parse_policy_values(op: Operator, values: tuple[str, ...]) -> tuple[Any, ...]:

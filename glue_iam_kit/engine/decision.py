@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glue_iam_kit.engine.conditions import ConditionTrace
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.engine.policy import PolicySource, Statement
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
+
+
+def _plain(kind: str, value: str) -> str:
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +61,20 @@ class StatementTrace:
 
     @property
     def resource_reason(self) -> str:
+        return self._resource_reason(False)
+
+    def _resource_reason(self, marked: bool) -> str:
         st = self.statement
         if st.resources is None:
             return "no Resource element: the policy's own resource"
-        patterns = ", ".join(p.raw for p in st.resources)
+        mark = ident if marked else _plain
+        patterns = ", ".join(mark("arn", p.raw) for p in st.resources)
         hit = self.resource_matched != st.not_resource
+        resource = mark("arn", self.resource)
         if st.not_resource:
-            text = f"resource {self.resource} {'is' if hit else 'is not'} in NotResource [{patterns}]"
+            text = f"resource {resource} {'is' if hit else 'is not'} in NotResource [{patterns}]"
         else:
-            text = f"resource {self.resource} {'matches' if hit else 'does not match'} [{patterns}]"
+            text = f"resource {resource} {'matches' if hit else 'does not match'} [{patterns}]"
         if self.unresolved:
             text += f" (no value for {', '.join('${' + k + '}' for k in self.unresolved)})"
         return text
@@ -74,17 +84,31 @@ class StatementTrace:
         return f"{self.source.label} statement {self.index + 1}" + (f" ({self.sid})" if self.sid else "")
 
     @property
+    def marked_label(self) -> str:
+        """:attr:`label` with its names marked (:mod:`glue_iam_kit.engine.marks`), for reports."""
+        return (f"{self.source.marked_label} statement {self.index + 1}"
+                + (f" ({ident('sid', self.sid)})" if self.sid else ""))
+
+    @property
     def failures(self) -> list[str]:
         """Why this statement did not apply, one reason per failed part; empty when it matched."""
+        return self._failures(False)
+
+    @property
+    def marked_failures(self) -> list[str]:
+        """:attr:`failures` with the values marked, for reports."""
+        return self._failures(True)
+
+    def _failures(self, marked: bool) -> list[str]:
         out = []
         if not self.action_matched:
             out.append(self.action_reason)
             return out
         if self.resource_matched is False:
-            out.append(self.resource_reason)
+            out.append(self._resource_reason(marked))
         if self.principal_matched is False:
             out.append(self.principal_reason)
-        out.extend(c.reason for c in self.conditions if not c.matched)
+        out.extend(c.marked_reason if marked else c.reason for c in self.conditions if not c.matched)
         return out
 
     @property

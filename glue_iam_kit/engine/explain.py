@@ -6,27 +6,36 @@ from __future__ import annotations
 from typing import Any
 
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, Decision
+from glue_iam_kit.engine.marks import ident
 
 
-def render_trace_text(d: Decision, limit: int = 3) -> str:
-    """A short explanation for people: the decision, the deciding statement, and why."""
-    head = f"{d.decision}: {d.action} on {d.resource}"
+def render_trace_text(d: Decision, limit: int = 3, marked: bool = False) -> str:
+    """A short explanation for people: the decision, the deciding statement, and why. *marked*: names and
+    values marked as identifiers (:mod:`glue_iam_kit.engine.marks`), for what reaches a report."""
+    head = f"{d.decision}: {d.action} on {ident('arn', d.resource) if marked else d.resource}"
     lines = [head]
+
+    def label(st: object) -> str:
+        return st.marked_label if marked else st.label  # type: ignore[attr-defined]
+
+    def reasons(st: object) -> list[str]:
+        return [c.marked_reason if marked else c.reason for c in st.conditions]  # type: ignore[attr-defined]
+
     if d.decision == EXPLICIT_DENY:
         for st in d.deciding[:limit]:
-            lines.append(f"  denied by {st.label} [{st.source.kind}]")
-            lines.extend(f"    - {c.reason}" for c in st.conditions)
+            lines.append(f"  denied by {label(st)} [{st.source.kind}]")
+            lines.extend(f"    - {r}" for r in reasons(st))
     elif d.decision == ALLOWED:
         for st in d.deciding[:limit]:
-            lines.append(f"  allowed by {st.label}")
-            lines.extend(f"    - {c.reason}" for c in st.conditions)
+            lines.append(f"  allowed by {label(st)}")
+            lines.extend(f"    - {r}" for r in reasons(st))
     else:
         lines.append(f"  no {d.blocked_by or 'identity'} policy allows it")
         if d.nearest_allows:
             lines.append("  nearest allows (closest first):")
             for st in d.nearest_allows[:limit]:
-                lines.append(f"    {st.label}")
-                lines.extend(f"      - {why}" for why in st.failures)
+                lines.append(f"    {label(st)}")
+                lines.extend(f"      - {why}" for why in (st.marked_failures if marked else st.failures))
         else:
             lines.append("  no Allow statement mentions this action")
     if d.allowed_by_boundary is False:

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from glue_iam_kit.engine.conditions import Operator, parse_operator, parse_policy_values
 from glue_iam_kit.engine.context import value_text
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.engine.memo import ContentCache
 from glue_iam_kit.engine.patterns import ACTION, RESOURCE, Pattern, compile_pattern
 from glue_iam_kit.errors import PolicyError
@@ -46,6 +47,16 @@ class PolicySource:
         if self.scp_level is not None:
             bits.append(f"level {self.scp_level}")
         return f"{self.name} ({', '.join(bits)})"
+
+    @property
+    def marked_label(self) -> str:
+        """:attr:`label` with the policy and group names marked (:mod:`glue_iam_kit.engine.marks`)."""
+        bits = [self.policy_type]
+        if self.via_group:
+            bits.append(f"via group {ident('group', self.via_group)}")
+        if self.scp_level is not None:
+            bits.append(f"level {self.scp_level}")
+        return f"{ident('policy', self.name)} ({', '.join(bits)})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from glue_iam_kit.diagnosis.review import review_fix
 from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.explain import render_trace_text
+from glue_iam_kit.engine.marks import strip_marks_deep
 from glue_iam_kit.entrypoints import ENTRY_POINTS
 from glue_iam_kit.errors import KitError
 from glue_iam_kit.principals.context import request_context
@@ -198,7 +199,7 @@ class Explorer:
         forms = ""
         if layer.final != ALLOWED:
             try:
-                fix = plan_fix(self._evidence, d)[0]
+                fix = strip_marks_deep(plan_fix(self._evidence, d)[0])
                 forms = (f"<p><em>{html.escape(fix['note'])}</em></p>" if fix.get("note") else "") + \
                     render_fix_forms_html(fix)
             except KitError as exc:

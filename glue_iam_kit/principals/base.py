@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_iam_kit.engine.arns import parse_arn
 from glue_iam_kit.engine.evaluator import PolicySet
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.engine.policy import Policy, PolicySource, parse_policy
 
 if TYPE_CHECKING:
@@ -86,6 +87,12 @@ def iac_owner(tags: dict[str, str]) -> str:
     return f"CloudFormation stack {stack}" if stack else ""
 
 
+def marked_owner(owner: str) -> str:
+    """*owner* (:func:`iac_owner`) with the stack name marked for the anonymiser (:mod:`glue_iam_kit.engine.marks`)."""
+    prefix = "CloudFormation stack "
+    return prefix + ident("stack", owner.removeprefix(prefix)) if owner.startswith(prefix) else owner
+
+
 def managed_type(arn: str) -> str:
     """``aws-managed`` for ``arn:aws:iam::aws:policy/...``, else ``user-managed``."""
     return "aws-managed" if arn.split(":")[4:5] == ["aws"] else "user-managed"
@@ -112,7 +119,7 @@ def read_managed(target: Any, attached: list[dict[str, str]], via_group: str | N
         try:
             _, doc = target.get_managed_policy(a["PolicyArn"])
         except CouldNotCheck as exc:
-            problems.append(f"could not read managed policy {source.name}: {exc}")
+            problems.append(f"could not read managed policy {ident('policy', source.name)}: {exc}")
             continue
         out.append(PolicyRecord(source, doc))
     return out
@@ -125,7 +132,7 @@ def read_boundary(target: Any, entity: dict[str, Any], problems: list[str]) -> P
     try:
         _, doc = target.get_managed_policy(arn)
     except CouldNotCheck as exc:
-        problems.append(f"could not read the permissions boundary {arn}: {exc}")
+        problems.append(f"could not read the permissions boundary {ident('arn', arn)}: {exc}")
         return None
     return PolicyRecord(PolicySource(arn.rsplit("/", 1)[-1], "boundary", "boundary", arn=arn, attachment="managed"),
                         doc)

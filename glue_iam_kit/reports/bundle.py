@@ -21,7 +21,7 @@ from glue_iam_kit.errors import IdentifierSurvived, KitError
 from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
 from glue_iam_kit.reports.fix_anonymise import anonymise_fix, fix_code_blocks, fix_survivors, without_kit_names
-from glue_iam_kit.reports.survivors import locate_survivors
+from glue_iam_kit.reports.survivor_location import locate_survivors
 
 REPORT_FORMS = ("postmortem", "investigation")
 
@@ -94,7 +94,21 @@ def anonymise_results(results: dict[str, Any], identifiers: dict[str, Any]
     for step, original, cmds in zip(out.get("steps") or [], results.get("steps") or [], commands, strict=False):
         if "reproduce" in original:
             step["reproduce"] = cmds
+    _render_scoped_role(out.get("fix"), results.get("fix"), anonymiser)
     return out, anonymiser, identifiers
+
+
+def _render_scoped_role(fix: dict[str, Any] | None, real: dict[str, Any] | None, anonymiser: Anonymiser) -> None:
+    """The security review's narrower alternative: its command rendered again from anonymised values (the role by
+    its type), as the fix's forms are."""
+    from glue_iam_kit.diagnosis.scoped_role import render_scoped_command
+
+    scoped = ((fix or {}).get("review") or {}).get("scoped_role")
+    original = ((real or {}).get("review") or {}).get("scoped_role") or {}
+    if scoped and original.get("role"):
+        scoped["role"] = anonymiser.typed("role", original["role"])
+        scoped["command"] = render_scoped_command(scoped["role"], scoped["policy"],
+                                                  anonymiser.typed("profile", original.get("profile") or ""))
 
 
 def _anonymise_command(command: str, anonymiser: Anonymiser, whole: dict[str, str]) -> str:
@@ -103,7 +117,41 @@ def _anonymise_command(command: str, anonymiser: Anonymiser, whole: dict[str, st
         words = shlex.split(command)
     except ValueError:
         return anonymiser.anonymise_text(_replace_whole(command, whole))
-    return shlex.join(anonymiser.anonymise_text(_replace_whole(w, whole)) for w in words)
+    out, option = [], ""
+    for word in words:
+        option = word if word.startswith("--") else option
+        out.append(word if word is option else _anonymise_word(option, word, anonymiser, whole))
+    return shlex.join(out)
+
+
+_SHORTHAND = re.compile(r"ContextKeyName=([^,]*),ContextKeyValues=(.*),ContextKeyType=(\w+)")
+
+
+def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[str, str]) -> str:
+    """One value of a reproduce command, typed by the option it follows: a name by its kind, a context entry or a
+    policy document as data; anything else as text."""
+    from glue_iam_kit.reports.typed import anonymise_record
+
+    if option in _OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
+        return anonymiser.typed(_OPTION_KINDS[option], word)
+    entry = _SHORTHAND.fullmatch(word) if option == "--context-entries" else None
+    if entry:
+        e = anonymise_record(anonymiser, {"ContextKeyName": entry[1], "ContextKeyValues": entry[2].split(","),
+                                          "ContextKeyType": entry[3]})
+        return f"ContextKeyName={entry[1]},ContextKeyValues={','.join(e['ContextKeyValues'])},ContextKeyType={entry[3]}"
+    if word.startswith(("{", "[")):
+        try:
+            return json.dumps(anonymise_record(anonymiser, json.loads(_replace_whole(word, whole))),
+                              separators=(",", ":"), ensure_ascii=False)
+        except ValueError:
+            pass
+    return anonymiser.anonymise_text(_replace_whole(word, whole))
+
+
+# The options of the reproduce commands (glue_iam_kit.diagnosis.reproduce) whose value is one name of a kind.
+_OPTION_KINDS = {"--user-name": "user", "--group-name": "group", "--role-name": "role", "--job-name": "job",
+                 "--policy-name": "policy", "--name": "job", "--id": "job", "--endpoint-name": "job",
+                 "--bucket": "bucket", "--key-id": "kms-key", "--target-id": "account", "--profile": "profile"}
 
 
 def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[str, str]:

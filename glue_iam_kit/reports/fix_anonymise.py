@@ -38,6 +38,14 @@ _TIME = re.compile(r"\d{4}-\d\d-\d\d(?:T[\d:.]+Z?)?")
 _VARIABLE = re.compile(r"(?:\$\{[\w:/.-]+\}|[*?])+")
 
 
+def _value(a: Anonymiser, value: str, label: str) -> str:
+    """One whole identifier of the fix record (*label*: ``group``, ``policy``, ``account``...): the placeholder it
+    has everywhere else, or a new one. Placeholders and AWS-owned names stay."""
+    if not value or re.fullmatch(r"<[\w-]+>", value) or a.is_aws(value):
+        return value
+    return a.placeholder_for(label, value)
+
+
 def kit_names(fix: dict[str, Any] | None) -> set[str]:
     """The names the kit generated for *fix* (its policy name, its statements' Sids): never identifiers."""
     if not fix or not fix.get("policy"):
@@ -78,8 +86,8 @@ def anonymise_condition_value(value: Any, a: Anonymiser) -> Any:
     if value.startswith("arn:"):
         return a.anonymise_arn(value)
     if value.isdigit():
-        return a.anonymise_value(value, "account")
-    return a.anonymise_value(value, "ip" if _is_ip(value) else "value")
+        return _value(a, value, "account")
+    return _value(a, value, "ip" if _is_ip(value) else "value")
 
 
 def _principal(principal: Any, a: Anonymiser) -> Any:
@@ -89,7 +97,7 @@ def _principal(principal: Any, a: Anonymiser) -> Any:
     for kind, ids in principal.items():
         values = [v if kind == "Service" or not isinstance(v, str) or v.endswith(".amazonaws.com") or v == "*"
                   else a.anonymise_arn(v) if v.startswith("arn:")
-                  else a.anonymise_value(v, "account" if v.isdigit() else "principal") for v in as_list(ids)]
+                  else _value(a, v, "account" if v.isdigit() else "principal") for v in as_list(ids)]
         out[kind] = values if isinstance(ids, list) else values[0]
     return out
 
@@ -99,7 +107,7 @@ def anonymise_statement(st: dict[str, Any], a: Anonymiser, kit: set[str]) -> dic
     out: dict[str, Any] = {}
     for key, value in st.items():
         if key == "Sid":
-            out[key] = value if value in kit or value in _AWS_SIDS else a.anonymise_value(value, "sid")
+            out[key] = value if value in kit or value in _AWS_SIDS else _value(a, value, "sid")
         elif key in ("Resource", "NotResource"):
             values = [v if v == "*" else a.anonymise_arn(v) for v in as_list(value)]
             out[key] = values if isinstance(value, list) else values[0]
@@ -117,7 +125,7 @@ def anonymise_statement(st: dict[str, Any], a: Anonymiser, kit: set[str]) -> dic
 def anonymise_document(doc: dict[str, Any], a: Anonymiser, kit: set[str]) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if k not in ("Statement", "Id")}
     if "Id" in doc:
-        out["Id"] = a.anonymise_value(doc["Id"], "value")
+        out["Id"] = _value(a, doc["Id"], "value")
     statements = doc.get("Statement", [])
     out["Statement"] = ([anonymise_statement(st, a, kit) for st in statements] if isinstance(statements, list)
                         else anonymise_statement(statements, a, kit))
@@ -135,20 +143,20 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
     where, name = fix["where"], fix.get("policy_name") or ""
     out["principal"] = (a.anonymise_arn(fix["principal"]) if where == "key-policy" else
                         fix["principal"] if where == "boundary" and fix.get("boundary_of") else
-                        a.anonymise_value(fix["principal"], _PRINCIPAL_LABELS.get(where, "principal")))
-    out["policy_name"] = name if name in kit else a.anonymise_value(name, "policy")
+                        _value(a, fix["principal"], _PRINCIPAL_LABELS.get(where, "principal")))
+    out["policy_name"] = name if name in kit else _value(a, name, "policy")
     out["policy"] = anonymise_document(fix["policy"], a, kit)
     out["statement"] = [anonymise_statement(st, a, kit) for st in fix.get("statement") or []]
     if fix.get("profile"):
-        out["profile"] = a.anonymise_value(fix["profile"], "profile")
+        out["profile"] = _value(a, fix["profile"], "profile")
     if fix.get("policy_arn"):
         out["policy_arn"] = a.anonymise_arn(fix["policy_arn"])
     if fix.get("sso"):
-        out["sso"] = {k: a.anonymise_value(v, "account") if k == "account" else a.anonymise_arn(v)
+        out["sso"] = {k: _value(a, v, "account") if k == "account" else a.anonymise_arn(v)
                       for k, v in fix["sso"].items()}
     if fix.get("boundary_of"):
         kind = fix["boundary_of"]["kind"]
-        out["boundary_of"] = {"kind": kind, "name": a.anonymise_value(fix["boundary_of"]["name"], kind)}
+        out["boundary_of"] = {"kind": kind, "name": _value(a, fix["boundary_of"]["name"], kind)}
     if fix.get("alternatives"):
         out["alternatives"] = [_alternative(alt, a) for alt in fix["alternatives"]]
     return render_fix(out)
@@ -157,7 +165,7 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
 def _alternative(alt: dict[str, Any], a: Anonymiser) -> dict[str, Any]:
     out = {**alt, "why": a.anonymise_text(alt.get("why", ""))}
     if "role" in alt and "tags" in alt:
-        out["role"] = a.anonymise_value(alt["role"], "role")
+        out["role"] = _value(a, alt["role"], "role")
         out["tags"] = {k: anonymise_condition_value(v, a) for k, v in alt["tags"].items()}
         out["command"] = render_tag_command(out)
     else:

@@ -1,68 +1,99 @@
-"""Where a surviving identifier stands in an anonymised file, for the refusal message: the section (a report's
-heading, a findings.json path) and the kind of identifier (a group name, an account id), never the value."""
+"""The survivor check (pure): real identifiers still standing in an anonymised file, in any derived form —
+as they are, snake_case, kebab-case, CamelCase, run together, URL-encoded, JSON-escaped.
+
+Two rules keep it from crying wolf, both shared with the anonymiser by construction: what is AWS's stays
+(:func:`glue_iam_kit.reports.aws_owned.is_aws_owned`), and the kit's own words are never survivors
+(:func:`glue_iam_kit.reports.vocabulary.is_kit_name`): a group named ``Policy`` is replaced where it stands as
+data and where the kit marked it, and the word "Policy" the kit writes is not a leak. Placeholders and AWS-owned
+spans are blanked before searching.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, unquote
 
-from glue_iam_kit.reports.anonymise import FIXED, NUMBERED
+from glue_iam_kit.reports.anonymise import (
+    _ACCESS_KEY,
+    _ACCOUNT,
+    _BOILERPLATE,
+    _NAME_FREE,
+    _PROTECTED,
+    _TAG,
+    FIXED,
+    NUMBERED,
+    _is_vocabulary,
+    counts_as_identifier,
+)
+from glue_iam_kit.reports.aws_owned import aws_policy_names, is_aws_owned, sso_role_parts
+from glue_iam_kit.reports.vocabulary import is_kit_name
 
-_KINDS = {**{k: f"{v.replace('-', ' ')} name" for k, v in NUMBERED.items()}, "account": "account id",
-          "accounts": "account id", "user": "user name", "role": "role name", "job": "job name",
-          "profile": "profile name", "investigator": "investigator's name", "paths": "file path",
-          "sessions": "session name", "app_ids": "application id", "kms_keys": "KMS key id"}
-_HEADING = re.compile(r"^#{1,4} ([^\n]+)$|<h[1-4][^>]*>(.*?)</h[1-4]>", re.MULTILINE | re.DOTALL)
-
-
-def identifier_kind(value: str, identifiers: dict[str, Any]) -> str:
-    """What kind of identifier *value* is (from the key it was given under), without saying it."""
-    for key in (*FIXED, *NUMBERED):
-        held = identifiers.get(key)
-        if value == held or (isinstance(held, list) and value in held):
-            return _KINDS.get(key, key)
-    if re.fullmatch(r"\d{12}", value):
-        return "account id"
-    return "access key id" if re.fullmatch(r"A[A-Z0-9]{19}", value) else "identifier"
-
-
-def _section(text: str, position: int) -> str:
-    title = ""
-    for m in _HEADING.finditer(text, 0, position):
-        title = m.group(1) or re.sub(r"<[^>]+>", "", m.group(2) or "")
-    return html.unescape(title).strip() or "the top"
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-def _json_path(node: Any, value: str, path: str = "") -> str:
-    if isinstance(node, str):
-        return path if value in node else ""
-    items = (node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else [])
-    for key, child in items:
-        label = (f"{path}.{key}" if isinstance(key, str) else
-                 f"{path}[{key}]" + (f" ({child['key']})" if isinstance(child, dict) and "key" in child else ""))
-        found = _json_path(child, value, label.lstrip("."))
-        if found:
-            return found
-    return ""
+def derived_forms(name: str) -> set[str]:
+    """*name* and the forms code derives from it: snake_case, kebab-case, CamelCase, run together,
+    URL-encoded, JSON-escaped (``DeployerBoundary`` -> ``deployer_boundary``, ``deployer-boundary``...)."""
+    forms = {name, json.dumps(name)[1:-1], quote(name, safe=""), html.escape(name)}
+    words = _WORDS.findall(name)
+    if len(words) > 1:
+        lower = [w.lower() for w in words]
+        forms |= {"_".join(lower), "-".join(lower), "".join(lower), "".join(w.capitalize() for w in lower)}
+    return {f for f in forms if f}
 
 
-def _article(noun: str) -> str:
-    return "an" if noun[:1] in "aeio" else "a"
-
-
-def locate_survivors(text: str, kind: str, survivors: list[str], identifiers: dict[str, Any]) -> list[str]:
-    """One line per survivor: ``section '…': a group name`` (json: the path of the value)."""
+def real_names(identifiers: dict[str, Any]) -> list[str]:
+    """Every real identifier to look for (AWS's left out, Identity Center role names by their parts)."""
+    seen = aws_policy_names(identifiers)
+    names = [v for k in FIXED if counts_as_identifier(k, v := str(identifiers.get(k) or ""))]
+    names += [v for k in NUMBERED for v in map(str, identifiers.get(k, []) or []) if counts_as_identifier(k, v)]
     out = []
-    for value in survivors:
-        what = identifier_kind(value, identifiers)
-        if kind == "json":
-            where = _json_path(json.loads(text), value) or "a value"
-            out.append(f"at {where}: {_article(what)} {what}")
-            continue
-        position = text.find(value)
-        if position < 0:
-            position = html.unescape(text).find(value)
-        out.append(f"section {_section(text, max(position, 0))!r}: {_article(what)} {what}")
-    return sorted(set(out))
+    for name in names:
+        sso = sso_role_parts(name)
+        out += [p for p in sso if not is_aws_owned(p, "", seen)] if sso else [name]
+    return [n for n in out if not is_aws_owned(n, "", seen)]
+
+
+def _json_strings(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _json_strings(v)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            if not _is_vocabulary(k, v):
+                yield from _json_strings(v)
+
+
+def _pattern(forms: Iterable[str]) -> re.Pattern[str] | None:
+    forms = sorted(set(forms), key=len, reverse=True)
+    if not forms:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![A-Za-z0-9])",
+                      re.IGNORECASE)
+
+
+def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -> list[str]:
+    """Real identifiers (in any derived form) still standing in *text*, outside AWS-owned spans and
+    placeholders; the kit's own words are never survivors. *kind* ``html`` checks what a reader sees (text,
+    not markup); ``json`` checks values, not the schema's keys."""
+    if kind == "json":
+        return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
+    if kind == "html":
+        text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
+    text = html.unescape(text)
+    if "%" in text:  # a URL-encoded ARN (arn%3Aaws...%2FNAME): its names stand between encoded separators
+        text += "\n" + unquote(text)
+    plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", text))
+    forms = [f for n in real_names(identifiers) if not _ACCOUNT.fullmatch(n) and not is_kit_name(n)
+             for f in derived_forms(n) if not is_kit_name(f) and len(f) > 1]
+    pattern = _pattern(forms)
+    found = sorted({m.group(0) for m in pattern.finditer(plain)}) if pattern is not None else []
+    found += sorted({m.group(0) for m in _ACCOUNT.finditer(plain)})
+    found += sorted({m.group(0) for m in _ACCESS_KEY.finditer(plain)})
+    return found

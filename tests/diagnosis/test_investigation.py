@@ -7,6 +7,7 @@ import json
 import pytest
 
 from glue_iam_kit.account import open_investigation
+from glue_iam_kit.engine.marks import strip_marks
 from glue_iam_kit.sources.aws import is_read_only
 from glue_iam_kit.sources.sandbox import list_scenarios
 
@@ -41,13 +42,13 @@ def test_seed_incident_layers_nearest_allow_and_fix():
         no_allow = next(v for v in inv.verdicts if v["verdict"] == "no-allow")
         nearest = no_allow["nearest_allows"][0]
         assert nearest["policy"] == "AWSGlueConsoleFullAccess"
-        assert "does not match [arn:aws:iam::*:role/AWSGlueServiceRole*]" in nearest["why"]
+        assert "does not match [arn:aws:iam::*:role/AWSGlueServiceRole*]" in strip_marks(nearest["why"])
         fix = inv.fix
         assert (fix["where"], fix["principal"]) == ("group", "GlueAccess")
         statement = fix["policy"]["Statement"][0]
         assert statement["Resource"] == "arn:aws:iam::111122223333:role/etl-runtime-role"
         assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
-        assert fix["command"].startswith("aws iam put-group-policy --group-name GlueAccess")
+        assert strip_marks(fix["command"]).startswith("aws iam put-group-policy --group-name GlueAccess")
         assert [(w["after"], w["as_expected"]) for w in inv.what_if] == [
             ("allowed", True), ("implicitDeny", True), ("implicitDeny", True)]
     finally:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from glue_iam_kit.engine.marks import ident
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
 
 IAM_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-"
@@ -33,7 +34,7 @@ def test_random_identifiers_never_survive(user, role, job, groups, account):
 
 ADVERSARIAL = {"account": "111122223333", "user": "aws", "role": "etl-runtime-role",
                "groups": ["mfa", "GlueAccess"], "accounts": ["aws"],
-               "roles": ["AWSGlueServiceRole-Acme", "AWSReservedSSO_SecurityAudit_0123456789abcdef",
+               "roles": ["AWSGlueServiceRole-Acme", "AWSReservedSSO_DataEngineer_0123456789abcdef",
                          "AWSServiceRoleForAutoScaling", "OrganizationAccountAccessRole"]}
 REGIONAL_ARNS = [  # ten services, each with a region: the resource is the customer's
     "arn:aws:glue:eu-west-1:111122223333:crawler/sales-crawler",
@@ -57,10 +58,12 @@ def test_regional_arns_of_every_service_lose_their_names(arn):
 
 
 @pytest.mark.parametrize("text,kept,gone", [
-    ("group mfa denies iam:PassRole", ["iam:PassRole"], ["mfa"]),
+    # a kit word is replaced where the kit marked it as a name, never as a word of prose
+    (f"group {ident('group', 'mfa')} denies iam:PassRole; restriction mfa", ["iam:PassRole", "restriction mfa"],
+     ["group mfa"]),
     ("role/AWSGlueServiceRole-Acme", [], ["Acme"]),
     ("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
-     "AWSReservedSSO_SecurityAudit_0123456789abcdef", ["AWSReservedSSO_<permission-set-1>_"], ["SecurityAudit"]),
+     "AWSReservedSSO_DataEngineer_0123456789abcdef", ["AWSReservedSSO_<permission-set-1>_"], ["SecurityAudit"]),
     ("AWSServiceRoleForAutoScaling and OrganizationAccountAccessRole",
      ["AWSServiceRoleForAutoScaling", "OrganizationAccountAccessRole"], []),
     ("aws iam put-role-policy --role-name etl-runtime-role", ["aws iam put-role-policy --role-name"],
@@ -78,8 +81,9 @@ def test_misses_and_over_reaches(text, kept, gone):
 
 def test_the_kit_words_stay_where_the_schema_holds_them():
     a = Anonymiser(ADVERSARIAL)
-    out = a.anonymise_object({"restriction": "mfa", "status": "ok", "summary": "group mfa"})
-    assert out == {"restriction": "mfa", "status": "ok", "summary": "group <group-1>"}
+    out = a.anonymise_object({"restriction": "mfa", "status": "ok", "summary": f"group {ident('group', 'mfa')}: mfa",
+                              "via_group": "mfa"})
+    assert out == {"restriction": "mfa", "status": "ok", "summary": "group <group-1>: mfa", "via_group": "<group-1>"}
     assert find_survivors(json.dumps(out), ADVERSARIAL, "json") == []
 
 
@@ -94,7 +98,7 @@ def test_html_is_anonymised_on_its_text_not_its_escapes():
 def test_a_user_named_aws_leaves_arns_and_commands_intact():
     a = Anonymiser(ADVERSARIAL)
     text = ("User: arn:aws:iam::111122223333:user/aws may not pass arn:aws:iam::111122223333:role/etl-runtime-role; "
-            "aws iam put-user-policy --user-name aws")
+            f"aws iam put-user-policy --user-name {ident('user', 'aws')}")
     out = a.anonymise_text(text)
     assert out == ("User: arn:aws:iam::<account-id>:user/<human-user> may not pass arn:aws:iam::<account-id>:role/"
                    "<glue-runtime-role>; aws iam put-user-policy --user-name <human-user>")

@@ -48,6 +48,7 @@ def test_a_refusal_names_the_file_section_and_kind_never_the_value(monkeypatch):
 
     real = bundle.find_survivors
     monkeypatch.setattr(bundle.Anonymiser, "anonymise_text", lambda self, text, as_html=False: text)
+    monkeypatch.setattr(bundle.Anonymiser, "typed", lambda self, kind, value: value)  # a broken anonymiser
     results = {**RESULTS, "verdicts": [{"verdict": "no-allow", "policy": "ops-admins"}]}
     with pytest.raises(IdentifierSurvived) as exc:
         render_outputs(json.dumps(NOTEBOOK), results, {"user": "alice", "groups": ["ops-admins"]})

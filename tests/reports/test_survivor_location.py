@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from glue_iam_kit.reports.survivors import locate_survivors
+from glue_iam_kit.reports.survivor_location import locate_survivors
 
 IDS = {"user": "carol", "groups": ["ops-admins"], "account": "111122223333"}
 CASES = [
