@@ -13,6 +13,7 @@ import json
 import shlex
 from typing import Any
 
+from glue_iam_kit.diagnosis.routes.base import job_field
 from glue_iam_kit.engine.marks import ident
 
 POLICY_NAME = "GlueJobScopedRuntime"
@@ -33,13 +34,13 @@ def _s3_parts(location: str) -> tuple[str, str]:
 
 def scoped_runtime_policy(job: dict[str, Any], account: str, region: str) -> dict[str, Any] | None:
     """The job's own runtime-role policy, or None when the job names no S3 script."""
-    bucket, key = _s3_parts((job.get("Command") or {}).get("ScriptLocation") or "")
+    bucket, key = _s3_parts(job_field(job, "Command", "ScriptLocation"))
     if not bucket or not key:
         return None
     statements: list[dict[str, Any]] = [
         {"Sid": "ReadOwnScript", "Effect": "Allow", "Action": "s3:GetObject",
          "Resource": f"arn:aws:s3:::{bucket}/{key}"}]
-    temp_bucket, temp_key = _s3_parts((job.get("DefaultArguments") or {}).get("--TempDir") or "")
+    temp_bucket, temp_key = _s3_parts(job_field(job, "DefaultArguments", "--TempDir"))
     if temp_bucket:
         prefix = temp_key.rstrip("/")
         statements.append({"Sid": "OwnTempDir", "Effect": "Allow",

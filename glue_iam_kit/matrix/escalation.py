@@ -111,7 +111,7 @@ class EscalationAccount:
                     raise KitError("; ".join(rep.problems) or rep.unreadable or "")
                 power = evaluate_power(ps, rep.arn, request_context(rep, "", "absent"), self.account.account_id)
             except KitError as exc:
-                self.problems.append(f"{rep.arn}: what it may do: could not check: {exc}")
+                self.problems.append(f"{rep.arn}: what it may do: {exc}")
                 power = None
             self._powers[rg] = power
             for r, mask in (power.allowed.items() if power else ()):

@@ -145,3 +145,23 @@ def test_the_command_prints_json_and_writes_csv(tmp_path, capsys):
     assert set(rows[0]) == {"principal", "role", "route", "actions", "admin", "gains", "mfa"}
     assert rows[0]["gains"]["count"] > 0 and rows[0]["gains"]["sample"]
     assert out.read_text().splitlines()[0] == "principal,role,route,actions,admin,gains,gains_sample,mfa"
+
+
+@pytest.mark.parametrize("command", [None, "x", {"ScriptLocation": 5}, {"ScriptLocation": ["s3://b/k"]}])
+def test_a_hand_edited_job_command_gives_no_script_route_and_no_crash(command):
+    job = {**JOB, "Command": command}
+    user = [allow("s3:PutObject", resource="arn:aws:s3:::scripts-bucket/*")]
+    assert ("dev", "runtime", "script") not in found(snapshot(user, jobs=[job]))
+
+
+def test_json_output_still_says_what_could_not_be_checked(tmp_path, capsys):
+    data = snapshot([allow("glue:CreateDevEndpoint"), PASS]).data
+    data["AuthorizationDetails"]["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"] = {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    assert main(["escalation", "--snapshot", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []
+    assert "could not check: " + role_arn("runtime") + ": what it may do: " in captured.err
+    assert captured.err.count("could not check") == 1

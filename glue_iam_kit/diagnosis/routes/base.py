@@ -120,6 +120,14 @@ def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -
     return evaluate_request(PolicySet(resource=policy), Request("sts:AssumeRole", role_arn, service, context)).allowed
 
 
+def job_field(job: Any, section: str, key: str) -> str:
+    """``job[section][key]`` as text (``Command.ScriptLocation``, ``DefaultArguments.--TempDir``); ``""`` when a
+    snapshot holds anything else there (a hand-edited file: no route, no crash)."""
+    parent = job.get(section) if isinstance(job, dict) else None
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def s3_object_arn(location: str) -> str:
     """``s3://bucket/key`` as the S3 object ARN (``""`` for anything else)."""
     if not location.startswith("s3://") or "/" not in location[5:]:
