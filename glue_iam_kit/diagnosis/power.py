@@ -128,6 +128,18 @@ def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: st
     return power
 
 
+def evaluate_admin(ps: PolicySet, arn: str, context: RequestContext, account: str) -> tuple[str, ...]:
+    """Why a principal (*ps*, *arn*, in *context*) is admin by the same rule as a role (empty: it is not). A
+    principal that may grant itself anything gains nothing real from any role: no escalation, no route."""
+    cat = action_catalogue()
+    selected = np.zeros(len(cat), dtype=bool)
+    for pol in ps.identity:
+        for st in pol.statements:
+            if st.effect == "Allow":
+                selected |= cat.statement_mask(st)
+    return _admin_reasons(ps, arn, context, account, None, selected, cat)
+
+
 def _admin_reasons(ps: PolicySet, arn: str, context: RequestContext, account: str, everywhere: np.ndarray | None,
                    selected: np.ndarray, cat: Catalogue) -> tuple[str, ...]:
     if everywhere is not None and everywhere.all():

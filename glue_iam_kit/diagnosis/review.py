@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
-from glue_iam_kit.diagnosis.power import evaluate_gains, evaluate_power
+from glue_iam_kit.diagnosis.power import Gains, evaluate_admin, evaluate_gains, evaluate_power
 from glue_iam_kit.diagnosis.routes import find_routes, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.diagnosis.scoped_role import scoped_role_alternative
@@ -44,7 +44,9 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
                                ev.account)
         # The principal at its best (an MFA session): the gains are what even that cannot do.
         principal = ev.principal
-        gains = evaluate_gains(power, ev.policy_set(), principal.arn, request_context(principal, "", "present"))
+        best = request_context(principal, "", "present")
+        gains = (Gains() if evaluate_admin(ev.policy_set(), principal.arn, best, ev.account) else
+                 evaluate_gains(power, ev.policy_set(), principal.arn, best))
     except KitError as exc:
         review["could_not_check"] = f"what the role may do: {exc}"
         return review

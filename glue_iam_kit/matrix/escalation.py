@@ -10,7 +10,8 @@ are the matrix's own. The routes are :data:`glue_iam_kit.diagnosis.routes.ROUTES
 - a role Glue cannot assume (its trust policy, decided by the evaluator) gives no route;
 - every action of a route is decided in the principal's context: boundaries, SCPs, explicit denies apply;
 - ``mfa`` is true when the route exists only with an MFA session;
-- a principal that may already do everything the role may (no gains, judged at its best: with MFA) is not listed.
+- a principal that may already do everything the role may (no gains, judged at its best: with MFA), or that may
+  grant itself anything (admin by the same rule as a role), is not listed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluate_power
+from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluate_admin, evaluate_power
 from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.engine.decision import ALLOWED
@@ -92,6 +93,7 @@ class EscalationAccount:
         self._allows: dict[tuple[int, str], int] = {}  # (group, resource) -> interned mask id
         self._interned: dict[bytes, int] = {}
         self._best_context: dict[int, Any] = {}
+        self._admin: dict[int, bool] = {}
         self._masks: list[np.ndarray] = []
         self._gains: dict[tuple[int, int], tuple[bool, int, tuple[str, ...]]] = {}
         self._gains_by_masks: dict[tuple[int, tuple[int, ...]], tuple[bool, int, tuple[str, ...]]] = {}
@@ -126,18 +128,31 @@ class EscalationAccount:
         found = self._allows.get(key)
         if found is None:
             rep = self.account.representatives[g]
-            context = self._best_context.get(g)
-            if context is None:  # the principal at its best: with an MFA session
-                context = self._best_context[g] = request_context(rep, "", "present")
-            mask = evaluate_actions(self.account.policy_set(g), rep.arn, context, self._union[r], r)
+            mask = evaluate_actions(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r)
             found = self._allows[key] = self._interned.setdefault(mask.tobytes(), len(self._interned))
             if found == len(self._masks):
                 self._masks.append(mask)
         return found
 
+    def _is_admin(self, g: int) -> bool:
+        """Whether group *g* (at its best: an MFA session) may grant itself anything: then no role gives it more."""
+        if g not in self._admin:
+            rep = self.account.representatives[g]
+            self._admin[g] = bool(evaluate_admin(self.account.policy_set(g), rep.arn, self._context(g),
+                                                 self.account.account_id))
+        return self._admin[g]
+
+    def _context(self, g: int) -> Any:
+        context = self._best_context.get(g)
+        if context is None:  # the principal at its best: with an MFA session
+            context = self._best_context[g] = request_context(self.account.representatives[g], "", "present")
+        return context
+
     def _gains_of(self, g: int, rg: int, power: Power) -> tuple[bool, int, tuple[str, ...]]:
         """(any gains, how many, a sample) of role group *rg* over principal group *g*."""
         found = self._gains.get((g, rg))
+        if found is None and self._is_admin(g):
+            found = self._gains[(g, rg)] = (False, 0, ())
         if found is None:
             allows = tuple(self._principal_allows(g, r) for r in power.allowed)
             shared = (-1 - rg, allows)  # the same role power over the same allowed actions: the same gains
