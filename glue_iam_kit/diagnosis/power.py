@@ -27,6 +27,7 @@ import numpy as np
 from glue_iam_kit.diagnosis.catalogue import Catalogue, action_catalogue
 from glue_iam_kit.engine.context import RequestContext
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.patterns import RESOURCE, compile_pattern
 
 # (action, resource type): IAM writes that let a principal grant itself more (see the module docstring).
 ADMIN_ACTIONS = (
@@ -80,6 +81,27 @@ def evaluate_actions(ps: PolicySet, arn: str, context: RequestContext, candidate
     decided = np.array([evaluate_request(ps, Request(cat.actions[rows[i]], resource, arn, context)).allowed
                         for i in first], dtype=bool)
     allowed[rows] = decided[inverse.reshape(-1)]
+    return allowed
+
+
+def _deny_resources(ps: PolicySet) -> tuple[str, ...]:
+    """The Resource patterns of the set's Deny statements (identity, boundary, SCPs), in order, once each."""
+    return tuple(dict.fromkeys(p.raw for st in _statements(ps) if st.effect == "Deny" and st.resources
+                               and not st.not_resource for p in st.resources))
+
+
+def evaluate_everywhere(ps: PolicySet, arn: str, context: RequestContext, candidates: np.ndarray, resource: str,
+                        catalogue: Catalogue | None = None) -> np.ndarray:
+    """Which *candidates* *ps* allows on *every* resource the pattern *resource* names: asked on the pattern itself
+    and again on each narrower resource an explicit Deny names (``s3:*`` on ``*`` with a Deny on
+    ``arn:aws:s3:::payroll/*`` is not ``s3:*`` everywhere: a role that may read payroll gives more)."""
+    allowed = evaluate_actions(ps, arn, context, candidates, resource, catalogue)
+    whole = compile_pattern(resource, RESOURCE, variables=False)
+    for narrower in _deny_resources(ps):
+        if not allowed.any():
+            break
+        if narrower != resource and whole.matches(narrower):
+            allowed &= evaluate_actions(ps, arn, context, allowed, narrower, catalogue)
     return allowed
 
 
@@ -224,7 +246,7 @@ class Gains:
 def evaluate_gains(power: Power, ps: PolicySet, arn: str, context: RequestContext) -> Gains:
     """What *power* allows that the principal (*ps*, *arn*, *context*) may not do."""
     cat = action_catalogue()
-    return Gains({r: mask & ~evaluate_actions(ps, arn, context, mask, r, cat) for r, mask in power.allowed.items()})
+    return Gains({r: mask & ~evaluate_everywhere(ps, arn, context, mask, r, cat) for r, mask in power.allowed.items()})
 
 
 def review_summary(power: Power, gains: Gains) -> dict[str, Any]:

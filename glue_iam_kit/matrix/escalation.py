@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluate_admin, evaluate_power
+from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_admin, evaluate_everywhere, evaluate_power
 from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.engine.decision import ALLOWED
@@ -128,7 +128,7 @@ class EscalationAccount:
         found = self._allows.get(key)
         if found is None:
             rep = self.account.representatives[g]
-            mask = evaluate_actions(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r)
+            mask = evaluate_everywhere(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r)
             found = self._allows[key] = self._interned.setdefault(mask.tobytes(), len(self._interned))
             if found == len(self._masks):
                 self._masks.append(mask)

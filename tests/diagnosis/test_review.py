@@ -111,3 +111,12 @@ def test_a_principal_that_may_grant_itself_anything_gains_nothing():
     review = investigate(ADMIN, admin_already).fix["review"]
     assert (review["escalation"], review["gains_count"]) == (False, 0)
     assert review["admin"] is True  # the role still is one: said, but no warning
+
+
+def test_a_role_that_reaches_what_the_principal_is_denied_is_an_escalation():
+    # alice may do glue and s3 everywhere but payroll; the role may read every bucket, payroll included
+    mine = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::payroll/*"}]
+    review = investigate([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}], mine).fix["review"]
+    assert (review["escalation"], review["admin"]) == (True, False)
+    assert review["gains_count"] == 1

@@ -169,3 +169,12 @@ def test_json_output_still_says_what_could_not_be_checked(tmp_path, capsys):
     assert json.loads(captured.out) == []
     assert "could not check: " + role_arn("runtime") + ": what it may do: " in captured.err
     assert captured.err.count("could not check") == 1
+
+
+def test_a_principal_denied_part_of_what_the_role_may_gains_it():
+    # the role reads every bucket; the principal may too, except payroll: the role gives payroll
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::payroll/*"}
+    user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS, allow("s3:*")]
+    assert found(snapshot(user, role=[allow("s3:*")])) == {}  # the control: nothing the principal lacks
+    row = found(snapshot([*user, deny], role=[allow("s3:*")]))[("dev", "runtime", "job")]
+    assert not row.admin and row.gains > 0
