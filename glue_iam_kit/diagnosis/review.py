@@ -36,17 +36,18 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
     role_arn = role_arn or ev.role_arn_or_guess()
     review: dict[str, Any] = {"role": role_arn, "escalation": False, "admin": False, "admin_reasons": [],
                               "gains_count": 0, "gains": [], "routes": [], "could_not_check": ""}
+    region = getattr(ev.target, "region", None) or ""  # where the job runs (aws:RequestedRegion)
     try:
         role = gather_principal(ev.target, role_arn)
         if role.problems:
             raise KitError("; ".join(role.problems))
         power = evaluate_power(role.policy_set(ev.scp_levels()), role.arn, request_context(role, "", "absent"),
-                               ev.account)
+                               ev.account, region)
         # The principal at its best (an MFA session): the gains are what even that cannot do.
         principal = ev.principal
         best = request_context(principal, "", "present")
         gains = (Gains() if evaluate_admin(ev.policy_set(), principal.arn, best, ev.account) else
-                 evaluate_gains(power, ev.policy_set(), principal.arn, best))
+                 evaluate_gains(power, ev.policy_set(), principal.arn, best, region))
     except KitError as exc:
         review["could_not_check"] = f"what the role may do: {exc}"
         return review
@@ -60,7 +61,7 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
         with_fix = ev.policy_set(extra, layer_extra)
         seen: set[str] = set()
         for mfa in ("absent", "present"):
-            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa), target, glue):
+            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa, region=glue.region), target, glue):
                 if name not in seen:
                     seen.add(name)
                     review["routes"].append({"route": name, "actions": list(actions), "mfa": mfa == "present"})

@@ -111,7 +111,8 @@ class EscalationAccount:
                 ps = self.account.policy_set(rg)
                 if rep.unreadable or rep.problems:
                     raise KitError("; ".join(rep.problems) or rep.unreadable or "")
-                power = evaluate_power(ps, rep.arn, request_context(rep, "", "absent"), self.account.account_id)
+                power = evaluate_power(ps, rep.arn, request_context(rep, "", "absent"), self.account.account_id,
+                                       self.glue.region)
             except KitError as exc:
                 self.problems.append(f"{rep.arn}: what it may do: {exc}")
                 power = None
@@ -128,7 +129,8 @@ class EscalationAccount:
         found = self._allows.get(key)
         if found is None:
             rep = self.account.representatives[g]
-            mask = evaluate_everywhere(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r)
+            mask = evaluate_everywhere(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r,
+                                      region=self.glue.region)
             found = self._allows[key] = self._interned.setdefault(mask.tobytes(), len(self._interned))
             if found == len(self._masks):
                 self._masks.append(mask)
@@ -198,11 +200,13 @@ class EscalationAccount:
                 except KitError:
                     continue
                 found: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
-                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True), absent[g], owned, False, found)
+                region = self.glue.region  # the Glue and S3 calls of a route are made there (aws:RequestedRegion)
+                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True, region=region), absent[g], owned,
+                           False, found)
                 if g in mfa_groups:  # what an MFA session adds (the PassRole row decided for this group only)
                     present = allowed_row(acct, g, "present") & self.trusted
-                    self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True), present, owned, True,
-                               found)
+                    self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True, region=region), present,
+                               owned, True, found)
                 for r, routes in found.items():
                     out += self._rows(g, r, routes, members[g])
         out.sort(key=lambda row: (not row.admin, -row.gains, row.principal, row.role, row.route))

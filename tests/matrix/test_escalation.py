@@ -178,3 +178,27 @@ def test_a_principal_denied_part_of_what_the_role_may_gains_it():
     assert found(snapshot(user, role=[allow("s3:*")])) == {}  # the control: nothing the principal lacks
     row = found(snapshot([*user, deny], role=[allow("s3:*")]))[("dev", "runtime", "job")]
     assert not row.admin and row.gains > 0
+
+
+def region_guardrail(*regions):
+    """An SCP denying every region but *regions*, global services exempt (as AWS Control Tower's)."""
+    return [[{"Version": "2012-10-17", "Statement": [allow("*"), {
+        "Effect": "Deny", "NotAction": ["iam:*", "sts:*", "organizations:*", "support:*"], "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": list(regions)}}}]}]]
+
+
+@pytest.mark.parametrize("regions, listed", [(("us-east-1", "eu-west-1"), True), (("eu-west-1",), False)])
+def test_a_region_guardrail_applies_to_the_routes_in_the_glue_region(regions, listed):
+    # the snapshot's region is us-east-1: the Glue calls are made there (aws:RequestedRegion)
+    rows = found(snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS], scp=region_guardrail(*regions)))
+    assert (("dev", "runtime", "job") in rows) == listed
+    if listed:
+        assert rows[("dev", "runtime", "job")].admin
+
+
+def test_a_role_limited_to_a_region_is_still_admin_through_iam():
+    # IAM calls carry aws:RequestedRegion us-east-1: "*" there is admin
+    role = [{"Effect": "Allow", "Action": "*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]
+    assert found(snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS], role=role))[
+        ("dev", "runtime", "job")].admin

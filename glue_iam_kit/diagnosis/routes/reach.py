@@ -15,12 +15,14 @@ from glue_iam_kit.principals.context import request_context, role_values
 
 
 class PolicyReach:
-    """A principal's reach with MFA as *mfa* (``absent``: long-term keys; ``present``: an MFA session)."""
+    """A principal's reach with MFA as *mfa* (``absent``: long-term keys; ``present``: an MFA session), calling
+    Glue and S3 in *region* (aws:RequestedRegion: a region guardrail applies to every action of a route)."""
 
     def __init__(self, pp: PrincipalPolicies, policies: PolicySet, mfa: str = "absent",
-                 passes: Callable[[str], bool] | None = None) -> None:
+                 passes: Callable[[str], bool] | None = None, region: str = "") -> None:
         self.pp, self.policies, self.mfa = pp, policies, mfa
-        self.context = request_context(pp, "", mfa)
+        self.context = request_context(pp, "", mfa,
+                                       [context_value("aws:RequestedRegion", region)] if region else [])
         self._may: dict[tuple[str, str], bool] = {}
         self._passes = passes  # already decided (the account's PassRole matrix): role ARN -> may pass
 
