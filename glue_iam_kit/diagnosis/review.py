@@ -65,6 +65,13 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
                 if name not in seen:
                     seen.add(name)
                     review["routes"].append({"route": name, "actions": list(actions), "mfa": mfa == "present"})
+        # A route open without the fix (the script route, an endpoint's update) is one the grant does not open:
+        # the principal can already run code as the role, and the review says so.
+        now = ev.policy_set()
+        already = {name for mfa in ("absent", "present")
+                   for name, _ in find_routes(PolicyReach(principal, now, mfa, region=glue.region), target, glue)}
+        for route in review["routes"]:
+            route["already_open"] = route["route"] in already
         job = next((j for j in target.jobs if j.get("Name") == ev.job), None) if ev.job else None
         if job is not None and review["escalation"]:  # a narrower alternative: the job's own runtime policy
             scoped = scoped_role_alternative(job, role.name, ev.account, glue.region, ev.profile)
@@ -98,4 +105,9 @@ def review_action_item(review: dict[str, Any]) -> str:
         return ""
     what = "it may grant itself anything: admin" if review.get("admin") else \
         f"{review.get('gains_count', 0):,} actions, e.g. {review.get('summary') or ''}"
-    return ACTION_ITEM.format(role=review.get("role", "the role"), what=what)
+    item = ACTION_ITEM.format(role=review.get("role", "the role"), what=what)
+    open_now = [r["route"] for r in review.get("routes") or [] if r.get("already_open")]
+    if open_now:  # the grant is not the only way in: say which is open already
+        item += (f" The principal can already run code as the role without this grant (route {', '.join(open_now)}):"
+                 " narrow that permission too.")
+    return item

@@ -120,3 +120,18 @@ def test_a_role_that_reaches_what_the_principal_is_denied_is_an_escalation():
     review = investigate([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}], mine).fix["review"]
     assert (review["escalation"], review["admin"]) == (True, False)
     assert review["gains_count"] == 1
+
+
+def test_a_route_open_without_the_fix_is_said_on_the_card_and_in_the_action_item():
+    # alice may overwrite the job's script: the job runs her code as the role, no PassRole needed
+    scripts = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::team-scripts/*"}]
+    inv = investigate(LACKS, scripts)
+    routes = {r["route"]: r for r in inv.fix["review"]["routes"]}
+    assert routes["script"]["already_open"] and not routes["job"]["already_open"]
+    from glue_iam_kit.reports.postmortem import render_postmortem_md
+
+    md = render_postmortem_md(inv.results())
+    card = md.split("## Summary", 1)[0]
+    assert "**Warning:**" in card and "already run code as this role without the fix (route script)" in card
+    assert "route script: s3:PutObject — open already, without this fix" in md
+    assert "without this grant (route script)" in md.split("## Action items", 1)[1]
