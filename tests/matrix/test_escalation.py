@@ -202,3 +202,10 @@ def test_a_role_limited_to_a_region_is_still_admin_through_iam():
              "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]
     assert found(snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS], role=role))[
         ("dev", "runtime", "job")].admin
+
+
+def test_a_route_that_needs_a_recent_mfa_sign_in_is_found_with_mfa():
+    # an MFA session carries aws:MultiFactorAuthAge: a policy that tests it opens the route with MFA only
+    recent = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+    user = [{**allow("glue:CreateJob", "glue:StartJobRun"), "Condition": recent}, PASS]
+    assert found(snapshot(user))[("dev", "runtime", "job")].mfa
