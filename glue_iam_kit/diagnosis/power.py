@@ -161,7 +161,7 @@ def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: st
         allowed = evaluate_actions(ps, arn, contexts[0], m, r, cat)
         for other in contexts[1:]:
             allowed = allowed | evaluate_actions(ps, arn, other, m & ~allowed, r, cat)
-        power.allowed[r] = allowed
+        power.allowed[r] = allowed & cat.resource_mask(r)  # s3:PutObject on a bucket's ARN acts on nothing
     everywhere = power.allowed.get("*")
     if everywhere is not None:  # an action allowed on "*" need not be listed again on a narrower resource
         for r in list(power.allowed):
