@@ -27,6 +27,7 @@ import numpy as np
 from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_admin, evaluate_everywhere, evaluate_power
 from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
+from glue_iam_kit.engine.context import context_value
 from glue_iam_kit.engine.decision import ALLOWED
 from glue_iam_kit.engine.evaluator import Request, evaluate_request
 from glue_iam_kit.errors import KitError
@@ -64,8 +65,9 @@ class EscalationRoute:
                 "gains_sample": "; ".join(self.gains_sample), "mfa": self.mfa}
 
 
-def _mentions_mfa(documents: list[Any]) -> bool:
-    return any("multifactorauth" in json.dumps(d).lower() for d in documents)
+def _mentions(documents: list[Any], key: str) -> bool:
+    """Whether a condition key (lower-cased, or its prefix) appears in *documents* (a cheap pre-filter)."""
+    return any(key in json.dumps(d).lower() for d in documents)
 
 
 class EscalationAccount:
@@ -182,8 +184,12 @@ class EscalationAccount:
                 self._power(rg)
         absent = self._passes("absent")
         scp_docs = [r.document for level in acct.scps for r in level]
-        mfa_groups = {g for g, rep in enumerate(acct.representatives) if _mentions_mfa(
-            [r.document for r in rep.records] + ([rep.boundary.document] if rep.boundary else []) + scp_docs)}
+        docs = [[r.document for r in rep.records] + ([rep.boundary.document] if rep.boundary else []) + scp_docs
+                for rep in acct.representatives]
+        mfa_groups = {g for g, d in enumerate(docs) if _mentions(d, "multifactorauth")}
+        # PassRole is evaluated with the Glue call it rides on: in the Glue region. The matrix decides it without a
+        # region; a group whose policies test aws:RequestedRegion is decided again, in that region.
+        region_groups = {g for g, d in enumerate(docs) if _mentions(d, "aws:requestedregion")}
         # Roles whose own endpoints or jobs a route may use without passing the role.
         owned = [int(r) for r in np.flatnonzero(self.trusted) if self.targets[r].dev_endpoints or self.targets[r].jobs]
         members: dict[int, list[int]] = {}
@@ -201,10 +207,11 @@ class EscalationAccount:
                     continue
                 found: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
                 region = self.glue.region  # the Glue and S3 calls of a route are made there (aws:RequestedRegion)
-                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True, region=region), absent[g], owned,
+                passable = (allowed_row(acct, g, "absent", region) & self.trusted) if g in region_groups else absent[g]
+                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True, region=region), passable, owned,
                            False, found)
                 if g in mfa_groups:  # what an MFA session adds (the PassRole row decided for this group only)
-                    present = allowed_row(acct, g, "present") & self.trusted
+                    present = allowed_row(acct, g, "present", region if g in region_groups else "") & self.trusted
                     self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True, region=region), present,
                                owned, True, found)
                 for r, routes in found.items():
@@ -242,12 +249,13 @@ class EscalationAccount:
                 for i in principals if acct.principal_arns[i] != role_arn for name, actions, mfa in found]
 
 
-def allowed_row(acct: MatrixAccount, g: int, mfa: str) -> np.ndarray:
-    """Which roles group *g* may pass to Glue with MFA *mfa*: one row of the matrix's decisions, for the few groups
-    whose policies test MFA (one evaluation per class of roles, as the matrix does); none when its policies are not
+def allowed_row(acct: MatrixAccount, g: int, mfa: str, region: str = "") -> np.ndarray:
+    """Which roles group *g* may pass to Glue with MFA *mfa* (calling *region*): one row of the matrix's decisions,
+    for the few groups whose policies test MFA or the region (one evaluation per class of roles, as the matrix
+    does); none when its policies are not
     all known. The role's tags are always in the context (a statement that does not test them ignores them)."""
     rep, none = acct.representatives[g], np.zeros(len(acct.roles), dtype=bool)
-    context = request_context(rep, GLUE_SERVICE, mfa)
+    context = request_context(rep, GLUE_SERVICE, mfa, [context_value("aws:RequestedRegion", region)] if region else [])
     try:
         policies, (inverse, first) = acct.policy_set(g), acct.classes(g, context)
     except KitError:

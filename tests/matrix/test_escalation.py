@@ -209,3 +209,13 @@ def test_a_route_that_needs_a_recent_mfa_sign_in_is_found_with_mfa():
     recent = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
     user = [{**allow("glue:CreateJob", "glue:StartJobRun"), "Condition": recent}, PASS]
     assert found(snapshot(user))[("dev", "runtime", "job")].mfa
+
+
+def test_passrole_under_a_region_guardrail_without_exemptions_is_decided_in_the_glue_region():
+    # an SCP denying everything outside us-east-1 (IAM not exempted): PassRole rides on the Glue call there
+    scp = [[{"Version": "2012-10-17", "Statement": [allow("*"), {
+        "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}]]
+    user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS]
+    row = found(snapshot(user, scp=scp))[("dev", "runtime", "job")]
+    assert row.admin and not row.mfa
