@@ -219,3 +219,21 @@ def test_passrole_under_a_region_guardrail_without_exemptions_is_decided_in_the_
     user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS]
     row = found(snapshot(user, scp=scp))[("dev", "runtime", "job")]
     assert row.admin and not row.mfa
+
+
+def test_a_session_tagged_as_the_policy_asks_is_a_route():
+    # AWS's AwsGlueSessionUserRestrictedPolicy, abridged: sessions only with the tag owner = the caller's user id
+    owner = {"StringEquals": {"aws:RequestTag/owner": "${aws:userid}"},
+             "ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}}
+    run = {"StringEquals": {"aws:ResourceTag/owner": "${aws:userid}"}}
+    sessions = "arn:aws:glue:*:*:session/*"
+
+    def shape(run_condition):
+        target = snapshot([{**allow("glue:CreateSession", resource=sessions), "Condition": owner},
+                           {**allow("glue:RunStatement", resource=sessions), "Condition": run_condition}, PASS])
+        target.data["AuthorizationDetails"]["UserDetailList"][0]["UserId"] = "AIDAEXAMPLEDEV"
+        return found(target)
+
+    assert ("dev", "runtime", "session") in shape(run)
+    # the control: statements only on sessions someone else owns
+    assert ("dev", "runtime", "session") not in shape({"StringEquals": {"aws:ResourceTag/owner": "someone-else"}})

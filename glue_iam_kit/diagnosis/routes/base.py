@@ -33,6 +33,10 @@ class Reach(Protocol):
 
     def may(self, action: str, resource: str) -> bool: ...
 
+    def may_new(self, action: str, resource: str) -> bool:
+        """*action* on a resource the principal creates, tagged as its policies ask."""
+        ...
+
     def may_pass(self, role: RoleTarget) -> bool:
         """iam:PassRole of the role to glue.amazonaws.com."""
         ...
