@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_admin, evaluate_everywhere, evaluate_power
-from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
+from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, glue_may_assume, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.engine.context import context_value
 from glue_iam_kit.engine.decision import ALLOWED
@@ -85,9 +85,12 @@ class EscalationAccount:
         trusts = {r["Arn"]: r.get("AssumeRolePolicyDocument") for r in auth["RoleDetailList"]}
         self.targets = [self.glue.target(arn, trusts.get(arn), acct.role_tags[i]) for i, arn in enumerate(acct.roles)]
         decided: dict[str, bool] = {}
-        self.trusted = np.array([decided.setdefault(json.dumps(t.trust, sort_keys=True) + t.arn.split(":")[4],
-                                                    service_may_assume(t.trust, t.arn)) for t in self.targets],
-                                dtype=bool)
+        # one decision per distinct trust policy and account; a trust testing aws:SourceArn per role (its own
+        # jobs and endpoints are among the sources)
+        self.trusted = np.array([
+            glue_may_assume(t, self.glue) if "sourcearn" in str(t.trust).lower() else
+            decided.setdefault(json.dumps(t.trust, sort_keys=True) + t.arn.split(":")[4], glue_may_assume(t, self.glue))
+            for t in self.targets], dtype=bool)
         self.principal_index = {arn: i for i, arn in enumerate(acct.principal_arns)}
         self.problems: list[str] = list(acct.problems)
         self._powers: dict[int, Power | None] = {}

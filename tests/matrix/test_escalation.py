@@ -237,3 +237,17 @@ def test_a_session_tagged_as_the_policy_asks_is_a_route():
     assert ("dev", "runtime", "session") in shape(run)
     # the control: statements only on sessions someone else owns
     assert ("dev", "runtime", "session") not in shape({"StringEquals": {"aws:ResourceTag/owner": "someone-else"}})
+
+
+@pytest.mark.parametrize("source_arn, listed", [
+    (f"arn:aws:glue:us-east-1:{ACCOUNT}:job/*", True),  # the confused-deputy pattern: Glue acts for a job here
+    (f"arn:aws:glue:*:{ACCOUNT}:*", True),
+    (f"arn:aws:glue:us-east-1:{ACCOUNT}:crawler/only-this-crawler", False),  # no route runs a crawler
+    ("arn:aws:glue:us-east-1:999999999999:job/*", False),
+])
+def test_a_trust_pinned_to_glue_source_arns_is_decided_for_the_routes_resources(source_arn, listed):
+    target = snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS])
+    role = target.data["AuthorizationDetails"]["RoleDetailList"][0]
+    role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": source_arn}}
+    assert (("dev", "runtime", "job") in found(target)) == listed
