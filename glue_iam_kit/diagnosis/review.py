@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
-from glue_iam_kit.diagnosis.power import evaluate_gains, evaluate_power
+from glue_iam_kit.diagnosis.power import Gains, evaluate_admin, evaluate_gains, evaluate_power
 from glue_iam_kit.diagnosis.routes import find_routes, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.diagnosis.scoped_role import scoped_role_alternative
@@ -36,15 +36,18 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
     role_arn = role_arn or ev.role_arn_or_guess()
     review: dict[str, Any] = {"role": role_arn, "escalation": False, "admin": False, "admin_reasons": [],
                               "gains_count": 0, "gains": [], "routes": [], "could_not_check": ""}
+    region = getattr(ev.target, "region", None) or ""  # where the job runs (aws:RequestedRegion)
     try:
         role = gather_principal(ev.target, role_arn)
         if role.problems:
             raise KitError("; ".join(role.problems))
         power = evaluate_power(role.policy_set(ev.scp_levels()), role.arn, request_context(role, "", "absent"),
-                               ev.account)
+                               ev.account, region)
         # The principal at its best (an MFA session): the gains are what even that cannot do.
         principal = ev.principal
-        gains = evaluate_gains(power, ev.policy_set(), principal.arn, request_context(principal, "", "present"))
+        best = request_context(principal, "", "present")
+        gains = (Gains() if evaluate_admin(ev.policy_set(), principal.arn, best, ev.account) else
+                 evaluate_gains(power, ev.policy_set(), principal.arn, best, region))
     except KitError as exc:
         review["could_not_check"] = f"what the role may do: {exc}"
         return review
@@ -58,10 +61,17 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
         with_fix = ev.policy_set(extra, layer_extra)
         seen: set[str] = set()
         for mfa in ("absent", "present"):
-            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa), target, glue):
+            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa, region=glue.region), target, glue):
                 if name not in seen:
                     seen.add(name)
                     review["routes"].append({"route": name, "actions": list(actions), "mfa": mfa == "present"})
+        # A route open without the fix (the script route, an endpoint's update) is one the grant does not open:
+        # the principal can already run code as the role, and the review says so.
+        now = ev.policy_set()
+        already = {name for mfa in ("absent", "present")
+                   for name, _ in find_routes(PolicyReach(principal, now, mfa, region=glue.region), target, glue)}
+        for route in review["routes"]:
+            route["already_open"] = route["route"] in already
         job = next((j for j in target.jobs if j.get("Name") == ev.job), None) if ev.job else None
         if job is not None and review["escalation"]:  # a narrower alternative: the job's own runtime policy
             scoped = scoped_role_alternative(job, role.name, ev.account, glue.region, ev.profile)
@@ -95,4 +105,9 @@ def review_action_item(review: dict[str, Any]) -> str:
         return ""
     what = "it may grant itself anything: admin" if review.get("admin") else \
         f"{review.get('gains_count', 0):,} actions, e.g. {review.get('summary') or ''}"
-    return ACTION_ITEM.format(role=review.get("role", "the role"), what=what)
+    item = ACTION_ITEM.format(role=review.get("role", "the role"), what=what)
+    open_now = [r["route"] for r in review.get("routes") or [] if r.get("already_open")]
+    if open_now:  # the grant is not the only way in: say which is open already
+        item += (f" The principal can already run code as the role without this grant (route {', '.join(open_now)}):"
+                 " narrow that permission too.")
+    return item

@@ -13,9 +13,15 @@ import json
 import shlex
 from typing import Any
 
+from glue_iam_kit.diagnosis.routes.base import job_field
 from glue_iam_kit.engine.marks import ident
 
 POLICY_NAME = "GlueJobScopedRuntime"
+# What the kit writes the same in every account: its Sids (IAM accepts only letters and digits in a Sid, so a
+# placeholder such as <sid-1> would make the policy invalid) and the metrics statement's condition (``Glue`` is
+# the namespace AWS Glue publishes its job metrics in, AWS's name).
+KIT_SIDS = ("ReadOwnScript", "OwnTempDir", "ReadCatalog", "OwnLogs", "GlueMetrics")
+METRICS_CONDITION = {"StringEquals": {"cloudwatch:namespace": "Glue"}}
 
 
 def _s3_parts(location: str) -> tuple[str, str]:
@@ -28,13 +34,13 @@ def _s3_parts(location: str) -> tuple[str, str]:
 
 def scoped_runtime_policy(job: dict[str, Any], account: str, region: str) -> dict[str, Any] | None:
     """The job's own runtime-role policy, or None when the job names no S3 script."""
-    bucket, key = _s3_parts((job.get("Command") or {}).get("ScriptLocation") or "")
+    bucket, key = _s3_parts(job_field(job, "Command", "ScriptLocation"))
     if not bucket or not key:
         return None
     statements: list[dict[str, Any]] = [
         {"Sid": "ReadOwnScript", "Effect": "Allow", "Action": "s3:GetObject",
          "Resource": f"arn:aws:s3:::{bucket}/{key}"}]
-    temp_bucket, temp_key = _s3_parts((job.get("DefaultArguments") or {}).get("--TempDir") or "")
+    temp_bucket, temp_key = _s3_parts(job_field(job, "DefaultArguments", "--TempDir"))
     if temp_bucket:
         prefix = temp_key.rstrip("/")
         statements.append({"Sid": "OwnTempDir", "Effect": "Allow",
@@ -50,8 +56,18 @@ def scoped_runtime_policy(job: dict[str, Any], account: str, region: str) -> dic
                                                          "logs:PutLogEvents"],
          "Resource": f"arn:aws:logs:{region}:{account}:log-group:/aws-glue/*"},
         {"Sid": "GlueMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}}}]
+         "Condition": json.loads(json.dumps(METRICS_CONDITION))}]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def restore_kit_constants(anonymised: dict[str, Any], original: dict[str, Any]) -> None:
+    """Put back into an anonymised copy of :func:`scoped_runtime_policy`'s policy what the kit wrote the same in
+    every account (the Sids, the metrics condition): the kit's and AWS's words, not identifiers."""
+    for st, real in zip(anonymised.get("Statement") or [], original.get("Statement") or [], strict=False):
+        if isinstance(st, dict) and isinstance(real, dict) and real.get("Sid") in KIT_SIDS:
+            st["Sid"] = real["Sid"]
+            if real["Sid"] == "GlueMetrics":
+                st["Condition"] = json.loads(json.dumps(METRICS_CONDITION))
 
 
 def scoped_role_alternative(job: dict[str, Any], role_name: str, account: str, region: str,

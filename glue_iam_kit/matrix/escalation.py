@@ -10,7 +10,8 @@ are the matrix's own. The routes are :data:`glue_iam_kit.diagnosis.routes.ROUTES
 - a role Glue cannot assume (its trust policy, decided by the evaluator) gives no route;
 - every action of a route is decided in the principal's context: boundaries, SCPs, explicit denies apply;
 - ``mfa`` is true when the route exists only with an MFA session;
-- a principal that may already do everything the role may (no gains, judged at its best: with MFA) is not listed.
+- a principal that may already do everything the role may (no gains, judged at its best: with MFA), or that may
+  grant itself anything (admin by the same rule as a role), is not listed.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_actions, evaluate_power
-from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, read_glue_account, service_may_assume
+from glue_iam_kit.diagnosis.power import Gains, Power, evaluate_admin, evaluate_everywhere, evaluate_power
+from glue_iam_kit.diagnosis.routes import ROUTES, RoleTarget, glue_may_assume, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
+from glue_iam_kit.engine.context import context_value
 from glue_iam_kit.engine.decision import ALLOWED
 from glue_iam_kit.engine.evaluator import Request, evaluate_request
 from glue_iam_kit.errors import KitError
@@ -63,8 +65,9 @@ class EscalationRoute:
                 "gains_sample": "; ".join(self.gains_sample), "mfa": self.mfa}
 
 
-def _mentions_mfa(documents: list[Any]) -> bool:
-    return any("multifactorauth" in json.dumps(d).lower() for d in documents)
+def _mentions(documents: list[Any], key: str) -> bool:
+    """Whether a condition key (lower-cased, or its prefix) appears in *documents* (a cheap pre-filter)."""
+    return any(key in json.dumps(d).lower() for d in documents)
 
 
 class EscalationAccount:
@@ -82,9 +85,12 @@ class EscalationAccount:
         trusts = {r["Arn"]: r.get("AssumeRolePolicyDocument") for r in auth["RoleDetailList"]}
         self.targets = [self.glue.target(arn, trusts.get(arn), acct.role_tags[i]) for i, arn in enumerate(acct.roles)]
         decided: dict[str, bool] = {}
-        self.trusted = np.array([decided.setdefault(json.dumps(t.trust, sort_keys=True) + t.arn.split(":")[4],
-                                                    service_may_assume(t.trust, t.arn)) for t in self.targets],
-                                dtype=bool)
+        # one decision per distinct trust policy and account; a trust testing aws:SourceArn per role (its own
+        # jobs and endpoints are among the sources)
+        self.trusted = np.array([
+            glue_may_assume(t, self.glue) if "sourcearn" in str(t.trust).lower() else
+            decided.setdefault(json.dumps(t.trust, sort_keys=True) + t.arn.split(":")[4], glue_may_assume(t, self.glue))
+            for t in self.targets], dtype=bool)
         self.principal_index = {arn: i for i, arn in enumerate(acct.principal_arns)}
         self.problems: list[str] = list(acct.problems)
         self._powers: dict[int, Power | None] = {}
@@ -92,6 +98,7 @@ class EscalationAccount:
         self._allows: dict[tuple[int, str], int] = {}  # (group, resource) -> interned mask id
         self._interned: dict[bytes, int] = {}
         self._best_context: dict[int, Any] = {}
+        self._admin: dict[int, bool] = {}
         self._masks: list[np.ndarray] = []
         self._gains: dict[tuple[int, int], tuple[bool, int, tuple[str, ...]]] = {}
         self._gains_by_masks: dict[tuple[int, tuple[int, ...]], tuple[bool, int, tuple[str, ...]]] = {}
@@ -109,9 +116,10 @@ class EscalationAccount:
                 ps = self.account.policy_set(rg)
                 if rep.unreadable or rep.problems:
                     raise KitError("; ".join(rep.problems) or rep.unreadable or "")
-                power = evaluate_power(ps, rep.arn, request_context(rep, "", "absent"), self.account.account_id)
+                power = evaluate_power(ps, rep.arn, request_context(rep, "", "absent"), self.account.account_id,
+                                       self.glue.region)
             except KitError as exc:
-                self.problems.append(f"{rep.arn}: what it may do: could not check: {exc}")
+                self.problems.append(f"{rep.arn}: what it may do: {exc}")
                 power = None
             self._powers[rg] = power
             for r, mask in (power.allowed.items() if power else ()):
@@ -126,18 +134,32 @@ class EscalationAccount:
         found = self._allows.get(key)
         if found is None:
             rep = self.account.representatives[g]
-            context = self._best_context.get(g)
-            if context is None:  # the principal at its best: with an MFA session
-                context = self._best_context[g] = request_context(rep, "", "present")
-            mask = evaluate_actions(self.account.policy_set(g), rep.arn, context, self._union[r], r)
+            mask = evaluate_everywhere(self.account.policy_set(g), rep.arn, self._context(g), self._union[r], r,
+                                      region=self.glue.region)
             found = self._allows[key] = self._interned.setdefault(mask.tobytes(), len(self._interned))
             if found == len(self._masks):
                 self._masks.append(mask)
         return found
 
+    def _is_admin(self, g: int) -> bool:
+        """Whether group *g* (at its best: an MFA session) may grant itself anything: then no role gives it more."""
+        if g not in self._admin:
+            rep = self.account.representatives[g]
+            self._admin[g] = bool(evaluate_admin(self.account.policy_set(g), rep.arn, self._context(g),
+                                                 self.account.account_id))
+        return self._admin[g]
+
+    def _context(self, g: int) -> Any:
+        context = self._best_context.get(g)
+        if context is None:  # the principal at its best: with an MFA session
+            context = self._best_context[g] = request_context(self.account.representatives[g], "", "present")
+        return context
+
     def _gains_of(self, g: int, rg: int, power: Power) -> tuple[bool, int, tuple[str, ...]]:
         """(any gains, how many, a sample) of role group *rg* over principal group *g*."""
         found = self._gains.get((g, rg))
+        if found is None and self._is_admin(g):
+            found = self._gains[(g, rg)] = (False, 0, ())
         if found is None:
             allows = tuple(self._principal_allows(g, r) for r in power.allowed)
             shared = (-1 - rg, allows)  # the same role power over the same allowed actions: the same gains
@@ -165,8 +187,12 @@ class EscalationAccount:
                 self._power(rg)
         absent = self._passes("absent")
         scp_docs = [r.document for level in acct.scps for r in level]
-        mfa_groups = {g for g, rep in enumerate(acct.representatives) if _mentions_mfa(
-            [r.document for r in rep.records] + ([rep.boundary.document] if rep.boundary else []) + scp_docs)}
+        docs = [[r.document for r in rep.records] + ([rep.boundary.document] if rep.boundary else []) + scp_docs
+                for rep in acct.representatives]
+        mfa_groups = {g for g, d in enumerate(docs) if _mentions(d, "multifactorauth")}
+        # PassRole is evaluated with the Glue call it rides on: in the Glue region. The matrix decides it without a
+        # region; a group whose policies test aws:RequestedRegion is decided again, in that region.
+        region_groups = {g for g, d in enumerate(docs) if _mentions(d, "aws:requestedregion")}
         # Roles whose own endpoints or jobs a route may use without passing the role.
         owned = [int(r) for r in np.flatnonzero(self.trusted) if self.targets[r].dev_endpoints or self.targets[r].jobs]
         members: dict[int, list[int]] = {}
@@ -183,11 +209,14 @@ class EscalationAccount:
                 except KitError:
                     continue
                 found: dict[int, list[tuple[str, tuple[str, ...], bool]]] = {}
-                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True), absent[g], owned, False, found)
+                region = self.glue.region  # the Glue and S3 calls of a route are made there (aws:RequestedRegion)
+                passable = (allowed_row(acct, g, "absent", region) & self.trusted) if g in region_groups else absent[g]
+                self._find(PolicyReach(rep, ps, "absent", passes=lambda _arn: True, region=region), passable, owned,
+                           False, found)
                 if g in mfa_groups:  # what an MFA session adds (the PassRole row decided for this group only)
-                    present = allowed_row(acct, g, "present") & self.trusted
-                    self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True), present, owned, True,
-                               found)
+                    present = allowed_row(acct, g, "present", region if g in region_groups else "") & self.trusted
+                    self._find(PolicyReach(rep, ps, "present", passes=lambda _arn: True, region=region), present,
+                               owned, True, found)
                 for r, routes in found.items():
                     out += self._rows(g, r, routes, members[g])
         out.sort(key=lambda row: (not row.admin, -row.gains, row.principal, row.role, row.route))
@@ -223,12 +252,13 @@ class EscalationAccount:
                 for i in principals if acct.principal_arns[i] != role_arn for name, actions, mfa in found]
 
 
-def allowed_row(acct: MatrixAccount, g: int, mfa: str) -> np.ndarray:
-    """Which roles group *g* may pass to Glue with MFA *mfa*: one row of the matrix's decisions, for the few groups
-    whose policies test MFA (one evaluation per class of roles, as the matrix does); none when its policies are not
+def allowed_row(acct: MatrixAccount, g: int, mfa: str, region: str = "") -> np.ndarray:
+    """Which roles group *g* may pass to Glue with MFA *mfa* (calling *region*): one row of the matrix's decisions,
+    for the few groups whose policies test MFA or the region (one evaluation per class of roles, as the matrix
+    does); none when its policies are not
     all known. The role's tags are always in the context (a statement that does not test them ignores them)."""
     rep, none = acct.representatives[g], np.zeros(len(acct.roles), dtype=bool)
-    context = request_context(rep, GLUE_SERVICE, mfa)
+    context = request_context(rep, GLUE_SERVICE, mfa, [context_value("aws:RequestedRegion", region)] if region else [])
     try:
         policies, (inverse, first) = acct.policy_set(g), acct.classes(g, context)
     except KitError:

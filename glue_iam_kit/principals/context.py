@@ -27,7 +27,10 @@ def mfa_values(mfa: str) -> list[ContextValue]:
         raise KitError(f"mfa must be one of {', '.join(MFA_MODES)}, not {mfa!r}")
     if mfa == "absent":
         return []
-    return [context_value("aws:MultiFactorAuthPresent", "true" if mfa == "present" else "false", "boolean")]
+    if mfa == "present":  # an MFA session also carries the seconds since MFA sign-in: at its best, just signed in
+        return [context_value("aws:MultiFactorAuthPresent", "true", "boolean"),
+                context_value("aws:MultiFactorAuthAge", "0", "numeric")]
+    return [context_value("aws:MultiFactorAuthPresent", "false", "boolean")]
 
 
 def principal_values(pp: PrincipalPolicies) -> list[ContextValue]:

@@ -101,10 +101,12 @@ def anonymise_results(results: dict[str, Any], identifiers: dict[str, Any]
 def _render_scoped_role(fix: dict[str, Any] | None, real: dict[str, Any] | None, anonymiser: Anonymiser) -> None:
     """The security review's narrower alternative: its command rendered again from anonymised values (the role by
     its type), as the fix's forms are."""
-    from glue_iam_kit.diagnosis.scoped_role import render_scoped_command
+    from glue_iam_kit.diagnosis.scoped_role import render_scoped_command, restore_kit_constants
 
     scoped = ((fix or {}).get("review") or {}).get("scoped_role")
     original = ((real or {}).get("review") or {}).get("scoped_role") or {}
+    if scoped and original.get("policy"):
+        restore_kit_constants(scoped["policy"], original["policy"])
     if scoped and original.get("role"):
         scoped["role"] = anonymiser.typed("role", original["role"])
         scoped["command"] = render_scoped_command(scoped["role"], scoped["policy"],

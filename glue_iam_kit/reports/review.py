@@ -22,7 +22,13 @@ def review_headline(review: dict[str, Any]) -> str:
     what = ("an administrator: it may grant itself anything (" + "; ".join(review.get("admin_reasons") or []) + ")"
             if review.get("admin") else
             f"a role that may do {review.get('gains_count', 0):,} actions the principal may not do")
-    return f"Security review: ESCALATION. Passing {role} lets the principal run code as {what}."
+    return f"Security review: ESCALATION. Passing {role} lets the principal run code as {what}." + \
+        already_sentence(review)
+
+
+def already_open(review: dict[str, Any]) -> list[str]:
+    """The routes by which the principal runs code as the role without the fix (the script route, ...)."""
+    return [r["route"] for r in review.get("routes") or [] if r.get("already_open")]
 
 
 def review_warning(review: dict[str, Any]) -> str:
@@ -31,7 +37,16 @@ def review_warning(review: dict[str, Any]) -> str:
         return ""
     return ("Applying this fix lets the principal run code as a role that " +
             ("is an administrator" if review.get("admin") else "may do more than the principal may") +
-            ": see the Security review under Resolution before applying it.")
+            ": see the Security review under Resolution before applying it." + already_sentence(review))
+
+
+def already_sentence(review: dict[str, Any]) -> str:
+    """" The principal can already ..." when a route is open without the fix ("" when none)."""
+    open_now = already_open(review)
+    if not open_now:
+        return ""
+    return (f" The principal can already run code as this role without the fix (route {', '.join(open_now)}): "
+            "close that route too.")
 
 
 def review_details(review: dict[str, Any]) -> list[str]:
@@ -44,6 +59,7 @@ def review_details(review: dict[str, Any]) -> list[str]:
         out.append(f"… and {more:,} more service and access-level groups ({review.get('gains_count', 0):,} "
                    "actions in all)")
     out += [f"route {r['route']}: " + ", ".join(r["actions"]) + (" (with an MFA session)" if r.get("mfa") else "")
+            + (" — open already, without this fix" if r.get("already_open") else "")
             for r in review.get("routes") or []]
     if review.get("could_not_check") and review.get("gains_count"):
         out.append(f"could not check {review['could_not_check']}")

