@@ -105,6 +105,8 @@ class Account:
         self.target, self.profile, self.snapshot = target, profile, snapshot
         self._principals: dict[str, Any] = {}
         self._matrices: dict[tuple[str, str], Any] = {}
+        self._snapshot: Any = None
+        self._escalation: tuple[list[Any], list[str]] | None = None
 
     def __enter__(self) -> Account:
         return self
@@ -206,9 +208,10 @@ class Account:
 
         key = (service, mfa_mode(mfa))
         if key not in self._matrices:
-            snap = self.target if isinstance(self.target, SnapshotTarget) else SnapshotTarget(
-                build_snapshot(self.target))
-            self._matrices[key] = compute_matrix(snap, service, key[1])
+            if self._snapshot is None:  # every other target is read into one snapshot, once
+                self._snapshot = self.target if isinstance(self.target, SnapshotTarget) else SnapshotTarget(
+                    build_snapshot(self.target))
+            self._matrices[key] = compute_matrix(self._snapshot, service, key[1])
         return self._matrices[key]
 
     def _pass_frame(self, service: str, mfa: bool | str | None, column: str, arn: str) -> pd.DataFrame:
@@ -236,9 +239,20 @@ class Account:
         return role if role.startswith("arn:") else self.target.get_role(role)["Arn"]
 
     def escalation(self) -> pd.DataFrame:
-        """The routes by which a principal runs code as a role (the ``escalation`` command): not built yet."""
-        raise NotAvailableYet("escalation() is not available yet: it arrives with the `glue-iam-kit escalation` "
-                              "command")
+        """The routes by which a principal runs code through Glue as a role that gives it more (the ``escalation``
+        command's), riskiest first: :data:`~glue_iam_kit.matrix.escalation.ESCALATION_COLUMNS` (principal and role
+        ARNs, route, actions, admin, gains, gains_sample, mfa); ``attrs["problems"]`` what could not be checked.
+        Computed once, on the Glue matrix without MFA (:meth:`matrix`)."""
+        from glue_iam_kit.matrix.escalation import EscalationAccount, escalation_frame
+
+        if self._escalation is None:
+            decided = self.matrix(GLUE_SERVICE, None)
+            account = EscalationAccount(self._snapshot, decided=decided)
+            self._escalation = (account.routes(), list(account.problems))
+        routes, problems = self._escalation
+        frame = escalation_frame(routes)
+        frame.attrs["problems"] = list(problems)
+        return frame
 
     # -- the whole procedure ------------------------------------------------------------------------------
     def investigate(self, user: str = "", job: str = "", role: str = "", error_text: str = "", event_id: str = "",

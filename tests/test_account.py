@@ -58,10 +58,24 @@ def test_who_can_pass_lists_the_user_as_not_allowed(acct):
     assert NAMES["role"] in set(acct.passable_roles(NAMES["user"]).role)
 
 
-def test_escalation_says_it_is_not_there_yet(acct):
-    with pytest.raises(KitError, match="not available yet") as raised:
-        acct.escalation()
-    assert isinstance(raised.value, NotImplementedError)
+def test_escalation_returns_the_commands_routes():
+    from glue_iam_kit.matrix.escalation import ESCALATION_COLUMNS
+
+    with glue_iam_kit.connect(sandbox="script-overwrite-route", user="ana.b+1", account_id="210987654321") as a:
+        routes = a.escalation()
+        assert list(routes.columns) == list(ESCALATION_COLUMNS)
+        row = routes.iloc[0]
+        assert (row.principal, row.route, row.actions) == ("arn:aws:iam::210987654321:user/ana.b+1", "script",
+                                                           "s3:PutObject")
+        assert row.gains > 0 and not row.mfa and routes.attrs["problems"] == []
+        assert a.escalation() is not routes and a.escalation().equals(routes)  # computed once, a fresh frame
+
+
+def test_escalation_when_there_is_none_keeps_its_columns(acct):
+    from glue_iam_kit.matrix.escalation import ESCALATION_COLUMNS
+
+    routes = acct.escalation()
+    assert routes.empty and list(routes.columns) == list(ESCALATION_COLUMNS)
 
 
 def test_investigate_in_process_and_write_the_reports(acct, tmp_path):
