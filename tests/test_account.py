@@ -224,10 +224,10 @@ def test_a_user_arn_of_another_account_is_the_wrong_account(tmp_path):
 
 def test_a_glue_name_holding_the_marks_code_points_reads_plainly_and_stays_anonymised(tmp_path):
     job = "ev\ue001il job"  # Glue's name pattern allows private-use characters
-    with glue_iam_kit.connect(sandbox="seed-incident", user="zed", role="rrr", job=job) as a:
+    with glue_iam_kit.connect(sandbox="seed-incident", user="qzx9", role="rrr", job=job) as a:
         result = a.investigate()
         assert result.step("job").summary == "job evil job uses rrr"  # not "jobevil job": no kind word in the name
         result.write_reports(str(tmp_path))
     for name in ("report.md", "report.html", "findings.json"):
         text = (tmp_path / name).read_text()
-        assert job not in text and "evil job" not in text and "zed" not in text, name
+        assert job not in text and "evil job" not in text and "qzx9" not in text, name
