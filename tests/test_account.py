@@ -231,3 +231,9 @@ def test_a_glue_name_holding_the_marks_code_points_reads_plainly_and_stays_anony
     for name in ("report.md", "report.html", "findings.json"):
         text = (tmp_path / name).read_text()
         assert job not in text and "evil job" not in text and "qzx9" not in text, name
+
+
+def test_reports_into_a_file_path_are_one_clear_line(acct, tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(KitError, match="it is a file, not a folder"):
+        acct.investigate().write_reports(str(tmp_path / "taken"))
