@@ -49,7 +49,6 @@ def simulate_principal(account: Any, principal: str, action: str, resource: str,
     context (:func:`~glue_iam_kit.principals.context.request_context`)."""
     from glue_iam_kit.diagnosis.evidence import Evidence
     from glue_iam_kit.diagnosis.reproduce import render_simulate_command
-    from glue_iam_kit.engine.context import context_from_mapping, context_value
     from glue_iam_kit.engine.explain import render_trace_text
     from glue_iam_kit.frames import render_trace_frame
     from glue_iam_kit.principals.context import request_context
@@ -70,9 +69,7 @@ def simulate_principal(account: Any, principal: str, action: str, resource: str,
             pass
     ev = Evidence(account.target, user=principal, role=resource if passrole else "", service=service or GLUE_SERVICE,
                   profile=account.profile)
-    extra = list(context_from_mapping(context or {}))
-    if source_ip:
-        extra.append(context_value("aws:SourceIp", source_ip, "ip"))
+    extra = extra_context(context, mfa=mfa, source_ip=source_ip, service=service)
     ctx = request_context(ev.principal, ev.service if passrole else (service or ""), mfa, extra)
     layer = ev.simulate(ctx, role_arn=ev.role_arn_or_guess() if passrole else resource, action=action)
     trace = render_trace_frame(layer.decision)
@@ -85,6 +82,39 @@ def simulate_principal(account: Any, principal: str, action: str, resource: str,
                      f"have ({layer.decision.resource}), without its tags")
     return Simulation(layer.final, frame, trace, render_trace_text(layer.decision), layer.context.as_entries(),
                       [command], notes)
+
+
+# Global condition keys whose type is not a string (IAM User Guide, "AWS global condition context keys"): a value
+# given as text in ``context`` is sent with its real type (the local evaluator and AWS's simulator compare by type).
+KEY_TYPES = {"aws:sourceip": "ip", "aws:multifactorauthpresent": "boolean", "aws:multifactorauthage": "numeric",
+             "aws:securetransport": "boolean", "aws:viaawsservice": "boolean", "aws:principalisawsservice": "boolean",
+             "aws:currenttime": "date", "aws:epochtime": "numeric", "aws:tokenissuetime": "date"}
+
+
+def extra_context(context: Any, *, mfa: str, source_ip: str | None, service: str | None) -> list[Any]:
+    """The keys ``simulate`` adds to the request's own: *context* (a mapping; well-known keys typed by
+    :data:`KEY_TYPES`, others by their Python type) and *source_ip*. A key given twice (``mfa=`` and
+    ``aws:MultiFactorAuthPresent``, ``source_ip=`` and ``aws:SourceIp``, ``service=`` and ``iam:PassedToService``)
+    is refused: one of them would be silently dropped."""
+    from collections.abc import Mapping
+
+    from glue_iam_kit.engine.context import context_from_mapping, context_value
+
+    if context is None:
+        context = {}
+    if not isinstance(context, Mapping):
+        raise KitError(f"context must map condition keys to values ({{'aws:RequestedRegion': 'eu-west-1'}}), not "
+                       f"{type(context).__name__}")
+    given = {str(k).lower(): k for k in context}
+    for key, option, value in (("aws:multifactorauthpresent", "mfa", mfa != "absent"),
+                               ("aws:sourceip", "source_ip", source_ip), ("iam:passedtoservice", "service", service)):
+        if value and key in given:
+            raise KitError(f"{given[key]} is given twice, by {option}= and in context: give it once")
+    out = [context_value(k, v, KEY_TYPES[str(k).lower()]) if str(k).lower() in KEY_TYPES
+           else next(iter(context_from_mapping({k: v}))) for k, v in context.items()]
+    if source_ip:
+        out.append(context_value("aws:SourceIp", source_ip, "ip"))
+    return out
 
 
 def _unknown_action(action: str) -> str:

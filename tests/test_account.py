@@ -237,3 +237,20 @@ def test_reports_into_a_file_path_are_one_clear_line(acct, tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(KitError, match="it is a file, not a folder"):
         acct.investigate().write_reports(str(tmp_path / "taken"))
+
+
+def test_simulate_context_is_typed_and_never_silently_overridden(acct):
+    u, r = NAMES["user"], NAMES["role"]
+    for kwargs, message in [({"mfa": True, "context": {"aws:MultiFactorAuthPresent": False}}, "given twice, by mfa="),
+                            ({"source_ip": "10.0.0.1", "context": {"aws:SourceIp": "10.0.0.2"}}, "by source_ip="),
+                            ({"service": "glue.amazonaws.com", "context": {"iam:PassedToService": "x"}}, "by service="),
+                            ({"context": ["aws:SourceIp"]}, "context must map condition keys"),
+                            ({"context": {"aws:SourceIp": "nope"}}, r"'aws:SourceIp' \(ip\)")]:
+        with pytest.raises(KitError, match=message):
+            acct.simulate(u, "iam:PassRole", r, **kwargs)
+    sim = acct.simulate(u, "iam:PassRole", r,
+                        context={"aws:MultiFactorAuthPresent": "true", "aws:SourceIp": "10.0.0.9"})
+    typed = {e["ContextKeyName"]: e["ContextKeyType"] for e in sim.context}
+    assert typed["aws:MultiFactorAuthPresent"] == "boolean" and typed["aws:SourceIp"] == "ip"
+    assert sim.decision == "implicitDeny"  # the MFA session, given as text, satisfies RequireMFA
+    assert "ContextKeyName=aws:SourceIp,ContextKeyValues=10.0.0.9,ContextKeyType=ip" in sim.reproduce[0]
