@@ -254,3 +254,12 @@ def test_simulate_context_is_typed_and_never_silently_overridden(acct):
     assert typed["aws:MultiFactorAuthPresent"] == "boolean" and typed["aws:SourceIp"] == "ip"
     assert sim.decision == "implicitDeny"  # the MFA session, given as text, satisfies RequireMFA
     assert "ContextKeyName=aws:SourceIp,ContextKeyValues=10.0.0.9,ContextKeyType=ip" in sim.reproduce[0]
+
+
+def test_a_user_arn_with_a_path_builds_that_user_and_is_answered():
+    arn = "arn:aws:iam::210987654321:user/team/a/ana"
+    with glue_iam_kit.connect(sandbox="seed-incident", user=arn) as a:
+        assert {"AWSGlueConsoleFullAccess", "RequireMFA"} <= set(a.policies(arn).policy_name)
+        assert a.simulate(arn, "iam:PassRole", "etl-runtime-role").decision == "explicitDeny"
+        result = a.investigate()
+        assert result.verdicts == ["explicit-deny", "no-allow"] and arn in result.step("failure").summary
