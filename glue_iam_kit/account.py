@@ -17,12 +17,30 @@ from typing import Any
 import pandas as pd
 
 import glue_iam_kit.reports.finding  # noqa: F401 - registers how a Finding shows itself in Jupyter and in text
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.engine.arns import parse_arn
+from glue_iam_kit.errors import KitError, NotFoundError
 from glue_iam_kit.model import GLUE_SERVICE, PASSROLE
 
 
-class NotAvailableYet(KitError, NotImplementedError):
-    """A method of the API whose command has not landed yet (a KitError: one clear line, no traceback)."""
+def check_same_entity(given: str, arn: str) -> None:
+    """*given* (a name or an ARN) names the entity read as *arn*: IAM reads users and roles by name alone, so an
+    ARN of another account (or with another path) would otherwise be answered for this account's namesake."""
+    if not given.startswith("arn:"):
+        return
+    g, a = parse_arn(given), parse_arn(arn)
+    if g.account != a.account or (g.service == "iam" and g.resource.lower() != a.resource.lower()):
+        raise KitError(f"{given} is not one of this account's: its {a.resource_type} {a.name!r} is {arn}")
+
+
+def _role_hint(target: Any, principal: str) -> str:
+    """For a bare name that is no user: say when it is a role (a role is named by its ARN)."""
+    if principal.startswith("arn:"):
+        return ""
+    try:
+        arn = target.get_role(principal)["Arn"]
+    except KitError:
+        return ""
+    return f"; {principal!r} is a role: pass its ARN ({arn})"
 
 
 # The columns of who_can_pass / passable_roles (the matrix's own, plus the names a person reads).
@@ -56,6 +74,8 @@ def connect(sandbox: str | None = None, *, profile: str | None = None, region: s
                              ("aws", aws or profile or endpoint_url)) if v]
     if len(chosen) > 1:
         raise KitError(f"connect to one target, not {' and '.join(chosen)}")
+    if region and not chosen:  # as on the CLI: a region alone must not quietly mean the sandbox
+        raise KitError("region= alone chooses no target: add aws=True, profile=... or sandbox=...")
     kind = chosen[0] if chosen else "sandbox"
     if kind == "sandbox":
         from glue_iam_kit.sources.sandbox import sandbox_names
@@ -66,7 +86,22 @@ def connect(sandbox: str | None = None, *, profile: str | None = None, region: s
         target = open_target("snapshot", snapshot_path=snapshot)
     else:
         target = open_target("aws", profile=profile, region=region, endpoint_url=endpoint_url)
+        _check_credentials(target)
     return Account(target, profile=profile or "", snapshot=snapshot or "")
+
+
+def _check_credentials(target: Any) -> None:
+    """Credentials are found now, not at the first question (no network: the chain is only resolved)."""
+    try:
+        found = target.session.get_credentials()
+    except Exception as exc:  # a broken profile (credential_process, SSO settings): one line
+        target.close()
+        raise KitError(f"could not load AWS credentials: {type(exc).__name__}: {exc}") from None
+    if found is None:
+        target.close()
+        raise KitError("no AWS credentials found in the default chain (environment variables, AWS_PROFILE, SSO, an "
+                       "instance or container role): connect(profile=...), or connect(sandbox=...) or "
+                       "connect(snapshot=...)")
 
 
 def open_investigation(target: str = "sandbox", **parameters: Any) -> Any:
@@ -102,9 +137,12 @@ class Account:
     :meth:`close` it (a sandbox holds moto's state)."""
 
     def __init__(self, target: Any, profile: str = "", snapshot: str = "") -> None:
-        self.target, self.profile, self.snapshot = target, profile, snapshot
+        self._target, self.profile, self.snapshot = target, profile, snapshot
+        self._closed = False
         self._principals: dict[str, Any] = {}
         self._matrices: dict[tuple[str, str], Any] = {}
+        self._snapshot: Any = None
+        self._escalation: tuple[list[Any], list[str]] | None = None
 
     def __enter__(self) -> Account:
         return self
@@ -113,9 +151,22 @@ class Account:
         self.close()
 
     def close(self) -> None:
-        self.target.close()
+        if not self._closed:
+            self._closed = True
+            self._target.close()
+
+    @property
+    def target(self) -> Any:
+        """The open target; a closed account (or a sandbox a later ``connect`` replaced: moto holds one per
+        process) refuses in one line instead of answering from another sandbox or the network."""
+        why = "this account is closed" if self._closed else getattr(self._target, "closed", "")
+        if why:
+            raise KitError(f"{why}: connect again (glue_iam_kit.connect(...))")
+        return self._target
 
     def __repr__(self) -> str:
+        if self._closed or getattr(self._target, "closed", ""):
+            return f"<Account {self._target.kind} (closed)>"
         try:
             who = self.target.caller_identity()["Account"]
         except KitError as exc:  # a repr never fails: say why the account is unknown
@@ -131,8 +182,16 @@ class Account:
         """The principal's gathered policies (:class:`~glue_iam_kit.principals.PrincipalPolicies`), read once."""
         from glue_iam_kit.principals import gather_principal
 
+        target = self.target  # a closed account answers nothing, not even what it read before
+        if not isinstance(principal, str) or not principal:
+            raise KitError(f"principal {principal!r}: give a user name, or a user, role or role-session ARN")
         if principal not in self._principals:
-            self._principals[principal] = gather_principal(self.target, principal)
+            try:
+                pp = gather_principal(target, principal)
+            except NotFoundError as exc:
+                raise KitError(f"{exc}{_role_hint(target, principal)}") from None
+            check_same_entity(principal, pp.arn)
+            self._principals[principal] = pp
         return self._principals[principal]
 
     def policies(self, principal: str) -> pd.DataFrame:
@@ -165,12 +224,14 @@ class Account:
         """A role's own attached and inline policies: :data:`~glue_iam_kit.frames.ROLE_POLICY_COLUMNS`."""
         from glue_iam_kit import collectors as c
 
+        self.role_entity(role)
         return c.fetch_role_policies(self.target, role)
 
     def trust(self, role: str) -> pd.DataFrame:
         """A role's trust policy, one row per trusted principal: :data:`~glue_iam_kit.frames.TRUST_COLUMNS`."""
         from glue_iam_kit import collectors as c
 
+        self.role_entity(role)
         return c.fetch_role(self.target, role)
 
     def glue_resource(self, kind: str, name: str) -> pd.DataFrame:
@@ -204,11 +265,12 @@ class Account:
         from glue_iam_kit.matrix import compute_matrix
         from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
-        key = (service, mfa_mode(mfa))
+        key, target = (service, mfa_mode(mfa)), self.target
         if key not in self._matrices:
-            snap = self.target if isinstance(self.target, SnapshotTarget) else SnapshotTarget(
-                build_snapshot(self.target))
-            self._matrices[key] = compute_matrix(snap, service, key[1])
+            if self._snapshot is None:  # every other target is read into one snapshot, once
+                self._snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(
+                    build_snapshot(target))
+            self._matrices[key] = compute_matrix(self._snapshot, service, key[1])
         return self._matrices[key]
 
     def _pass_frame(self, service: str, mfa: bool | str | None, column: str, arn: str) -> pd.DataFrame:
@@ -225,20 +287,37 @@ class Account:
     def who_can_pass(self, role: str, service: str = GLUE_SERVICE, mfa: bool | str | None = None) -> pd.DataFrame:
         """Every user and role of the account and whether it may pass *role* to *service* (the deciding
         statements): :data:`PASS_COLUMNS`, one row per principal."""
-        return self._pass_frame(service, mfa, "role_arn", self._role_arn(role))
+        return self._pass_frame(service, mfa, "role_arn", self.role_entity(role)["Arn"])
 
     def passable_roles(self, principal: str, service: str = GLUE_SERVICE,
                        mfa: bool | str | None = None) -> pd.DataFrame:
         """Every role of the account and whether *principal* may pass it to *service*: :data:`PASS_COLUMNS`."""
         return self._pass_frame(service, mfa, "principal_arn", self.principal(principal).arn)
 
-    def _role_arn(self, role: str) -> str:
-        return role if role.startswith("arn:") else self.target.get_role(role)["Arn"]
+    def role_entity(self, role: str) -> dict[str, Any]:
+        """The role *role* (a name or its ARN) as IAM's GetRole returns it; an ARN must be the role's own (this
+        account, its path): IAM finds a role by its name alone, and answering for another account's is wrong."""
+        from glue_iam_kit.engine.arns import name_from
+
+        entity = self.target.get_role(name_from(role, "role"))
+        check_same_entity(role, entity["Arn"])
+        return entity
 
     def escalation(self) -> pd.DataFrame:
-        """The routes by which a principal runs code as a role (the ``escalation`` command): not built yet."""
-        raise NotAvailableYet("escalation() is not available yet: it arrives with the `glue-iam-kit escalation` "
-                              "command")
+        """The routes by which a principal runs code through Glue as a role that gives it more (the ``escalation``
+        command's), riskiest first: :data:`~glue_iam_kit.matrix.escalation.ESCALATION_COLUMNS` (principal and role
+        ARNs, route, actions, admin, gains, gains_sample, mfa); ``attrs["problems"]`` what could not be checked.
+        Computed once, on the Glue matrix without MFA (:meth:`matrix`)."""
+        from glue_iam_kit.matrix.escalation import EscalationAccount, escalation_frame
+
+        if self._escalation is None:
+            decided = self.matrix(GLUE_SERVICE, None)
+            account = EscalationAccount(self._snapshot, decided=decided)
+            self._escalation = (account.routes(), list(account.problems))
+        routes, problems = self._escalation
+        frame = escalation_frame(routes)
+        frame.attrs["problems"] = list(problems)
+        return frame
 
     # -- the whole procedure ------------------------------------------------------------------------------
     def investigate(self, user: str = "", job: str = "", role: str = "", error_text: str = "", event_id: str = "",
@@ -256,4 +335,4 @@ class Account:
         return InvestigationResult(inv, {"profile": self.profile, "snapshot_path": self.snapshot})
 
 
-__all__ = ["PASS_COLUMNS", "Account", "NotAvailableYet", "connect", "mfa_mode", "open_investigation"]
+__all__ = ["PASS_COLUMNS", "Account", "check_same_entity", "connect", "mfa_mode", "open_investigation"]

@@ -143,9 +143,11 @@ def fetch_service_control_policies(target: Any) -> pd.DataFrame:
     return make_frame(rows, SCP_COLUMNS)
 
 
-def render_call_tally(target: Any) -> pd.DataFrame:
-    """The AWS calls made so far, per operation (the cost of an investigation)."""
-    rows = [{"operation": op, "calls": n} for op, n in sorted(target.calls.items())]
+def render_call_tally(target: Any, before: dict[str, int] | None = None) -> pd.DataFrame:
+    """The AWS calls made so far (since *before*, the tally then), per operation (the cost of an investigation)."""
+    before = before or {}
+    rows = [{"operation": op, "calls": n - before.get(op, 0)} for op, n in sorted(target.calls.items())
+            if n > before.get(op, 0)]
     return make_frame(rows, CALL_COLUMNS)
 
 

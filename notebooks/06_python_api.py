@@ -90,6 +90,15 @@ acct.who_can_pass(role)[["principal", "decision", "statements"]]
 acct.passable_roles(user)[["role", "decision"]]
 
 # %% [markdown]
+# ## Who can run code through Glue as a role that gives them more?
+#
+# The `glue-iam-kit escalation` command's routes, riskiest first (`principal`, `role`, `route`, `actions`,
+# `admin`, `gains`, `gains_sample`, `mfa`). The seed incident has none: the columns are still there.
+
+# %%
+acct.escalation()
+
+# %% [markdown]
 # ## The whole investigation, in this kernel: verdicts and the fix
 
 # %%

@@ -33,3 +33,4 @@ def test_the_python_blocks_run_in_order(tmp_path):
     assert "['explicit-deny', 'no-allow']" in done.stdout
     assert "aws iam list-groups-for-user --user-name alice" in done.stdout
     assert (tmp_path / "python-api-report" / "findings.json").exists()
+    assert re.search(r"user/etl-dev .*role/etl-s3-rds-runtime +script +s3:PutObject", done.stdout)  # escalation()

@@ -67,7 +67,8 @@ class Evidence:
         passed = e.resource if e and e.role_name and self.is_passrole else ""
         self.service, self.glue_call = _passed_to(operation, e, self.service, self.is_passrole)
         self.role = role or passed or (defaults.get("role", "") if self.is_passrole else "")
-        self.expected_account = e.account if e else ""
+        # The failure's account: the error's, else a given user or role ARN's (not its namesake in this account).
+        self.expected_account = e.account if e else named_account(user, role)
         self.role_arn = ""  # the role's real ARN, once read
         self.role_missing = False
         self._role_frame: pd.DataFrame | KitError | None = None
@@ -284,6 +285,15 @@ class Evidence:
         if self.caller is None:
             self.caller = self.target.caller_identity()
         return self.caller
+
+
+def named_account(*names: str) -> str:
+    """The account the first ARN among *names* names ("" when none does)."""
+    for name in names:
+        parts = name.split(":") if name.startswith("arn:") else []
+        if len(parts) > 5 and len(parts[4]) == 12 and parts[4].isdigit():
+            return parts[4]
+    return ""
 
 
 def read_permission_set(target: Any, account: str, name: str) -> dict[str, Any]:

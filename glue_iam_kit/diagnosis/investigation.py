@@ -44,6 +44,9 @@ class Investigation:
                  error_text: str = "", profile: str = "", entry_point: str = "", resource: str = "",
                  event: DeniedEvent | None = None) -> None:
         defaults = target.subject_defaults()
+        # The calls the target made before: the tally is this investigation's (an account object's target
+        # serves several questions and investigations).
+        self._calls_before = dict(getattr(target, "calls", {}))
         self.evidence = Evidence(target, user=user, job=job or defaults.get("job", ""), role=role,
                                  service=service, error_text=error_text or defaults.get("error_text", ""),
                                  profile=profile, entry_point=entry_point or defaults.get("entry_point", ""),
@@ -155,12 +158,18 @@ class Investigation:
                        steps=[f.as_dict() for f in sorted(self.findings, key=lambda f: ORDER[f.key])],
                        simulations=[layer_details(layer) for layer in self.layers], fix=self.fix,
                        what_if=self.what_if, verification=self.verification, security=self.security,
-                       aws_calls=dict(sorted(getattr(self.target, "calls", {}).items())),
+                       aws_calls=self.aws_calls(),
                        rule=rule_for(self.evidence.action, self.evidence.service),
                        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        event=self.evidence.event.as_dict() if self.evidence.event else None)
         doc.incident = evaluate_incident(doc).as_dict()
         return doc
+
+    def aws_calls(self) -> dict[str, int]:
+        """The AWS calls this investigation made, per operation."""
+        before = self._calls_before
+        now = getattr(self.target, "calls", {})
+        return {op: n - before.get(op, 0) for op, n in sorted(now.items()) if n > before.get(op, 0)}
 
     def results(self) -> dict[str, Any]:
         """findings.json (before anonymisation) as data."""
@@ -173,7 +182,7 @@ class Investigation:
 
         if self.finding("verdict") is None:
             self.step("verdict")
-        tally = c.render_call_tally(self.target)
+        tally = c.render_call_tally(self.target, self._calls_before)
         handover = Handover(tally, self.results(), self.identifiers())
         self.target.close()
         return handover

@@ -62,14 +62,16 @@ def account(inv: Investigation) -> Outcome:
     ev = inv.evidence
     frame = identity_frame(ev.caller_identity(), ev.expected_account or None)
     actual = frame.loc[0, "account"]
+    source = "the error" if ev.error else "the ARN given"  # without an error text: the user's or role's ARN
     if ev.expected_account and actual != ev.expected_account:
-        return Outcome(PROBLEM, f"the target is account {ident('account', actual)}, but the error came from "
+        came = "the error came from" if ev.error else "the ARN given names"
+        return Outcome(PROBLEM, f"the target is account {ident('account', actual)}, but {came} "
                                 f"{ident('account', ev.expected_account)}: "
                                 "every other finding is about the wrong account", frame,
                        verdicts=[make_verdict("wrong-account", expected=ev.expected_account, actual=actual)])
     if not ev.expected_account:
         return Outcome(INFO, f"the target is account {ident('account', actual)} (no error text to compare with)", frame)
-    return Outcome(OK, f"account {ident('account', actual)} is the one in the error", frame)
+    return Outcome(OK, f"account {ident('account', actual)} is the one in {source}", frame)
 
 
 def principal_policies(inv: Investigation) -> Outcome:

@@ -26,7 +26,10 @@ def ident(kind: str, value: Any) -> str:
     text = "" if value is None else str(value)
     if not text:
         return text
-    return f"{OPEN}{kind}{SEP}{strip_marks(text)}{CLOSE}"
+    text = strip_marks(text)
+    if SEP in text or CLOSE in text:  # a real name holding the marks' code points (Glue's names may): a mark would
+        return text  # break (shown as "jobname"); unmarked, the anonymiser's net of known names still replaces it
+    return f"{OPEN}{kind}{SEP}{text}{CLOSE}"
 
 
 def has_marks(text: str) -> bool:

@@ -274,7 +274,12 @@ def check_fix_intact(files: dict[str, str]) -> None:
 def write_outputs(out_dir: str, files: dict[str, str]) -> dict[str, str]:
     """Write the rendered files into *out_dir*; their paths, by name."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for f in OUTPUT_FILES:
-        write_text_atomic(out / f.name, files[f.name])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for f in OUTPUT_FILES:
+            write_text_atomic(out / f.name, files[f.name])
+    except FileExistsError:
+        raise KitError(f"cannot write the reports into {out_dir!r}: it is a file, not a folder") from None
+    except OSError as exc:
+        raise KitError(f"cannot write the reports into {out_dir!r}: {exc.strerror or exc}") from None
     return {f.name: str(out / f.name) for f in OUTPUT_FILES}

@@ -128,8 +128,9 @@ def test_a_role_path_iam_would_refuse_is_one_line(overrides, message):
     ("arn:aws:iam::111122223333:user/dev-user", PATH_ROLE, {"role_path": "/service/etl/", "account_id": None}),
     ("arn:aws:sts::111122223333:assumed-role/deployer/run", None, {"role_path": None, "account_id": None}),
     (None, "arn:aws:iam::123456789012:role/plain", {"role_path": None, "account_id": "123456789012"}),
+    ("arn:aws:iam::123456789012:user/team/a/ana", None, {"user_path": "/team/a/", "account_id": "123456789012"}),
 ])
 def test_what_an_arn_says_beyond_the_name(user, role, want):
     from glue_iam_kit.sources.sandbox import arn_overrides
 
-    assert arn_overrides(user, role) == want
+    assert arn_overrides(user, role) == {"role_path": None, "user_path": None, **want}

@@ -228,6 +228,7 @@ def test_python_api_notebook_runs(tmp_path):
     text = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in shown)
     assert "explicitDeny" in text and "implicitDeny" in text and "simulate-principal-policy" in text
     assert "aws iam put-group-policy" in text  # the fix's CLI form
+    assert "gains_sample" in text  # escalation(): none in the seed incident, its columns shown
 
 
 def test_the_investigation_form_of_the_reports(tmp_path):

@@ -74,25 +74,28 @@ def arn_overrides(user: str | None, role: str | None) -> dict[str, str | None]:
             if arn.service == "iam" and arn.resource_type == kind:
                 arns.append(arn)
     role_arn = next((a for a in arns if a.resource_type == "role"), None)
+    user_arn = next((a for a in arns if a.resource_type == "user"), None)
     accounts = {a.account for a in arns}
     return {"role_path": role_arn.path if role_arn and role_arn.path != "/" else None,
+            "user_path": user_arn.path if user_arn and user_arn.path != "/" else None,
             "account_id": accounts.pop() if len(accounts) == 1 else None}
 
 
-def _apply_role_path(rendered: dict[str, Any], params: dict[str, str], path: str) -> dict[str, Any]:
-    """The scenario's role (parameter ``role``) created under *path*, and every ARN of it in the scenario (the
-    error text, grants, jobs) carrying that path: the role is the one the user named, not rebuilt without it."""
-    if "role" not in params:
-        raise KitError(f"scenario {rendered.get('name')!r} has no role parameter: a role ARN with a path "
-                       f"({path}) cannot name its role")
+def _apply_role_path(rendered: dict[str, Any], params: dict[str, str], path: str, kind: str = "role") -> dict[str, Any]:
+    """The scenario's role (parameter ``role``; or its user, *kind* ``user``) created under *path*, and every ARN
+    of it in the scenario (the error text, grants, jobs) carrying that path: the role or user is the one named,
+    not rebuilt without it."""
+    if kind not in params:
+        raise KitError(f"scenario {rendered.get('name')!r} has no {kind} parameter: a {kind} ARN with a path "
+                       f"({path}) cannot name its {kind}")
     if len(path) > 512 or not _ROLE_PATH.match(path):
-        raise KitError(f"role path {path!r} is not a valid IAM path (/ or /segment/.../)")
-    role = params["role"]
-    for r in rendered.get("roles", []):
-        if r.get("name") == role and not r.get("service_linked"):
+        raise KitError(f"{kind} path {path!r} is not a valid IAM path (/ or /segment/.../)")
+    name = params[kind]
+    for r in rendered.get(f"{kind}s", []):
+        if r.get("name") == name and not r.get("service_linked"):
             r["path"] = path
-    pattern = re.compile(r":role/" + re.escape(role) + r"(?![\w+=,.@-])")
-    return _fill_text(rendered, lambda text: pattern.sub(f":role{path}{role}", text))
+    pattern = re.compile(f":{kind}/" + re.escape(name) + r"(?![\w+=,.@-])")
+    return _fill_text(rendered, lambda text: pattern.sub(f":{kind}{path}{name}", text))
 
 
 def _fill_text(value: Any, change: Any) -> Any:
@@ -110,7 +113,7 @@ def render_scenario(name: str, **overrides: str | None) -> dict[str, Any]:
     (not a scenario parameter) creates the scenario's role under that IAM path."""
     raw = load_scenario_file(name)
     params = dict(raw.get("parameters", {}))
-    role_path = overrides.pop("role_path", None)
+    role_path, user_path = overrides.pop("role_path", None), overrides.pop("user_path", None)
     unknown = {k for k, v in overrides.items() if v is not None} - set(params)
     if unknown:
         raise KitError(f"scenario {name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
@@ -129,6 +132,8 @@ def render_scenario(name: str, **overrides: str | None) -> dict[str, Any]:
     rendered = _fill(body, params)
     if role_path:
         rendered = _apply_role_path(rendered, params, role_path)
+    if user_path:
+        rendered = _apply_role_path(rendered, params, user_path, "user")
     rendered["parameters"] = params
     return rendered
 
@@ -163,6 +168,6 @@ def sandbox_names(user: str | None = None, role: str | None = None,
                 value = None
         out[kind] = value or None
     implied = arn_overrides(user, role)  # a role ARN's path and the account ARNs name are never dropped
-    out["role_path"] = implied["role_path"]
+    out["role_path"], out["user_path"] = implied["role_path"], implied["user_path"]
     out["account_id"] = account_id or implied["account_id"]
     return out

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from glue_iam_kit.errors import KitError
 from glue_iam_kit.sources.aws import AwsTarget, make_session
 from glue_iam_kit.sources.base import POLICY_VALIDATOR, SIMULATOR
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
@@ -27,6 +28,12 @@ class SandboxTarget(AwsTarget):
     def __init__(self, session: Any, scenario: dict[str, Any]) -> None:
         super().__init__(session, kind="sandbox", region=scenario["parameters"]["region"])
         self.scenario = scenario
+        self.closed = ""  # once closed, why: its clients would read another sandbox's moto state, or the network
+
+    def _before_call(self, model: Any, **kwargs: Any) -> None:
+        if self.closed:
+            raise KitError(f"{self.closed}: connect to it again")
+        super()._before_call(model, **kwargs)
 
     def subject_defaults(self) -> dict[str, str]:
         params = self.scenario.get("parameters", {})
@@ -232,6 +239,8 @@ def check_none_open() -> None:
 
     for name, target in list(_open_sandboxes):
         logging.getLogger(__name__).info("closing sandbox %r: a new sandbox is opening in this process", name)
+        target.closed = (f"sandbox {name!r} was closed: another sandbox opened in this process (moto holds one "
+                         "at a time)")
         target.close()
 
 
@@ -241,6 +250,7 @@ def hand_over(target: Any, name: str, mock: Any) -> Any:
     _open_sandboxes.append(entry)
 
     def stop() -> None:
+        target.closed = target.closed or f"sandbox {name!r} is closed"
         mock.stop()
         _open_sandboxes.remove(entry)
 
