@@ -30,7 +30,7 @@ from typing import Any
 from glue_iam_kit.engine.marks import SPAN, replace_marks
 from glue_iam_kit.reports.aws_owned import SERVICE_PRINCIPAL, aws_policy_names, sso_role_parts
 from glue_iam_kit.reports.aws_owned import is_aws_owned as aws_owned
-from glue_iam_kit.reports.typed import anonymise_typed
+from glue_iam_kit.reports.typed import _PATH_WORDS, anonymise_typed
 from glue_iam_kit.reports.vocabulary import is_kit_word
 
 # AWS-owned spans, never rewritten: service principals and endpoints, AWS managed policy ARNs, action names and
@@ -130,6 +130,12 @@ def _arn_end(text: str, m: re.Match[str], names: Iterable[str]) -> int:
         if text.startswith(head + name, m.start()) and m.start() + len(head + name) > m.end():
             return m.start() + len(head + name)
     return m.end()
+
+
+def _aws_path(pieces: list[str], i: int) -> bool:
+    """Whether ARN piece *i* is AWS's path word before a name (``role/service-role/NAME``), whatever a role is
+    called (a role named ``service-role`` is itself only at the end)."""
+    return pieces[i] in _PATH_WORDS and any(p not in ("/", ":", "") for p in pieces[i + 1:])
 
 
 class Anonymiser:
@@ -251,7 +257,7 @@ class Anonymiser:
         pieces = re.split(r"(\$\{[^}]*\}|[/:])", parts[5])  # a policy variable ${aws:username} is one piece
         out = []
         for i, piece in enumerate(pieces):
-            if piece in self.mapping and not (i == 0 and piece in _ARN_WORDS):  # a known name, even region-shaped
+            if piece in self.mapping and not (i == 0 and piece in _ARN_WORDS) and not _aws_path(pieces, i):
                 out.append(self.mapping[piece])
             elif self._keeps(i, piece, parts[2]):
                 out.append(piece)

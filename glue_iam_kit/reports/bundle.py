@@ -165,7 +165,11 @@ def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[s
 
 
 def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
-    """*node* with each key of *whole* replaced by its value in every string, before any text is scanned."""
+    """*node* with each key of *whole* replaced by its value in every string, before any text is scanned. A pasted
+    error is left as it is: it is allow-listed from its parse (an ARN already holding placeholders would not parse
+    back whole, and the message would be cut at ``<account-id>``)."""
+    from glue_iam_kit.reports.typed import FREE_TEXT
+
     if not whole:
         return node
     if isinstance(node, str):
@@ -175,7 +179,7 @@ def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_replace_whole(v, whole) for v in node]
     if isinstance(node, dict):
-        return {k: _replace_whole(v, whole) for k, v in node.items()}
+        return {k: v if k in FREE_TEXT else _replace_whole(v, whole) for k, v in node.items()}
     return node
 
 
