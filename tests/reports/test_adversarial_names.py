@@ -28,3 +28,23 @@ def test_a_role_named_service_role_leaves_awss_path_in_the_managed_policys_patte
             assert "role/<glue-runtime-role>/" not in text, name
             assert "role/service-role/AWSGlueServiceRole*" in text, name
     assert normalised(files) == normalised(outputs(**NEUTRAL)[0])
+
+
+def test_a_stack_named_with_a_kit_word_is_anonymised_in_the_fix_record():
+    # The fix's managed_by ("CloudFormation stack NAME") was anonymised as untyped text, where a name that is
+    # also a kit word ("platform") stays: it leaked into findings.json, and the check (which skips kit words in
+    # text) let it through.
+    files, _ = outputs("cloudformation-managed-role", stack="platform")
+    fix = json.loads(files["findings.json"])["fix"]
+    assert fix["managed_by"] == "CloudFormation stack <stack-1>"
+    assert normalised(files) == normalised(outputs("cloudformation-managed-role", stack="zq-stack")[0])
+
+
+def test_the_survivor_check_reads_typed_fields_by_their_key_even_for_a_kit_word():
+    from glue_iam_kit.reports.survivors import find_survivors
+
+    ids = {"stacks": ["platform"], "groups": ["admin"]}
+    leaked = json.dumps({"fix": {"managed_by": "CloudFormation stack platform"}, "via_group": "admin"})
+    assert find_survivors(leaked, ids, "json") == ["admin", "platform"]
+    prose = json.dumps({"summary": "the platform team's admin", "verdict": "allowed"})
+    assert find_survivors(prose, ids, "json") == []  # the kit's own words in prose are no survivors
