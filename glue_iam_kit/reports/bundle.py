@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glue_iam_kit.diagnosis.reproduce import OPTION_KINDS
 from glue_iam_kit.errors import IdentifierSurvived, KitError
 from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
@@ -132,8 +133,8 @@ def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[
     policy document as data; anything else as text."""
     from glue_iam_kit.reports.typed import anonymise_record
 
-    if option in _OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
-        return anonymiser.typed(_OPTION_KINDS[option], word)
+    if option in OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
+        return anonymiser.typed(OPTION_KINDS[option], word)
     entry = _SHORTHAND.fullmatch(word) if option == "--context-entries" else None
     if entry:
         e = anonymise_record(anonymiser, {"ContextKeyName": entry[1], "ContextKeyValues": entry[2].split(","),
@@ -146,12 +147,6 @@ def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[
         except ValueError:
             pass
     return anonymiser.anonymise_text(_replace_whole(word, whole))
-
-
-# The options of the reproduce commands (glue_iam_kit.diagnosis.reproduce) whose value is one name of a kind.
-_OPTION_KINDS = {"--user-name": "user", "--group-name": "group", "--role-name": "role", "--job-name": "job",
-                 "--policy-name": "policy", "--name": "job", "--id": "job", "--endpoint-name": "job",
-                 "--bucket": "bucket", "--key-id": "kms-key", "--target-id": "account", "--profile": "profile"}
 
 
 def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[str, str]:

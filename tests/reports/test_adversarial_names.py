@@ -48,3 +48,34 @@ def test_the_survivor_check_reads_typed_fields_by_their_key_even_for_a_kit_word(
     assert find_survivors(leaked, ids, "json") == ["admin", "platform"]
     prose = json.dumps({"summary": "the platform team's admin", "verdict": "allowed"})
     assert find_survivors(prose, ids, "json") == []  # the kit's own words in prose are no survivors
+
+
+def _investigation_page(scenario: str = "seed-incident", **names: str) -> dict[str, str]:
+    """The investigation form's files, its page from a notebook whose outputs are the findings' own displays (what
+    the executed notebook shows), in process."""
+    from glue_iam_kit.account import open_investigation
+    from glue_iam_kit.reports.bundle import render_outputs
+    from glue_iam_kit.reports.finding import render_finding_html
+    from tests.reports.test_typed_outputs import SCENARIO_PARAMS
+
+    params = {k: names.pop(k) for k in list(names) if k in SCENARIO_PARAMS}
+    inv = open_investigation("sandbox", scenario=scenario, scenario_params=params, **names)
+    try:
+        inv.run()
+        cells = [{"id": f"c{i}", "cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"text/html": render_finding_html(f)}}]}
+            for i, f in enumerate(inv.findings)]
+        notebook = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        return render_outputs(notebook, inv.results(), inv.identifiers(), report="investigation")
+    finally:
+        inv.target.close()
+
+
+def test_the_investigation_forms_page_replaces_names_that_are_the_kits_words():
+    # The page of `--report investigation` is the executed notebook, anonymised as text, where a kit word is never
+    # a name: reproduce commands (--user-name data, --group-name Policy), a verdict's details JSON
+    # ("via_group": "IAM") and "the least-privilege change, on the group Policy" kept the real names.
+    words = dict(user="data", role="Resource", job="test", glue_group="Policy", dev_group="IAM")
+    got = normalised(_investigation_page(**words))["report.html"]
+    assert got == normalised(_investigation_page(**NEUTRAL))["report.html"]
+    assert "--user-name <human-user>" in got and "--group-name <group-N>" in got
