@@ -35,7 +35,8 @@ def _typed_cells(shown: Any) -> Any:
         if col in KEY_KINDS:
             shown[col] = shown[col].map(lambda v, k=KEY_KINDS[col]: ident(k, v) if isinstance(v, str) else v)
         else:  # JSON in a cell (a verdict's details): its identifiers by their keys
-            shown[col] = shown[col].map(lambda v: mark_json_text(v) if isinstance(v, str) else v)
+            shown[col] = shown[col].map(lambda v, c=col == "condition": mark_json_text(v, c) if isinstance(v, str)
+                                        else v)
     if list(shown.columns) == ["what", "value"]:
         shown["value"] = [ident(WHAT_KINDS[w], v) if w in WHAT_KINDS and isinstance(v, str) else v
                           for w, v in zip(shown["what"], shown["value"], strict=True)]

@@ -44,21 +44,20 @@ def _mark_condition(block: dict[str, Any]) -> dict[str, Any]:
             if isinstance(keys, dict) else keys for op, keys in block.items()}
 
 
-def mark_json_text(text: str) -> str:
-    """*text* marked inside when it is a JSON object or list, written as it was (separators); else as it is."""
+def mark_json_text(text: str, condition: bool = False) -> str:
+    """*text* marked inside when it is a JSON object or list, written as it was (separators, key order); else as it
+    is. With *condition*, *text* is a condition block (a trust table's ``condition`` cell)."""
     if not text.startswith(("{", "[")):
         return text
     try:
         data = json.loads(text)
     except ValueError:
         return text
-    if json.dumps(data, separators=(",", ":"), ensure_ascii=False) == text:
-        separators: tuple[str, str] | None = (",", ":")
-    elif json.dumps(data, ensure_ascii=False) == text:
-        separators = None
-    else:
-        return text  # written some other way: left to the text scan rather than shown differently
-    return json.dumps(mark_data(data), separators=separators, ensure_ascii=False)
+    for separators, sort_keys in (((",", ":"), False), (None, False), ((",", ":"), True), (None, True)):
+        if json.dumps(data, separators=separators, sort_keys=sort_keys, ensure_ascii=False) == text:
+            marked = _mark_condition(data) if condition and isinstance(data, dict) else mark_data(data)
+            return json.dumps(marked, separators=separators, sort_keys=sort_keys, ensure_ascii=False)
+    return text  # written some other way: left to the text scan rather than shown differently
 
 
 def _mark_value(option: str, value: str) -> str:

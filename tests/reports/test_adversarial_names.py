@@ -79,3 +79,27 @@ def test_the_investigation_forms_page_replaces_names_that_are_the_kits_words():
     got = normalised(_investigation_page(**words))["report.html"]
     assert got == normalised(_investigation_page(**NEUTRAL))["report.html"]
     assert "--user-name <human-user>" in got and "--group-name <group-N>" in got
+
+
+def test_the_pages_trust_conditions_and_details_are_replaced_by_kind():
+    # A trust condition (sts:ExternalId "test") or a verdict's details in a table cell, and the values of a
+    # reproduce command, are marked on the notebook's page: its anonymised form replaces them by type.
+    import pandas as pd
+
+    from glue_iam_kit.model import Finding
+    from glue_iam_kit.reports.anonymise import Anonymiser
+    from glue_iam_kit.reports.bundle import visible_text
+    from glue_iam_kit.reports.finding import render_finding_html
+
+    condition = json.dumps({"StringEquals": {"sts:ExternalId": "test", "aws:SourceAccount": "111122223333"}},
+                           separators=(",", ":"), sort_keys=True)
+    finding = Finding(4, "trust", "Trust", "ok", "trusted", pd.DataFrame([
+        {"principal": "glue.amazonaws.com", "condition": condition, "details": json.dumps({"via_group": "IAM"})}]),
+        reproduce=["aws iam get-role --role-name Resource --profile admin"])
+    page = render_finding_html(finding)
+    assert condition in visible_text(page)  # the notebook shows the values as they are
+    anonymous = visible_text(Anonymiser({"account": "111122223333", "role": "Resource", "groups": ["IAM"],
+                                         "profile": "admin"}).anonymise_html(page))
+    assert '"sts:ExternalId":"<value-1>"' in anonymous and '"aws:SourceAccount":"<account-id>"' in anonymous
+    assert '"via_group": "<group-1>"' in anonymous
+    assert "aws iam get-role --role-name <glue-runtime-role> --profile <production-profile>" in anonymous
