@@ -82,7 +82,7 @@ def _typed_survivors(obj: Any, names: set[str], key: str = "") -> set[str]:
     """Values a findings key types as a name (:data:`glue_iam_kit.reports.typed.KEY_KINDS`) that are a real name
     as they are: found even when the name is also a kit word (a stack named ``platform``), which the text search
     cannot tell from the kit's prose."""
-    from glue_iam_kit.reports.typed import KEY_KINDS
+    from glue_iam_kit.reports.typed import KEY_KINDS, is_kit_grant
 
     if isinstance(obj, list):
         return set().union(*(_typed_survivors(v, names, key) for v in obj)) if obj else set()
@@ -93,7 +93,8 @@ def _typed_survivors(obj: Any, names: set[str], key: str = "") -> set[str]:
         return set()
     if key == "managed_by":
         obj = obj.removeprefix("CloudFormation stack ")
-    return {obj} if (key in KEY_KINDS or key == "managed_by") and obj in names else set()
+    typed = key == "managed_by" or (key in KEY_KINDS and not is_kit_grant(KEY_KINDS[key], obj))
+    return {obj} if typed and obj in names else set()
 
 
 def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -> list[str]:

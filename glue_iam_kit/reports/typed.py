@@ -10,6 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from glue_iam_kit.reports.aws_owned import is_aws_operation
 from glue_iam_kit.reports.freetext import anonymise_error_text, anonymise_user_agent
 from glue_iam_kit.reports.vocabulary import is_kit_name
 
@@ -57,11 +58,16 @@ def label_for(kind: str, value: str) -> str:
     return _LABELS.get(kind, kind if re.fullmatch(r"[a-z]+(?:-[a-z]+)*", kind) else "identifier")
 
 
+def is_kit_grant(kind: str, value: str) -> bool:
+    """A policy or Sid the kit names its grants so (``AllowPassGlueRuntimeRoleToGlue``): kept, and no survivor."""
+    return kind in ("policy", "sid") and is_kit_name(value) and value.startswith("Allow")
+
+
 def anonymise_typed(anon: Anonymiser, kind: str, value: str) -> str:
     """One value of *kind*, whole: AWS's stays; an ARN piece by piece; a path piece by piece; free text
     allow-listed; every other name by its placeholder."""
     if (not value or _PLACEHOLDER.fullmatch(value) or _NOT_A_NAME.fullmatch(value) or anon.is_aws(value, kind)
-            or (kind in ("policy", "sid") and is_kit_name(value) and value.startswith("Allow"))):
+            or is_kit_grant(kind, value)):
         return value
     if value in anon.mapping:  # a known identifier: its placeholder, whatever the field calls it
         return anon.mapping[value]
@@ -143,6 +149,8 @@ def anonymise_record(anon: Anonymiser, obj: Any, key: str = "") -> Any:
         return anonymise_error_text(obj, anon.typed)
     if key == "user_agent":
         return anonymise_user_agent(obj, lambda token: anon.placeholder_for("text", token))
+    if key == "operation":  # the operation a pasted error's wrapper names: AWS's, or the customer's words
+        return obj if is_aws_operation(obj) else anon.typed("text", obj)
     if key == "managed_by" and obj.startswith(_STACK):
         return _STACK + anon.typed("stack", obj.removeprefix(_STACK))
     if key in ("condition", "details"):

@@ -103,3 +103,20 @@ def test_the_pages_trust_conditions_and_details_are_replaced_by_kind():
     assert '"sts:ExternalId":"<value-1>"' in anonymous and '"aws:SourceAccount":"<account-id>"' in anonymous
     assert '"via_group": "<group-1>"' in anonymous
     assert "aws iam get-role --role-name <glue-runtime-role> --profile <production-profile>" in anonymous
+
+
+def test_a_log_prefix_before_the_error_is_no_operation_kept_in_clear():
+    # "NAME: AccessDeniedException: ..." reads NAME as the operation (the console writes "updateJob: ..."); a
+    # logger or script name there ("carolwhite_deploy") was kept as it was in the quoted message and in
+    # findings.json's operation. Only an operation botocore's models define stays.
+    message = ("User: arn:aws:iam::111122223333:user/dev-user is not authorized to perform: iam:PassRole on resource: "
+               "arn:aws:iam::111122223333:role/etl-runtime-role because no identity-based policy allows the "
+               "iam:PassRole action")
+    files, _ = outputs(error_text=f"carolwhite_deploy: AccessDeniedException: {message}", **NEUTRAL)
+    for name, text in files.items():
+        if name != "investigation.ipynb":
+            assert "carolwhite" not in text.lower(), name
+    error = json.loads(files["findings.json"])["error"]
+    assert error["operation"] == "<text-1>" and error["text"].startswith("(<text-1>) User: arn:aws:iam::<account-id>")
+    kept, _ = outputs(error_text=f"updateJob: AccessDeniedException: {message}", **NEUTRAL)
+    assert json.loads(kept["findings.json"])["error"]["text"].startswith("(updateJob) User:")
