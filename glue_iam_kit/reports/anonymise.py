@@ -132,6 +132,12 @@ def _arn_end(text: str, m: re.Match[str], names: Iterable[str]) -> int:
     return m.end()
 
 
+# AWS's words anywhere in an ARN's resource: the service-role path, Organizations' policy types
+# (arn:aws:organizations::ACCOUNT:policy/o-ID/service_control_policy/p-ID).
+_KEPT_PIECES = {"service-role", "service_control_policy", "resource_control_policy", "tag_policy", "backup_policy",
+                "aiservices_opt_out_policy", "chatbot_policy", "declarative_policy_ec2"}
+
+
 def _aws_path(pieces: list[str], i: int) -> bool:
     """Whether ARN piece *i* is AWS's path word before a name (``role/service-role/NAME``), whatever a role is
     called (a role named ``service-role`` is itself only at the end)."""
@@ -240,7 +246,7 @@ class Anonymiser:
     def _keeps(self, i: int, piece: str, service: str) -> bool:
         # A resource type is the resource's first piece (role/NAME: a role named "policy" is a name).
         return bool(piece in ("/", ":", "") or _PLACEHOLDER.match(piece) or (piece in _ARN_WORDS and i == 0)
-                    or piece == "service-role"
+                    or piece in _KEPT_PIECES
                     or re.fullmatch(r"[*?]+", piece) or piece.startswith(("aws-", "$")) or self.is_aws(piece)
                     or SERVICE_PRINCIPAL.fullmatch(piece) or _REGION.fullmatch(piece)
                     or (i == 0 and service == "s3" and piece.startswith("aws-glue")))

@@ -49,6 +49,7 @@ _PLACEHOLDER = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 _PATH_WORDS = {"service-role", "aws-service-role", "aws-reserved", "sso.amazonaws.com"}
 # Not names: wildcards, and the kit's own stand-ins ("(from the job)", "(not given)").
 _NOT_A_NAME = re.compile(r"[*?]+|\(.*\)")
+_BARE_NAME = re.compile(r"[\w+=,.@/:-]*[A-Za-z][\w+=,.@/:-]*")
 
 
 def label_for(kind: str, value: str) -> str:
@@ -76,7 +77,9 @@ def anonymise_typed(anon: Anonymiser, kind: str, value: str) -> str:
     if kind == "text":
         return anon.placeholder_for(kind, value)
     if kind in ("arn", "account"):
-        return anon.anonymise_text(value)  # shapes: an account, an IP, an S3 URI, a partial ARN
+        shaped = anon.anonymise_text(value)  # shapes: an account, an IP, an S3 URI, a partial ARN
+        # A resource an error names without an ARN ("on resource: etl-role"): one name, never kept as it is.
+        return anon.placeholder_for("resource", value) if shaped == value and _BARE_NAME.fullmatch(value) else shaped
     if kind == "value" and _SHAPED.fullmatch(value):
         return anon.anonymise_text(value)  # an account, an address or range, an S3 URI: by their shape
     if kind == "path":

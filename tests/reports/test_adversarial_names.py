@@ -120,3 +120,21 @@ def test_a_log_prefix_before_the_error_is_no_operation_kept_in_clear():
     assert error["operation"] == "<text-1>" and error["text"].startswith("(<text-1>) User: arn:aws:iam::<account-id>")
     kept, _ = outputs(error_text=f"updateJob: AccessDeniedException: {message}", **NEUTRAL)
     assert json.loads(kept["findings.json"])["error"]["text"].startswith("(updateJob) User:")
+
+
+def test_a_resource_named_without_an_arn_and_an_scps_arn():
+    # "on resource: NAME" (no ARN) kept NAME in clear in the quoted message and findings' error.resource; an SCP's
+    # ARN lost AWS's word service_control_policy to a placeholder.
+    message = ("User: arn:aws:iam::111122223333:user/dev-user is not authorized to perform: iam:PassRole on resource: "
+               "{resource} {cause}")
+    files, _ = outputs(error_text=message.format(resource="carolwhite-role", cause="because no identity-based "
+                                                 "policy allows the iam:PassRole action"), **NEUTRAL)
+    for name, text in files.items():
+        if name != "investigation.ipynb":
+            assert "carolwhite" not in text, name
+    scp = "arn:aws:organizations::999988887777:policy/o-carol12345/service_control_policy/p-carol1234"
+    files, _ = outputs(error_text=message.format(resource="arn:aws:iam::111122223333:role/etl-runtime-role",
+                                                 cause=f"with an explicit deny in a service control policy: {scp}"),
+                       **NEUTRAL)
+    assert "carol" not in files["findings.json"] and "999988887777" not in files["findings.json"]
+    assert "/service_control_policy/" in json.loads(files["findings.json"])["error"]["text"]
