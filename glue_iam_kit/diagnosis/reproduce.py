@@ -22,6 +22,11 @@ GLOBAL_OPTIONS = ("--profile", "--region", "--output", "--query")
 # Services whose commands take --region (IAM, STS and Organizations are global).
 REGIONAL = frozenset({"glue", "cloudtrail", "s3api", "kms", "sso-admin"})
 _SHORTHAND_SAFE = re.compile(r"^[\w.:/@*+-]+$")
+# The options whose value is one name of a kind (glue_iam_kit.engine.marks.KINDS): the anonymiser replaces
+# them by type (reports/bundle.py) and the notebook's page marks them (reports/marked_code.py).
+OPTION_KINDS = {"--user-name": "user", "--group-name": "group", "--role-name": "role", "--job-name": "job",
+                "--policy-name": "policy", "--name": "job", "--id": "job", "--endpoint-name": "job",
+                "--bucket": "bucket", "--key-id": "kms-key", "--target-id": "account", "--profile": "profile"}
 
 Options = Iterable[tuple[str, str | None]]
 

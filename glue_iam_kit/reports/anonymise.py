@@ -30,7 +30,7 @@ from typing import Any
 from glue_iam_kit.engine.marks import SPAN, replace_marks
 from glue_iam_kit.reports.aws_owned import SERVICE_PRINCIPAL, aws_policy_names, sso_role_parts
 from glue_iam_kit.reports.aws_owned import is_aws_owned as aws_owned
-from glue_iam_kit.reports.typed import anonymise_typed
+from glue_iam_kit.reports.typed import _PATH_WORDS, anonymise_typed
 from glue_iam_kit.reports.vocabulary import is_kit_word
 
 # AWS-owned spans, never rewritten: service principals and endpoints, AWS managed policy ARNs, action names and
@@ -130,6 +130,18 @@ def _arn_end(text: str, m: re.Match[str], names: Iterable[str]) -> int:
         if text.startswith(head + name, m.start()) and m.start() + len(head + name) > m.end():
             return m.start() + len(head + name)
     return m.end()
+
+
+# AWS's words anywhere in an ARN's resource: the service-role path, Organizations' policy types
+# (arn:aws:organizations::ACCOUNT:policy/o-ID/service_control_policy/p-ID).
+_KEPT_PIECES = {"service-role", "service_control_policy", "resource_control_policy", "tag_policy", "backup_policy",
+                "aiservices_opt_out_policy", "chatbot_policy", "declarative_policy_ec2"}
+
+
+def _aws_path(pieces: list[str], i: int) -> bool:
+    """Whether ARN piece *i* is AWS's path word before a name (``role/service-role/NAME``), whatever a role is
+    called (a role named ``service-role`` is itself only at the end)."""
+    return pieces[i] in _PATH_WORDS and any(p not in ("/", ":", "") for p in pieces[i + 1:])
 
 
 class Anonymiser:
@@ -234,7 +246,7 @@ class Anonymiser:
     def _keeps(self, i: int, piece: str, service: str) -> bool:
         # A resource type is the resource's first piece (role/NAME: a role named "policy" is a name).
         return bool(piece in ("/", ":", "") or _PLACEHOLDER.match(piece) or (piece in _ARN_WORDS and i == 0)
-                    or piece == "service-role"
+                    or piece in _KEPT_PIECES
                     or re.fullmatch(r"[*?]+", piece) or piece.startswith(("aws-", "$")) or self.is_aws(piece)
                     or SERVICE_PRINCIPAL.fullmatch(piece) or _REGION.fullmatch(piece)
                     or (i == 0 and service == "s3" and piece.startswith("aws-glue")))
@@ -251,7 +263,7 @@ class Anonymiser:
         pieces = re.split(r"(\$\{[^}]*\}|[/:])", parts[5])  # a policy variable ${aws:username} is one piece
         out = []
         for i, piece in enumerate(pieces):
-            if piece in self.mapping and not (i == 0 and piece in _ARN_WORDS):  # a known name, even region-shaped
+            if piece in self.mapping and not (i == 0 and piece in _ARN_WORDS) and not _aws_path(pieces, i):
                 out.append(self.mapping[piece])
             elif self._keeps(i, piece, parts[2]):
                 out.append(piece)

@@ -51,6 +51,15 @@ def aws_policy_names(identifiers: dict[str, Any] | None) -> frozenset[str]:
     return frozenset((identifiers or {}).get("aws_policies") or ())
 
 
+def is_aws_operation(name: str) -> bool:
+    """Whether *name* is an AWS API operation (``UpdateJob``; the console's ``updateJob``) in botocore's service
+    models: what a pasted error's wrapper calls the operation, kept only when it is AWS's (a log prefix such as
+    ``carol_deploy: AccessDeniedException:`` is the customer's)."""
+    from glue_iam_kit.sources.service_models import is_operation
+
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name or "")) and is_operation(name)
+
+
 def is_aws_owned(value: str, kind: str = "", seen: Iterable[str] = ()) -> bool:
     """Whether *value* (an identifier of *kind*, see :data:`glue_iam_kit.engine.marks.KINDS`) is AWS's and
     stays as it is. *seen*: AWS managed policy names the investigation saw."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glue_iam_kit.diagnosis.reproduce import OPTION_KINDS
 from glue_iam_kit.errors import IdentifierSurvived, KitError
 from glue_iam_kit.files import OUTPUT_FILES, write_text_atomic
 from glue_iam_kit.reports.anonymise import Anonymiser, find_survivors
@@ -134,8 +135,8 @@ def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[
     policy document as data; anything else as text."""
     from glue_iam_kit.reports.typed import anonymise_record
 
-    if option in _OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
-        return anonymiser.typed(_OPTION_KINDS[option], word)
+    if option in OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
+        return anonymiser.typed(OPTION_KINDS[option], word)
     entry = _SHORTHAND.fullmatch(word) if option == "--context-entries" else None
     if entry:
         e = anonymise_record(anonymiser, {"ContextKeyName": entry[1], "ContextKeyValues": entry[2].split(","),
@@ -150,12 +151,6 @@ def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[
     return anonymiser.anonymise_text(_replace_whole(word, whole))
 
 
-# The options of the reproduce commands (glue_iam_kit.diagnosis.reproduce) whose value is one name of a kind.
-_OPTION_KINDS = {"--user-name": "user", "--group-name": "group", "--role-name": "role", "--job-name": "job",
-                 "--policy-name": "policy", "--name": "job", "--id": "job", "--endpoint-name": "job",
-                 "--bucket": "bucket", "--key-id": "kms-key", "--target-id": "account", "--profile": "profile"}
-
-
 def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[str, str]:
     """The resource ARNs no text scan reads whole (an S3 key with a space or a quote), by their anonymised form."""
     fix = results.get("fix") or {}
@@ -167,7 +162,11 @@ def _unscannable_arns(results: dict[str, Any], anonymiser: Anonymiser) -> dict[s
 
 
 def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
-    """*node* with each key of *whole* replaced by its value in every string, before any text is scanned."""
+    """*node* with each key of *whole* replaced by its value in every string, before any text is scanned. A pasted
+    error is left as it is: it is allow-listed from its parse (an ARN already holding placeholders would not parse
+    back whole, and the message would be cut at ``<account-id>``)."""
+    from glue_iam_kit.reports.typed import FREE_TEXT
+
     if not whole:
         return node
     if isinstance(node, str):
@@ -177,7 +176,7 @@ def _replace_whole(node: Any, whole: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_replace_whole(v, whole) for v in node]
     if isinstance(node, dict):
-        return {k: _replace_whole(v, whole) for k, v in node.items()}
+        return {k: v if k in FREE_TEXT else _replace_whole(v, whole) for k, v in node.items()}
     return node
 
 

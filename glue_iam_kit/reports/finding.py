@@ -27,12 +27,16 @@ def shown_evidence(finding: Finding) -> Any:
 def _typed_cells(shown: Any) -> Any:
     """The evidence with every identifier column's values marked by their kind (the same table the anonymiser
     of findings.json uses, :data:`glue_iam_kit.reports.typed.KEY_KINDS`)."""
+    from glue_iam_kit.reports.marked_code import mark_json_text
     from glue_iam_kit.reports.typed import KEY_KINDS, WHAT_KINDS
 
     shown = shown.copy()
     for col in shown.columns:
         if col in KEY_KINDS:
             shown[col] = shown[col].map(lambda v, k=KEY_KINDS[col]: ident(k, v) if isinstance(v, str) else v)
+        else:  # JSON in a cell (a verdict's details): its identifiers by their keys
+            shown[col] = shown[col].map(lambda v, c=col == "condition": mark_json_text(v, c) if isinstance(v, str)
+                                        else v)
     if list(shown.columns) == ["what", "value"]:
         shown["value"] = [ident(WHAT_KINDS[w], v) if w in WHAT_KINDS and isinstance(v, str) else v
                           for w, v in zip(shown["what"], shown["value"], strict=True)]
@@ -67,8 +71,9 @@ def render_finding_html(finding: Finding) -> str:
         extra = f"<pre>{html.escape(details['explanation'])}</pre>"
     fix = details.get("fix") or {}
     if fix.get("policy"):
+        principal = ident("arn" if fix["where"] == "key-policy" else "principal", fix.get("principal", ""))
         extra += (f"<p>The least-privilege change, on the {html.escape(fix['where'])} "
-                  f"<code>{html.escape(fix.get('principal', ''))}</code>:</p>"
+                  f"<code>{html.escape(principal)}</code>:</p>"
                   f"<pre>{html.escape(json.dumps(fix['policy'], indent=2))}</pre>")
         if fix.get("note"):
             extra += f"<p><em>{html.escape(fix['note'])}</em></p>"
@@ -82,7 +87,9 @@ def render_reproduce_html(commands: list[str]) -> str:
     """The AWS CLI commands that reproduce a step's evidence, to copy."""
     if not commands:
         return ""
-    return "<p>Reproduce by hand:</p><pre>" + "\n".join(html.escape(c) for c in commands) + "</pre>"
+    from glue_iam_kit.reports.marked_code import mark_command
+
+    return "<p>Reproduce by hand:</p><pre>" + "\n".join(html.escape(mark_command(c)) for c in commands) + "</pre>"
 
 
 def render_finding_text(finding: Finding) -> str:

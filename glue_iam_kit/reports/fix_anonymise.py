@@ -19,6 +19,7 @@ from glue_iam_kit.diagnosis.fix import render_fix
 from glue_iam_kit.diagnosis.fix_forms import render_tag_command
 from glue_iam_kit.engine.policy import as_list
 from glue_iam_kit.reports.anonymise import Anonymiser, is_aws_owned
+from glue_iam_kit.reports.typed import anonymise_record
 
 # The placeholder kind of the principal, by where the fix goes (a key policy's principal is the key's ARN).
 _PRINCIPAL_LABELS = {"user": "user", "group": "group", "role": "role", "permission-set": "permission-set",
@@ -138,8 +139,9 @@ def anonymise_fix(fix: dict[str, Any] | None, a: Anonymiser) -> dict[str, Any] |
     if not fix or not fix.get("policy"):
         return a.anonymise_object(fix) if fix else fix
     kit = kit_names(fix)
-    # Prose (note, managed_by, refused) and any field this module does not know yet: as text, never as it is.
-    out = {k: v if k in _TYPED else a.anonymise_object(v) for k, v in fix.items() if k not in ("forms", "command")}
+    # Prose (note, managed_by, refused) and any field this module does not know yet: typed by its key (a stack named
+    # "platform", a kit word, is only found as the stack of "CloudFormation stack NAME"), never as it is.
+    out = {k: v if k in _TYPED else anonymise_record(a, v, k) for k, v in fix.items() if k not in ("forms", "command")}
     where, name = fix["where"], fix.get("policy_name") or ""
     out["principal"] = (a.anonymise_arn(fix["principal"]) if where == "key-policy" else
                         fix["principal"] if where == "boundary" and fix.get("boundary_of") else

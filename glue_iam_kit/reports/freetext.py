@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from glue_iam_kit.diagnosis.errortext import ErrorTextError, parse_error_text
+from glue_iam_kit.reports.aws_owned import is_aws_operation
 
 # What the rest of a pasted error holds, by shape: said in the note, never shown.
 _CONTEXTS = (
@@ -73,7 +74,7 @@ def anonymise_error_text(text: str, typed: Callable[[str, str], str]) -> str:
     message = render_message(typed("arn", e.principal), e.action, typed("arn", e.resource), e.kind, e.policy_type,
                              typed("arn", e.policy_arn))
     if e.operation:
-        message = f"({e.operation}) {message}"
+        message = f"({e.operation if is_aws_operation(e.operation) else typed('text', e.operation)}) {message}"
     note = removed_note(text, render_message(e.principal, e.action, e.resource, e.kind, e.policy_type, e.policy_arn))
     return message + ("\n" + note if note else "")
 

@@ -78,12 +78,33 @@ def _pattern(forms: Iterable[str]) -> re.Pattern[str] | None:
                       re.IGNORECASE)
 
 
+def _typed_survivors(obj: Any, names: set[str], key: str = "") -> set[str]:
+    """Values a findings key types as a name (:data:`glue_iam_kit.reports.typed.KEY_KINDS`) that are a real name
+    as they are: found even when the name is also a kit word (a stack named ``platform``), which the text search
+    cannot tell from the kit's prose."""
+    from glue_iam_kit.reports.typed import KEY_KINDS, is_kit_grant
+
+    if isinstance(obj, list):
+        return set().union(*(_typed_survivors(v, names, key) for v in obj)) if obj else set()
+    if isinstance(obj, dict):
+        return set().union(*(_typed_survivors(v, names, k) for k, v in obj.items()
+                             if not _is_vocabulary(k, v))) if obj else set()
+    if not isinstance(obj, str):
+        return set()
+    if key == "managed_by":
+        obj = obj.removeprefix("CloudFormation stack ")
+    typed = key == "managed_by" or (key in KEY_KINDS and not is_kit_grant(KEY_KINDS[key], obj))
+    return {obj} if typed and obj in names else set()
+
+
 def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -> list[str]:
     """Real identifiers (in any derived form) still standing in *text*, outside AWS-owned spans and
     placeholders; the kit's own words are never survivors. *kind* ``html`` checks what a reader sees (text,
     not markup); ``json`` checks values, not the schema's keys."""
     if kind == "json":
-        return sorted({s for value in _json_strings(json.loads(text)) for s in find_survivors(value, identifiers)})
+        data = json.loads(text)
+        typed = _typed_survivors(data, {n for n in real_names(identifiers) if not _ACCOUNT.fullmatch(n)})
+        return sorted({s for value in _json_strings(data) for s in find_survivors(value, identifiers)} | typed)
     if kind == "html":
         text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
     text = html.unescape(text)

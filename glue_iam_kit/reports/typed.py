@@ -10,6 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from glue_iam_kit.reports.aws_owned import is_aws_operation
 from glue_iam_kit.reports.freetext import anonymise_error_text, anonymise_user_agent
 from glue_iam_kit.reports.vocabulary import is_kit_name
 
@@ -48,6 +49,7 @@ _PLACEHOLDER = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 _PATH_WORDS = {"service-role", "aws-service-role", "aws-reserved", "sso.amazonaws.com"}
 # Not names: wildcards, and the kit's own stand-ins ("(from the job)", "(not given)").
 _NOT_A_NAME = re.compile(r"[*?]+|\(.*\)")
+_BARE_NAME = re.compile(r"[\w+=,.@/:-]*[A-Za-z][\w+=,.@/:-]*")
 
 
 def label_for(kind: str, value: str) -> str:
@@ -57,11 +59,16 @@ def label_for(kind: str, value: str) -> str:
     return _LABELS.get(kind, kind if re.fullmatch(r"[a-z]+(?:-[a-z]+)*", kind) else "identifier")
 
 
+def is_kit_grant(kind: str, value: str) -> bool:
+    """A policy or Sid the kit names its grants so (``AllowPassGlueRuntimeRoleToGlue``): kept, and no survivor."""
+    return kind in ("policy", "sid") and is_kit_name(value) and value.startswith("Allow")
+
+
 def anonymise_typed(anon: Anonymiser, kind: str, value: str) -> str:
     """One value of *kind*, whole: AWS's stays; an ARN piece by piece; a path piece by piece; free text
     allow-listed; every other name by its placeholder."""
     if (not value or _PLACEHOLDER.fullmatch(value) or _NOT_A_NAME.fullmatch(value) or anon.is_aws(value, kind)
-            or (kind in ("policy", "sid") and is_kit_name(value) and value.startswith("Allow"))):
+            or is_kit_grant(kind, value)):
         return value
     if value in anon.mapping:  # a known identifier: its placeholder, whatever the field calls it
         return anon.mapping[value]
@@ -70,7 +77,9 @@ def anonymise_typed(anon: Anonymiser, kind: str, value: str) -> str:
     if kind == "text":
         return anon.placeholder_for(kind, value)
     if kind in ("arn", "account"):
-        return anon.anonymise_text(value)  # shapes: an account, an IP, an S3 URI, a partial ARN
+        shaped = anon.anonymise_text(value)  # shapes: an account, an IP, an S3 URI, a partial ARN
+        # A resource an error names without an ARN ("on resource: etl-role"): one name, never kept as it is.
+        return anon.placeholder_for("resource", value) if shaped == value and _BARE_NAME.fullmatch(value) else shaped
     if kind == "value" and _SHAPED.fullmatch(value):
         return anon.anonymise_text(value)  # an account, an address or range, an S3 URI: by their shape
     if kind == "path":
@@ -143,6 +152,8 @@ def anonymise_record(anon: Anonymiser, obj: Any, key: str = "") -> Any:
         return anonymise_error_text(obj, anon.typed)
     if key == "user_agent":
         return anonymise_user_agent(obj, lambda token: anon.placeholder_for("text", token))
+    if key == "operation":  # the operation a pasted error's wrapper names: AWS's, or the customer's words
+        return obj if is_aws_operation(obj) else anon.typed("text", obj)
     if key == "managed_by" and obj.startswith(_STACK):
         return _STACK + anon.typed("stack", obj.removeprefix(_STACK))
     if key in ("condition", "details"):

@@ -78,6 +78,17 @@ def services_of_operation(operation: str) -> list[OperationService]:
     return [_service(name, op) for name in _operation_index().get(op, ())]
 
 
+def is_operation(name: str) -> bool:
+    """Whether some service's API defines *name*, in any case (the console's ``updateJob``, Terraform's
+    ``UpdateMlTransform`` for ``UpdateMLTransform``)."""
+    return bool(services_of_operation(name)) or name.lower() in _lower_operations()
+
+
+@lru_cache(maxsize=1)
+def _lower_operations() -> frozenset[str]:
+    return frozenset(op.lower() for op in _operation_index())
+
+
 def _norm(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word.lower()).removeprefix("aws").removeprefix("amazon")
 
