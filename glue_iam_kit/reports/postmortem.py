@@ -129,9 +129,9 @@ def _fix_sentence(inc: Incident, fix: dict[str, Any] | None) -> str:
         NOT_NEEDED: "Nothing to fix."}[s]
 
 
-def _explicit_action(v: dict[str, Any]) -> str:
+def _explicit_action(v: dict[str, Any], work: str) -> str:
     return {"mfa": "Make the MFA step part of the runbook: CLI users call sts get-session-token with their MFA "
-                   "device before Glue work; the console asks for MFA at sign-in.",
+                   f"device before {work} work; the console asks for MFA at sign-in.",
             "source-ip": "Document the allowed source network in the runbook (VPN, office) and say so in the "
                          "error the team sees first.",
             "scp": "Ask the organization's admins whether the SCP should exempt this role or this team; no IAM "
@@ -148,7 +148,7 @@ def _action_items(inc: Incident, fix_given: bool, security: bool) -> list[str]:
     for v in [inc.decided_by, *inc.also_found]:
         name = v["verdict"]
         if name == "explicit-deny":
-            items.append(_explicit_action(v))
+            items.append(_explicit_action(v, service_name(svc) if req["action"] == PASSROLE else "AWS"))
         elif name == "no-allow" and req["action"] == PASSROLE:
             items += [f"Grant iam:PassRole per runtime role, only to {svc}"
                       + (" (the fix above)" if fix_given else "")
@@ -195,6 +195,9 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     """The postmortem's sections from findings@1 (already anonymised), every sentence from the incident."""
     f = Findings.from_dict(results)
     inc = evaluate_incident(f)
+    # The times as investigated: anonymising removes the pasted text's log lines (and their time), so the
+    # timeline derived again from the anonymised text would lose the failure's time findings.json still holds.
+    inc.times = (results.get("incident") or {}).get("times") or inc.times
     names = f.verdict_names or ["no verdict"]
     failure = f.step("failure") or {}
     error_text = (failure.get("details") or {}).get("error_text") or ""

@@ -64,10 +64,14 @@ def test_an_empty_standard_input_is_refused(tmp_path, capsys, runs, monkeypatch)
 @pytest.mark.parametrize("text,line", [
     (THROTTLED, "glue-iam-kit: note: the error text is a ThrottlingException, not an AccessDenied message: the "
                 "investigation goes on without it"),
-    ("job failed, no idea why", "glue-iam-kit: note: the error text is not an AccessDenied message the kit can "
-                                "read (not an AccessDenied message: expected"),
+    ("job failed, no idea why", "glue-iam-kit: note: the error text is not an AccessDenied message: expected"),
+    # a denial without details is a denial: never "not an AccessDenied message"
+    ("An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+     "glue-iam-kit: note: the error text is an access denial that names no principal, action or resource (S3's"),
+    ("An error occurred (MyTeamSecretException) when calling X", "glue-iam-kit: note: the error text is not an "
+                                                                  "AccessDenied message: expected"),
     (ACCESS_DENIED, None),
-], ids=["throttling", "free-text", "access-denied"])
+], ids=["throttling", "free-text", "s3-access-denied", "custom-code", "access-denied"])
 def test_the_error_text_is_passed_as_given_and_a_non_access_denied_gets_a_line(tmp_path, capsys, runs, text, line):
     (tmp_path / "err.txt").write_text(text)
     assert _investigate(tmp_path, "--error-text", str(tmp_path / "err.txt")) == 0

@@ -103,10 +103,10 @@ def test_there_are_thirty_shapes_or_more():
 
 
 @pytest.mark.parametrize("text,says", [
-    ("Access Denied", "not an AccessDenied message"),
+    ("Access Denied", "an access denial that names no principal"),  # a denial, if a bare one
     ("User: arn:aws:iam::111122223333:user/x did something", "is not authorized to perform"),
     ("User: arn:aws:iam::nope:user/x is not authorized to perform: iam:PassRole", "not an IAM ARN"),
-    ("{\"__type\": \"AccessDeniedException\", \"Message\": \"denied\"}", "not an AccessDenied message"),
+    ("{\"__type\": \"AccessDeniedException\", \"Message\": \"denied\"}", "an access denial that names no"),
 ])
 def test_bad_text_gets_one_precise_line(text, says):
     with pytest.raises(ErrorTextError, match=says) as exc:

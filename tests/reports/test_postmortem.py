@@ -123,6 +123,8 @@ def test_the_seed_incident_leads_with_the_missing_allow(every_scenario):
     ("wrong-account", "wrong-account", NONE_POSSIBLE),
     ("fixed", "allowed", NOT_NEEDED),
     ("boundary-without-passrole", "no-allow", PROPOSED),
+    # an existing grant to EC2 and Lambda is not the fix's doing: its what-if behaves as expected
+    ("other-service-allow", "no-allow", PROPOSED),
 ])
 def test_the_deciding_layer_and_the_fix_status(every_scenario, name, decided, status):
     incident = every_scenario[name]["incident"]
@@ -167,3 +169,30 @@ def test_findings_with_nothing_in_them_still_make_a_postmortem():
     md = render_postmortem_md({"format": "glue-iam-kit/findings@1"})
     assert "no verdict reached" in md and "No grant fixes it: make the steps" in md
 
+
+
+LOGGED = ("2026-11-29T08:01:13.456Z ERROR [deploy] glue update failed\n"
+          "2026-11-29T08:01:13.457Z ERROR An error occurred (AccessDeniedException) when calling the UpdateJob "
+          "operation: User: arn:aws:iam::111122223333:user/dev-user is not authorized to perform: iam:PassRole on "
+          "resource: arn:aws:iam::111122223333:role/etl-runtime-role because no identity-based policy allows the "
+          "iam:PassRole action")
+
+
+def test_a_pasted_log_time_reaches_the_anonymised_report_in_order():
+    """Anonymising drops the log lines, and with them the time: report.md keeps the incident's timeline as
+    investigated (the one findings.json holds), not one derived again from the anonymised text."""
+    results, identifiers = _run("seed-incident", error_text=LOGGED)
+    files = render_outputs('{"cells": []}', results, identifiers)
+    md = files["report.md"]
+    timeline = md.split("## Timeline")[1].split("## Root cause")[0]
+    assert "`2026-11-29T08:01:13+00:00` | `the failure" in timeline, timeline
+    assert timeline.index("2026-11-29T08:01:13") < timeline.index("the job's last change")
+    assert "not recorded" not in timeline
+    assert json.loads(files["findings.json"])["incident"]["times"][0]["when"] == "2026-11-29T08:01:13+00:00"
+
+
+def test_the_mfa_action_item_names_the_service_of_the_error():
+    lam = LOGGED.split("ERROR ")[-1].replace("UpdateJob", "CreateFunction").replace("etl-runtime-role", "lambda-exec")
+    items = build_postmortem(_results("seed-incident", error_text=lam)).action_items
+    mfa = [i for i in items if "MFA" in i]
+    assert mfa and "before Lambda work" in mfa[0] and "Glue" not in mfa[0]
