@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from glue_iam_kit.cli.options import EXIT_STATUSES
+from glue_iam_kit.engine.marks import strip_marks
 from glue_iam_kit.model import VERDICTS
 
 # The steps that are not part of the procedure a trainee reads back.
@@ -109,4 +110,4 @@ def render_grade(steps: list[dict[str, Any]], report: str) -> str:
         where = [f"step {s['step']} ({s['title']})" for s in steps
                  if s.get("status") == "problem" and s.get("key") not in _NOT_WHERE_TO_LOOK]
         lines.append(f"where to look: {report}, Appendix" + (": " + "; ".join(where) if where else ""))
-    return "\n".join(lines)
+    return strip_marks("\n".join(lines))  # the terminal shows the names, not the reports' marks

@@ -131,7 +131,15 @@ def _base_context(f: Findings) -> str:
     if e:
         return (f"the CloudTrail event's context ({e.get('time')}; MFA {e.get('mfa') or 'absent'}"
                 + (f"; source IP {e['source_ip']}" if e.get("source_ip") else "") + ")")
-    return "a request without MFA (long-term keys, or a session without MFA)"
+    first = {c.get("ContextKeyName", "").lower(): "/".join(c.get("ContextKeyValues") or [])
+             for c in ((f.simulations or [{}])[0].get("context") or [])}
+    mfa = first.get("aws:multifactorauthpresent") == "true"
+    if first.get("aws:principaltype") in ("AssumedRole", "FederatedUser"):  # a role has no long-term keys
+        words = "a role session" + ("" if mfa else " without MFA in its context")
+    else:
+        words = "a request with an MFA session" if mfa else \
+            "a request without MFA (long-term keys, or a session without MFA)"
+    return words + (f", from source IP {first['aws:sourceip']}" if first.get("aws:sourceip") else "")
 
 
 def _deciding_layer(f: Findings) -> tuple[int | None, str]:

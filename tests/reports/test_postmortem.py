@@ -196,3 +196,9 @@ def test_the_mfa_action_item_names_the_service_of_the_error():
     items = build_postmortem(_results("seed-incident", error_text=lam)).action_items
     mfa = [i for i in items if "MFA" in i]
     assert mfa and "before Lambda work" in mfa[0] and "Glue" not in mfa[0]
+
+
+@pytest.mark.parametrize("name", ["runtime-role-s3-read", "ci-oidc-role", "identity-center"])
+def test_a_role_session_is_never_said_to_use_long_term_keys(every_scenario, name):
+    why = every_scenario[name]["incident"]["decided_by"]["why"]
+    assert "a role session" in why and "long-term keys" not in why
