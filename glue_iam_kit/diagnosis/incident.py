@@ -247,6 +247,11 @@ def _fix_status(f: Findings, decided: dict[str, Any], names: list[str]) -> tuple
                               "then investigate again",
         "no verdict": "make the steps that could not be checked checkable, then investigate again",
     }.get(name, "")
+    if name != "trust-missing-service" and "trust-missing-service" in names and status in GRANT_STATUSES:
+        service = (_verdict(f, "trust-missing-service") or {}).get("service")  # the grant is needed, not enough
+        remedy = (f"{remedy}; " if remedy else "") + (f"the grant, and {service} added to the role's trust policy "
+                                                      "(sts:AssumeRole): with the grant alone the service still "
+                                                      "cannot use the role")
     if name != "role-not-found" and "role-not-found" in names:  # the layer underneath: no grant makes it usable
         status = NONE_POSSIBLE if status in (PROPOSED, NOT_AS_EXPECTED, NOT_NEEDED) else status
         remedy = (f"create the role {(_verdict(f, 'role-not-found') or {}).get('role')} (or point the resource at "

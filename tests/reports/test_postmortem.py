@@ -202,3 +202,17 @@ def test_the_mfa_action_item_names_the_service_of_the_error():
 def test_a_role_session_is_never_said_to_use_long_term_keys(every_scenario, name):
     why = every_scenario[name]["incident"]["decided_by"]["why"]
     assert "a role session" in why and "long-term keys" not in why
+
+
+def test_a_grant_that_is_needed_but_not_enough_says_what_else():
+    """A Lambda PassRole error on a role that trusts only Glue: the grant is proposed, and the summary says the
+    trust policy must name Lambda too; the Glue job's scoped-role alternative is not offered for a Lambda role."""
+    lam = LOGGED.split("ERROR ")[-1].replace("UpdateJob", "CreateFunction").replace("etl-runtime-role", "lambda-exec")
+    results = _results("seed-incident", role="lambda-exec", error_text=lam)
+    incident = results["incident"]
+    assert "trust-missing-service" in [v["verdict"] for v in results["verdicts"]]
+    assert incident["fix_status"] == PROPOSED and "lambda.amazonaws.com added to the role's trust" in incident["remedy"]
+    summary = build_postmortem(results).summary
+    assert "What lifts it: the grant, and lambda.amazonaws.com added" in summary
+    assert "scoped_role" not in (results["fix"].get("review") or {})
+    assert contradictions(results) == []
