@@ -35,6 +35,10 @@ def check_investigation_inputs(args: argparse.Namespace, params: dict[str, Any])
 
         raise KitError("--error-text needs a file name (or - for standard input); leave it out to investigate "
                        "without one")
+    if params.get("target") == "sandbox":  # ARNs of two accounts, or a malformed one: refused before the kernel
+        from glue_iam_kit.sources.sandbox import sandbox_names
+
+        sandbox_names(params.get("user") or None, params.get("role") or None, params.get("account_id") or None)
     if params.get("snapshot_path"):
         from glue_iam_kit.sources.snapshot import read_snapshot
 

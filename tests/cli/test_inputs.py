@@ -137,3 +137,16 @@ def test_what_an_arn_says_beyond_the_name(user, role, want):
     from glue_iam_kit.sources.sandbox import arn_overrides
 
     assert arn_overrides(user, role) == want
+
+
+@pytest.mark.parametrize("extra", [
+    ("--account-id", "111122223333", "--role", PATH_ROLE),
+    ("--user", "arn:aws:iam::111122223333:user/dev-user", "--role", PATH_ROLE),
+], ids=["account-id-and-role-arn", "user-and-role-arns"])
+def test_arns_of_another_account_are_refused_not_rebuilt_elsewhere(tmp_path, capsys, runs, extra):
+    """The sandbox builds one account: a role ARN in 123456789012 beside --account-id 111122223333 was built as
+    111122223333's role, silently; now one line names both accounts (exit 1) and nothing runs."""
+    assert _investigate(tmp_path, *extra) == 1 and not runs
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("glue-iam-kit: error: ") and "name different accounts (111122223333, 123456789012)" in err
+    assert len(err.splitlines()) == 1
