@@ -69,6 +69,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.all and (args.verdict or args.policy or args.escalation):
         args.train_parser.error("--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "
                                 "not --all")
+    if not args.all and not args.verdict and (args.policy or args.escalation):  # never dropped silently
+        args.train_parser.error("--policy and --escalation are graded beside a predicted --verdict: add --verdict "
+                                f"({', '.join(VERDICTS)})")
     if args.scenario:
         load_scenario_file(args.scenario)  # a clear error for an unknown scenario, before any kernel starts
     out_root = args.out or default_training_folder(args.scenario)

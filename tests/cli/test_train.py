@@ -54,7 +54,10 @@ def runs(monkeypatch, tmp_path):
     ([], "one of the arguments --scenario --all is required"),
     (["--all", "--verdict", "no-allow"],
      "--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "),
-], ids=["misspelt-verdict", "unknown-verdict", "all-and-scenario", "neither", "all-with-a-prediction"])
+    (["--scenario", "seed-incident", "--policy", "RequireMFA"],
+     "--policy and --escalation are graded beside a predicted --verdict: add --verdict (wrong-account, "),
+], ids=["misspelt-verdict", "unknown-verdict", "all-and-scenario", "neither", "all-with-a-prediction",
+        "policy-without-verdict"])
 def test_usage_errors_say_what_is_valid(capsys, runs, argv, message):
     with pytest.raises(SystemExit) as exc:
         main(["train", *argv, "-q"])
