@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from glue_iam_kit.cli.options import service_principal
+
 ORG_EPILOG = """\
 workflow:
   glue-iam-kit org snapshot --profile mgmt --out snaps/          # from the management account (read-only)
@@ -65,7 +67,8 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
         epilog=ORG_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--snapshots", required=True, metavar="DIR", help="the folder `org snapshot` wrote")
     p.add_argument("--out", required=True, metavar="DATASET", help="the dataset folder")
-    p.add_argument("--service", default="glue.amazonaws.com", help="iam:PassedToService (default glue.amazonaws.com)")
+    p.add_argument("--service", default="glue.amazonaws.com", type=service_principal,
+                   help="iam:PassedToService (default glue.amazonaws.com)")
     p.add_argument("--mfa", choices=["absent", "present", "false"], default="absent",
                    help="aws:MultiFactorAuthPresent (default absent: long-term keys)")
     p.add_argument("--scheduler", metavar="ADDR", help="an existing Dask scheduler (tcp://host:8786); the snapshots "

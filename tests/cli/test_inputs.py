@@ -150,3 +150,17 @@ def test_arns_of_another_account_are_refused_not_rebuilt_elsewhere(tmp_path, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("glue-iam-kit: error: ") and "name different accounts (111122223333, 123456789012)" in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["investigate", "--sandbox", "seed-incident", "--out", "OUT", "--service", "lambda"],
+     "'lambda' is not a service principal (did you mean lambda.amazonaws.com?)"),
+    (["matrix", "--service", "glue", "--out", "OUT.csv"], "(did you mean glue.amazonaws.com?)"),
+    (["org", "matrix", "--snapshots", "S", "--out", "OUT", "--service", "Glue Service"],
+     "'Glue Service' is not a service principal: "),
+], ids=["investigate", "matrix", "org-matrix"])
+def test_a_service_that_is_no_service_principal_is_a_usage_error(capsys, runs, argv, hint):
+    """A grant with iam:PassedToService 'lambda' matches no request: refused (exit 2), never completed silently."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and hint in capsys.readouterr().err and not runs
