@@ -56,6 +56,11 @@ _S3_END = re.compile(r"\s+(?:because\s|with\s+an\s+explicit\s+deny)", re.IGNOREC
 _POLICY_ARN = re.compile(r":\s*(arn:[^\s]+)\s*$")
 
 
+_POLICY_WORDS = {"identity": "an identity-based policy", "scp": "a service control policy",
+                 "boundary": "a permissions boundary", "session": "a session policy",
+                 "resource": "a resource-based policy", "vpc-endpoint": "a VPC endpoint policy", "unknown": "a policy"}
+
+
 class ErrorTextError(KitError):
     """Text that is not an AccessDenied message the kit can read."""
 
@@ -91,8 +96,8 @@ class AccessDenied:
         return ""
 
     def describe(self) -> str:
-        if self.kind == "explicit":
-            cause = f"an explicit deny in a {self.policy_type} policy"
+        if self.kind == "explicit":  # in AWS's own words ("an explicit deny in a service control policy")
+            cause = "an explicit deny in " + _POLICY_WORDS.get(self.policy_type, f"a {self.policy_type} policy")
         elif self.kind == "implicit":
             cause = f"no {self.policy_type} policy allows it"
         else:

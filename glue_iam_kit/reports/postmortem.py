@@ -116,10 +116,15 @@ def _headline(inc: Incident) -> tuple[str, str]:
             f"{who} could not pass {on} to {svc} (iam:PassRole).")
 
 
-def _fix_sentence(inc: Incident, fix: dict[str, Any] | None) -> str:
+def _fix_sentence(inc: Incident, fix: dict[str, Any] | None, said: str = "") -> str:
     s = inc.fix_status
     grant = f"Fix: {fix.get('policy_name')} on the {fix['where']} {fix.get('principal', '')}" if fix else ""
-    first = f"What lifts it: {inc.remedy}. " if inc.remedy and s != NONE_POSSIBLE else ""
+    # "lifted by X" already said by the deciding layer's cause is not said again
+    remedy = inc.remedy.removeprefix(f"{inc.decided_by.get('satisfied_by')}; ") \
+        if inc.decided_by.get("satisfied_by") and f"lifted by {inc.decided_by['satisfied_by']}" in said \
+        else inc.remedy
+    remedy = "" if remedy == inc.decided_by.get("satisfied_by") and f"lifted by {remedy}" in said else remedy
+    first = f"What lifts it: {remedy}. " if remedy and s != NONE_POSSIBLE else ""
     return first + {
         PROPOSED: f"{grant}; proposed, verified by a what-if simulation, not yet applied.",
         NOT_AS_EXPECTED: f"{grant}; proposed, but its what-if simulation did not behave as expected.",
@@ -212,10 +217,11 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
         actions.append(review_action_item(review))
     causes = _root_causes(inc)
     title, opening = _headline(inc)
-    summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {_cause(inc.decided_by, inc.request)}"
+    decided_by = _cause(inc.decided_by, inc.request)
+    summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {decided_by}"
                + (" Also found: " + "; ".join(f"{v['verdict']} (for {v['applies_to']})" for v in inc.also_found)
                   + "." if inc.also_found else "")
-               + " " + _fix_sentence(inc, fix))
+               + " " + _fix_sentence(inc, fix, decided_by))
     event = f.event or {}
     v = f.verification
     if status in (APPLIED, APPLIED_NOT_ALLOWED):

@@ -216,3 +216,15 @@ def test_a_grant_that_is_needed_but_not_enough_says_what_else():
     assert "What lifts it: the grant, and lambda.amazonaws.com added" in summary
     assert "scoped_role" not in (results["fix"].get("review") or {})
     assert contradictions(results) == []
+
+
+def test_the_summary_says_what_lifts_the_deciding_layer_once_in_plain_words():
+    """The CLI event of the seed incident (long-term keys): the MFA deny decides; its 'lifted by' is not said a
+    second time as 'What lifts it', and the failure reads 'an identity-based policy', as AWS words it."""
+    results = _results("seed-incident", event_id="0f6c1a7e-0000-4000-8000-0000000000c1")
+    summary = build_postmortem(results).summary
+    assert results["incident"]["decided_by"]["verdict"] == "explicit-deny"
+    assert summary.count("an MFA session: sign in with MFA") == 1 and "What lifts it" not in summary
+    failure = next(s for s in results["steps"] if s["key"] == "failure")["summary"]
+    assert failure.endswith("an explicit deny in an identity-based policy")
+    assert contradictions(results) == []
