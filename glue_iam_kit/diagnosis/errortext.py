@@ -201,7 +201,7 @@ def _what_it_is(flat: str) -> str:
         return f"{article} {code.group(1)}, not an AccessDenied message"
     if _DETAILLESS_DENIAL.search(flat):
         return ("an access denial that names no principal, action or resource (S3's bare 'Access Denied' and "
-                f"EC2's encoded message name none: `aws sts decode-authorization-message` decodes EC2's){got}")
+                f"EC2's encoded message name none; aws sts decode-authorization-message decodes EC2's){got}")
     return ("not an AccessDenied message: expected 'User: ARN is not authorized to perform: ACTION on resource: "
             f"ARN because ...'{got}")
 
