@@ -282,6 +282,10 @@ def _times(f: Findings, req: dict[str, str], denied: bool) -> list[dict[str, str
     if g and (f.verification or {}).get("applied"):
         v = f.verification
         later.append((g, generated, f"fix applied, read back, re-simulated: {v.get('before')} → {v.get('after')}"))
+    if failure_at == "placed" and g and known and max(k[0] for k in known) > g:  # dated after the investigation
+        known = [(t, w, x + (" (dated after the investigation: a time without a zone is read as UTC; paste it "
+                             "with its zone)" if x.startswith(failure_what) else "")) for t, w, x in known]
+        return [{"when": w, "what": x} for _, w, x in sorted(known + later, key=lambda k: k[0])]
     out = [{"when": w, "what": x} for _, w, x in sorted(known, key=lambda k: k[0])]
     if failure_at != "placed":  # its time is unknown: it happened before the investigation
         out.append({"when": "not recorded (give a CloudTrail event, or paste the error with its log time)",

@@ -228,3 +228,14 @@ def test_the_summary_says_what_lifts_the_deciding_layer_once_in_plain_words():
     failure = next(s for s in results["steps"] if s["key"] == "failure")["summary"]
     assert failure.endswith("an explicit deny in an identity-based policy")
     assert contradictions(results) == []
+
+
+def test_a_pasted_time_later_than_the_investigation_stays_in_order_and_is_flagged():
+    """A local log time without a zone (read as UTC) can land after the investigation: the timeline stays in
+    time order and says why the failure is dated after it."""
+    future = LOGGED.replace("2026-11-29T08:01:13.457Z", "2999-01-01 09:00:00")
+    results = _results("seed-incident", error_text=future.split("\n", 1)[1])
+    pm = build_postmortem(results)
+    whats = [what for _, what in pm.timeline]
+    assert whats[-1].startswith("the failure") and "dated after the investigation" in whats[-1]
+    assert contradictions(results) == []
