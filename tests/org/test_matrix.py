@@ -154,3 +154,19 @@ def test_the_cli_counts_the_accounts_not_snapshotted(tmp_path, capsys):
     assert list(accounts.status) == ["computed", "not snapshotted", "not snapshotted"]
     assert list(accounts.reason.fillna("")) == ["", "account is suspended",
                                                 "cannot assume OrganizationAccountAccessRole"]
+
+
+def test_a_snapshot_not_named_by_its_account_is_said_not_skipped_in_silence(tmp_path, capsys):
+    from glue_iam_kit.errors import KitError
+
+    synthetic_org(str(tmp_path / "snaps"), accounts=1, users=3, roles=3)
+    (tmp_path / "snaps" / "prod.json").write_text("{}")
+    assert main(["org", "matrix", "--snapshots", str(tmp_path / "snaps"), "--out", str(tmp_path / "ds"),
+                 "--workers", "1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert f"glue-iam-kit: note: {tmp_path / 'snaps' / 'prod.json'} is not read: org matrix reads <account-id>" in err
+    (tmp_path / "only").mkdir()
+    (tmp_path / "only" / "prod.json").write_text("{}")
+    with pytest.raises(KitError, match=r"no <account-id>.json snapshots in it \(not read: prod.json; name each"):
+        org_matrix(str(tmp_path / "only"), str(tmp_path / "ds2"), "glue.amazonaws.com", progress=False,
+                   processes=False, workers=1)
