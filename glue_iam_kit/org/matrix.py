@@ -81,6 +81,11 @@ def matrix_account(path: str, dataset: str, service: str, mfa: str, escalation: 
         from glue_iam_kit.sources.snapshot import SnapshotTarget
 
         target = SnapshotTarget.from_file(path)
+        held = {(target.data.get("Account") or {}).get("Id"), (target.data.get("CallerIdentity") or {}).get("Account")}
+        held -= {None, ""}
+        if held and held != {account_id}:  # a copied or renamed file: never counted under another account's id
+            raise KitError(f"{Path(path).name} holds account {', '.join(sorted(held))}, not {account_id}: rename it "
+                           "to the account it holds")
         matrix = compute_matrix(target, service, mfa)
         summary = {"account_id": account_id, **summarise_account(matrix, target)}
         if escalation:
