@@ -121,6 +121,10 @@ def check_snapshot_shape(data: dict[str, Any], name: str = "snapshot") -> None:
         value = data.get(key)
         if value is not None and not _is(value, shape):
             raise _fail(name, key, value, shape)
+        if shape == _LIST and key != "ServiceControlPolicies":  # a null job or event is not skipped in silence
+            for i, item in enumerate(value or []):
+                if not _is(item, _OBJECT):
+                    raise _fail(name, f"{key}[{i}]", item, _OBJECT)
     for i, level in enumerate(data.get("ServiceControlPolicies") or []):
         if not isinstance(level, list):
             raise _fail(name, f"ServiceControlPolicies[{i}]", level, f"{_LIST} (one level of SCP documents)")

@@ -182,6 +182,7 @@ BAD_SNAPSHOTS = [
     ("user-name-missing", lambda d: (_USER(d).pop("UserName"), d)[1],
      "AuthorizationDetails.UserDetailList[0]: UserName is missing"),
     ("jobs-an-object", _set((lambda d: d, "Jobs", {})), "Jobs is an object, not a list"),
+    ("event-null", _set((lambda d: d, "CloudTrailEvents", [None])), "CloudTrailEvents[0] is null, not an object"),
     ("scp-level-not-a-list", _set((lambda d: d, "ServiceControlPolicies", [{"Version": "2012-10-17"}])),
      "ServiceControlPolicies[0] is an object, not a list"),
 ]
