@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
@@ -282,7 +282,9 @@ def _times(f: Findings, req: dict[str, str], denied: bool) -> list[dict[str, str
     if g and (f.verification or {}).get("applied"):
         v = f.verification
         later.append((g, generated, f"fix applied, read back, re-simulated: {v.get('before')} → {v.get('after')}"))
-    if failure_at == "placed" and g and known and max(k[0] for k in known) > g:  # dated after the investigation
+    failed_at = [t for t, _, x in known if x.startswith(failure_what)]
+    # dated after the investigation (generated_at holds whole seconds): a local time read as UTC, most likely
+    if failed_at and g and failed_at[0] > g + timedelta(seconds=1):
         known = [(t, w, x + (" (dated after the investigation: a time without a zone is read as UTC; paste it "
                              "with its zone)" if x.startswith(failure_what) else "")) for t, w, x in known]
         return [{"when": w, "what": x} for _, w, x in sorted(known + later, key=lambda k: k[0])]

@@ -63,7 +63,9 @@ def _cause(v: dict[str, Any], req: dict[str, str]) -> str:
     name, action, on = v["verdict"], req["action"], _on(req)
     if name == "explicit-deny":
         via = f" (via group {v['via_group']})" if v.get("via_group") else ""
-        where = f"{v.get('policy_type')} policy {v.get('policy')}{via}, statement {v.get('statement')}"
+        kind = {"scp": "SCP", "boundary": "permissions boundary"}.get(v.get("policy_type") or "",
+                                                                      f"{v.get('policy_type')} policy")
+        where = f"{kind} {v.get('policy')}{via}, statement {v.get('statement')}"
         if v.get("restriction"):
             return (f"An explicit deny in the {where}: restriction {v.get('restriction')}, lifted by "
                     f"{v.get('satisfied_by')}.")
