@@ -169,11 +169,24 @@ def test_bare_authorization_details_is_accepted(shared_sandbox):
         c.fetch_caller_identity(snap)
 
 
+def test_a_null_glue_list_is_not_recorded_not_empty(tmp_path):
+    """README: null in an optional top-level key means "not recorded" (could not check), never "none found"."""
+    path = tmp_path / "s.json"
+    path.write_text('{"format": "glue-iam-kit/snapshot@1", "AuthorizationDetails": {}, "Jobs": null, '
+                    '"Crawlers": null}')
+    snap = SnapshotTarget.from_file(str(path))
+    with pytest.raises(CouldNotCheck, match="has no Jobs"):
+        snap.get_job("nightly")
+    with pytest.raises(CouldNotCheck, match="has no Crawlers"):
+        snap.get_glue_resource("crawler", "c")
+
+
 @pytest.mark.parametrize("content,message", [
     ("", "not valid JSON"),
     ('{"format": "glue-iam-kit/snapshot@1", "AuthorizationDetails": {"UserDetailList": [', "not valid JSON"),
     ("[]", "expected a JSON object"),
     ('{"hello": 1}', "neither a glue-iam-kit snapshot"),
+    ('{"format": "glue-iam-kit/snapshot@1", "Jobs": []}', "a glue-iam-kit snapshot without AuthorizationDetails"),
     ('{"format": "other@9", "AuthorizationDetails": {}}', "unknown format"),
 ])
 def test_bad_snapshot_files_are_clear(tmp_path, content, message):

@@ -22,7 +22,7 @@ from glue_iam_kit.cli.commands import (
     cmd_snapshot,
 )
 from glue_iam_kit.cli.escalation import add_escalation_parser
-from glue_iam_kit.cli.options import EPILOG, EXIT_STATUSES, add_subject_args, add_target_args
+from glue_iam_kit.cli.options import EPILOG, EXIT_STATUSES, add_subject_args, add_target_args, service_principal
 from glue_iam_kit.cli.org import add_org_parser
 from glue_iam_kit.cli.train import add_train_parser
 from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error-text", metavar="FILE", help="the console/CLI error, verbatim, in a file (- for stdin)")
     p.add_argument("--event-id", metavar="ID", help="a CloudTrail event (see `glue-iam-kit denials`): its message, "
                                                    "principal, time and request context (MFA, source IP)")
-    p.add_argument("--service", help="service the role is passed to (default: the service of the error's "
+    p.add_argument("--service", type=service_principal,
+                   help="service the role is passed to (default: the service of the error's "
                    "operation, e.g. lambda.amazonaws.com for CreateFunction; else glue.amazonaws.com)")
     p.add_argument("--apply-fix", action="store_true", help="put the proposed policy, read it back, re-simulate "
                                                             "(never on a snapshot)")
@@ -106,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(PassRole on every role, or with no iam:PassedToService condition).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_target_args(p)
-    p.add_argument("--service", help="the iam:PassedToService value (default: glue.amazonaws.com)")
+    p.add_argument("--service", type=service_principal,
+                   help="the iam:PassedToService value (default: glue.amazonaws.com)")
     p.add_argument("--mfa", choices=["absent", "present", "false"], default="absent",
                    help="aws:MultiFactorAuthPresent: absent (long-term access keys, the default), present (an MFA "
                         "session), false")

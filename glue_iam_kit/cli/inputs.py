@@ -4,12 +4,8 @@ terminal, in one line, and nothing is substituted behind the user's back."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from typing import Any
-
-# An AWS error code in a pasted text that is not an AccessDenied (ThrottlingException, ValidationException, ...).
-_ERROR_CODE = re.compile(r"\b((?!AccessDenied)[A-Z][A-Za-z]*(?:Exception|Error|Fault|Throttling|Throttled))\b")
 
 
 def note(message: str) -> None:
@@ -23,12 +19,11 @@ def describe_error_text(text: str) -> str:
 
     try:
         parse_error_text(text)
-    except ErrorTextError as exc:
-        code = _ERROR_CODE.search(text)
-        what = (f"the error text is a {code.group(1)}, not an AccessDenied message" if code else
-                f"the error text is not an AccessDenied message the kit can read ({exc})")
-        return (f"{what}: the investigation goes on without it, from the other evidence (report.md says the "
-                "same)")
+    except ErrorTextError as exc:  # its words are report.md's too (one source: errortext)
+        what = str(exc)
+        what = f"is {what}" if what.startswith(("a ", "an ", "not ")) else f"cannot be read: {what}"
+        return (f"the error text {what}: the investigation goes on without it, from the other evidence "
+                "(report.md says the same)")
     return ""
 
 
@@ -40,6 +35,10 @@ def check_investigation_inputs(args: argparse.Namespace, params: dict[str, Any])
 
         raise KitError("--error-text needs a file name (or - for standard input); leave it out to investigate "
                        "without one")
+    if params.get("target") == "sandbox":  # ARNs of two accounts, or a malformed one: refused before the kernel
+        from glue_iam_kit.sources.sandbox import sandbox_names
+
+        sandbox_names(params.get("user") or None, params.get("role") or None, params.get("account_id") or None)
     if params.get("snapshot_path"):
         from glue_iam_kit.sources.snapshot import read_snapshot
 

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
 from glue_iam_kit.sources.glue_resources import GLUE_KINDS
+
+_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.(amazonaws\.com(\.cn)?|aws\.internal)")
+
+
+def service_principal(text: str) -> str:
+    """argparse type of ``--service``: a service principal as ``iam:PassedToService`` carries it
+    (``lambda.amazonaws.com``); a bare name is a usage error that says what it likely means, never completed
+    silently (a grant to ``lambda`` matches no request)."""
+    word = text.strip()
+    if _SERVICE_PRINCIPAL.fullmatch(word):
+        return word
+    hint = f" (did you mean {word.lower()}.amazonaws.com?)" if re.fullmatch(r"[A-Za-z0-9-]+", word) else ""
+    raise argparse.ArgumentTypeError(f"{text!r} is not a service principal{hint}: iam:PassedToService names one "
+                                     "like glue.amazonaws.com")
+
 
 EPILOG = """\
 targets (pick one; the sandbox is the default):

@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from glue_iam_kit.cli.options import service_principal
+
 ORG_EPILOG = """\
 workflow:
   glue-iam-kit org snapshot --profile mgmt --out snaps/          # from the management account (read-only)
@@ -65,7 +67,8 @@ def add_org_parser(sub: argparse._SubParsersAction) -> None:
         epilog=ORG_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--snapshots", required=True, metavar="DIR", help="the folder `org snapshot` wrote")
     p.add_argument("--out", required=True, metavar="DATASET", help="the dataset folder")
-    p.add_argument("--service", default="glue.amazonaws.com", help="iam:PassedToService (default glue.amazonaws.com)")
+    p.add_argument("--service", default="glue.amazonaws.com", type=service_principal,
+                   help="iam:PassedToService (default glue.amazonaws.com)")
     p.add_argument("--mfa", choices=["absent", "present", "false"], default="absent",
                    help="aws:MultiFactorAuthPresent (default absent: long-term keys)")
     p.add_argument("--scheduler", metavar="ADDR", help="an existing Dask scheduler (tcp://host:8786); the snapshots "
@@ -109,10 +112,13 @@ def cmd_org_matrix(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from glue_iam_kit.cli.options import print_frame
-    from glue_iam_kit.org.matrix import org_matrix, write_escalation_summary
+    from glue_iam_kit.org.matrix import org_matrix, stray_snapshot_files, write_escalation_summary
     from glue_iam_kit.org.summary import accounts_frame, write_org_summary
 
     started = time.perf_counter()
+    for stray in stray_snapshot_files(args.snapshots) if Path(args.snapshots).is_dir() else []:
+        print(f"glue-iam-kit: note: {stray} is not read: org matrix reads <account-id>.json files (rename it to "
+              "its twelve-digit account id to count it)", file=sys.stderr)
     result = org_matrix(args.snapshots, args.out, args.service, args.mfa, scheduler=args.scheduler,
                         workers=args.workers, refresh=args.refresh, progress=not args.quiet,
                         escalation=not args.no_escalation)

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from glue_iam_kit.cli.options import EXIT_STATUSES
+from glue_iam_kit.engine.marks import strip_marks
 from glue_iam_kit.model import VERDICTS
 
 # The steps that are not part of the procedure a trainee reads back.
@@ -68,6 +69,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.all and (args.verdict or args.policy or args.escalation):
         args.train_parser.error("--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "
                                 "not --all")
+    if not args.all and not args.verdict and (args.policy or args.escalation):  # never dropped silently
+        args.train_parser.error("--policy and --escalation are graded beside a predicted --verdict: add --verdict "
+                                f"({', '.join(VERDICTS)})")
     if args.scenario:
         load_scenario_file(args.scenario)  # a clear error for an unknown scenario, before any kernel starts
     out_root = args.out or default_training_folder(args.scenario)
@@ -109,4 +113,4 @@ def render_grade(steps: list[dict[str, Any]], report: str) -> str:
         where = [f"step {s['step']} ({s['title']})" for s in steps
                  if s.get("status") == "problem" and s.get("key") not in _NOT_WHERE_TO_LOOK]
         lines.append(f"where to look: {report}, Appendix" + (": " + "; ".join(where) if where else ""))
-    return "\n".join(lines)
+    return strip_marks("\n".join(lines))  # the terminal shows the names, not the reports' marks

@@ -56,6 +56,11 @@ _S3_END = re.compile(r"\s+(?:because\s|with\s+an\s+explicit\s+deny)", re.IGNOREC
 _POLICY_ARN = re.compile(r":\s*(arn:[^\s]+)\s*$")
 
 
+_POLICY_WORDS = {"identity": "an identity-based policy", "scp": "a service control policy",
+                 "boundary": "a permissions boundary", "session": "a session policy",
+                 "resource": "a resource-based policy", "vpc-endpoint": "a VPC endpoint policy", "unknown": "a policy"}
+
+
 class ErrorTextError(KitError):
     """Text that is not an AccessDenied message the kit can read."""
 
@@ -91,8 +96,8 @@ class AccessDenied:
         return ""
 
     def describe(self) -> str:
-        if self.kind == "explicit":
-            cause = f"an explicit deny in a {self.policy_type} policy"
+        if self.kind == "explicit":  # in AWS's own words ("an explicit deny in a service control policy")
+            cause = "an explicit deny in " + _POLICY_WORDS.get(self.policy_type, f"a {self.policy_type} policy")
         elif self.kind == "implicit":
             cause = f"no {self.policy_type} policy allows it"
         else:
@@ -173,6 +178,34 @@ def _s3_resource(text: str) -> str:
     return arn.rstrip(".,;") if arn.endswith((".", ",", ";")) and not _S3_END.search(m.group("arn")) else arn
 
 
+# AWS error codes that are no authorization failure, named as they are (a custom code is not quoted: it may be a
+# name of the person's own, and reports are anonymised).
+_OTHER_CODES = re.compile(
+    r"\b(Throttling(?:Exception)?|TooManyRequestsException|RequestLimitExceeded|SlowDown|ValidationException|"
+    r"InvalidInputException|EntityNotFoundException|ResourceNotFoundException|NoSuchEntity|NoSuchKey|NoSuchBucket|"
+    r"AlreadyExistsException|ConcurrentModificationException|LimitExceededException|ResourceNumberLimitExceeded"
+    r"Exception|ExpiredToken(?:Exception)?|InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|"
+    r"InternalServiceException|InternalFailure|ServiceUnavailable(?:Exception)?|OperationTimeoutException)\b")
+# An authorization failure whose message names no principal, action or resource (S3's bare "Access Denied",
+# EC2's encoded message, an STS refusal).
+_DETAILLESS_DENIAL = re.compile(r"AccessDenied|UnauthorizedOperation|UnauthorizedAccess|\bAccess Denied\b|"
+                                r"not authorized to perform", re.IGNORECASE)
+
+
+def _what_it_is(flat: str) -> str:
+    """Why *flat* (no 'User: arn:' in it) cannot be read: another error, a denial without details, or neither."""
+    got = f", got {flat[:120]!r}"
+    code = _OTHER_CODES.search(flat)
+    if code:
+        article = "an" if code.group(1)[0] in "AEIOU" else "a"
+        return f"{article} {code.group(1)}, not an AccessDenied message"
+    if _DETAILLESS_DENIAL.search(flat):
+        return ("an access denial that names no principal, action or resource (S3's bare 'Access Denied' and "
+                f"EC2's encoded message name none; aws sts decode-authorization-message decodes EC2's){got}")
+    return ("not an AccessDenied message: expected 'User: ARN is not authorized to perform: ACTION on resource: "
+            f"ARN because ...'{got}")
+
+
 def parse_error_text(text: str) -> AccessDenied:
     """Parse *text*; raise :class:`ErrorTextError` with a clear message when it is not an AccessDenied message."""
     if not isinstance(text, str) or not text.strip():
@@ -183,9 +216,7 @@ def parse_error_text(text: str) -> AccessDenied:
         flat = " ".join(text[: text.find("{")].split()) + " " + flat
     start = re.search(r"User:\s*arn:", flat)
     if start is None:
-        raise ErrorTextError(
-            "not an AccessDenied message: expected 'User: ARN is not authorized to perform: ACTION on resource: "
-            f"ARN because ...', got {flat[:120]!r}")
+        raise ErrorTextError(_what_it_is(flat))
     m = _MESSAGE.match(flat[start.start():])
     if m is None:
         raise ErrorTextError(

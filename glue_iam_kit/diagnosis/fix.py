@@ -205,11 +205,21 @@ def what_if(ev: Evidence, final: Layer, after: Layer, extra: list[PolicyRecord],
     other_role = ev.role_arn_or_guess().rsplit("/", 1)[0] + "/some-other-role"
     checks = [("this role, to " + ev.service, final.final, after.final, True)]
     ctx_other = final.context.with_values(context_value("iam:PassedToService", other_service))
-    checks.append((f"this role, to {other_service}", None,
-                   ev.simulate(ctx_other, extra=extra, layer_extra=layer_extra).final, False))
-    checks.append(("another role, to " + ev.service, None,
-                   ev.simulate(final.context, role_arn=other_role, extra=extra, layer_extra=layer_extra).final, False))
+    checks.append(_neighbour(f"this role, to {other_service}", ev, extra, layer_extra, context=ctx_other))
+    checks.append(_neighbour("another role, to " + ev.service, ev, extra, layer_extra, context=final.context,
+                             role_arn=other_role))
     return _rows(checks)
+
+
+def _neighbour(name: str, ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, Any] | None,
+               **request: Any) -> tuple[str, str | None, str, bool]:
+    """A request next to the fix: denied with it, or already allowed without it (an existing grant, e.g. PassRole
+    to EC2 and Lambda, is not the fix's doing: the fix must only not widen it)."""
+    after = ev.simulate(extra=extra, layer_extra=layer_extra, **request).final
+    if after != ALLOWED:
+        return name, None, after, False
+    before = ev.simulate(**request).final  # without the fix (neither its statement nor its layer edit)
+    return name, before, after, before == ALLOWED
 
 
 # Another action of the same service, to show the grant is that action only.
@@ -224,12 +234,12 @@ def _action_what_if(ev: Evidence, final: Layer, after: Layer, extra: list[Policy
     if other_action.lower() == ev.action.lower():
         other_action = f"{service}:PutObject" if service == "s3" else f"{service}:TagResource"
     checks = [(f"{ev.action} on this resource", final.final, after.final, True),
-              (f"{other_action} on this resource", None,
-               ev.simulate(final.context, extra=extra, layer_extra=layer_extra, action=other_action).final, False)]
+              _neighbour(f"{other_action} on this resource", ev, extra, layer_extra, context=final.context,
+                         action=other_action)]
     if not (layer_extra and "resource" in layer_extra):  # a key policy statement is for its one key already
         other = ev.action_resource.rstrip("/") + "-other"
-        checks.append((f"{ev.action} on another resource", None,
-                       ev.simulate(final.context, role_arn=other, extra=extra, layer_extra=layer_extra).final, False))
+        checks.append(_neighbour(f"{ev.action} on another resource", ev, extra, layer_extra,
+                                 context=final.context, role_arn=other))
     return _rows(checks)
 
 

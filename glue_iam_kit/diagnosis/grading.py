@@ -55,7 +55,8 @@ def grade_prediction(inv: Investigation) -> Outcome:
     actual = [v["verdict"] for v in inv.verdicts]
     deciding = deciding_policies(inv)
     guess, policy = prediction.get("verdict", ""), prediction.get("policy", "")
-    verdict_ok = bool(guess) and guess == (actual[0] if actual else "")
+    decided, why = _decided(inv, actual)
+    verdict_ok = bool(guess) and guess == decided
     verdict_partly = bool(guess) and guess in actual and not verdict_ok
     policy_ok = not policy or policy in deciding
     rows = [{"what": "verdict", "you said": guess or "(nothing)", "the investigation found": ", ".join(actual),
@@ -76,8 +77,8 @@ def grade_prediction(inv: Investigation) -> Outcome:
                                                              "not" if review.get("escalation") else "no escalation"))
     if not verdict_ok:
         if verdict_partly:
-            missed.append(f"{guess} holds, but it is not the first layer: {actual[0]} comes first "
-                          "(an explicit deny hides what lies underneath until its restriction is satisfied)")
+            missed.append(f"{guess} holds, but it did not decide the reported request: {decided} did"
+                          + (f" ({why})" if why else ""))
         else:
             missed.append(f"the verdicts are {', '.join(actual)}")
     if not policy_ok:
@@ -89,3 +90,13 @@ def grade_prediction(inv: Investigation) -> Outcome:
     summary = ("right on every count" if prediction.get("escalation") else "right on both counts") if status == OK \
         else "not quite: " + "; ".join(missed[:2])
     return Outcome(status, summary, pd.DataFrame(rows), {"missed": missed, "prediction": prediction})
+
+
+def _decided(inv: Investigation, actual: list[str]) -> tuple[str, str]:
+    """The verdict that decided the reported request, and why: the incident's (the postmortem leads with it),
+    chosen with the error's own cause; else the first layer."""
+    document = getattr(inv, "document", None)
+    decided = (document().incident or {}).get("decided_by") or {} if document else {}
+    if decided.get("verdict") in actual:
+        return decided["verdict"], strip_marks(decided.get("why") or "")
+    return (actual[0] if actual else ""), ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY
@@ -131,7 +131,15 @@ def _base_context(f: Findings) -> str:
     if e:
         return (f"the CloudTrail event's context ({e.get('time')}; MFA {e.get('mfa') or 'absent'}"
                 + (f"; source IP {e['source_ip']}" if e.get("source_ip") else "") + ")")
-    return "a request without MFA (long-term keys, or a session without MFA)"
+    first = {c.get("ContextKeyName", "").lower(): "/".join(c.get("ContextKeyValues") or [])
+             for c in ((f.simulations or [{}])[0].get("context") or [])}
+    mfa = first.get("aws:multifactorauthpresent") == "true"
+    if first.get("aws:principaltype") in ("AssumedRole", "FederatedUser"):  # a role has no long-term keys
+        words = "a role session" + ("" if mfa else " without MFA in its context")
+    else:
+        words = "a request with an MFA session" if mfa else \
+            "a request without MFA (long-term keys, or a session without MFA)"
+    return words + (f", from source IP {first['aws:sourceip']}" if first.get("aws:sourceip") else "")
 
 
 def _deciding_layer(f: Findings) -> tuple[int | None, str]:
@@ -239,6 +247,11 @@ def _fix_status(f: Findings, decided: dict[str, Any], names: list[str]) -> tuple
                               "then investigate again",
         "no verdict": "make the steps that could not be checked checkable, then investigate again",
     }.get(name, "")
+    if name != "trust-missing-service" and "trust-missing-service" in names and status in GRANT_STATUSES:
+        service = (_verdict(f, "trust-missing-service") or {}).get("service")  # the grant is needed, not enough
+        remedy = (f"{remedy}; " if remedy else "") + (f"the grant, and {service} added to the role's trust policy "
+                                                      "(sts:AssumeRole): with the grant alone the service still "
+                                                      "cannot use the role")
     if name != "role-not-found" and "role-not-found" in names:  # the layer underneath: no grant makes it usable
         status = NONE_POSSIBLE if status in (PROPOSED, NOT_AS_EXPECTED, NOT_NEEDED) else status
         remedy = (f"create the role {(_verdict(f, 'role-not-found') or {}).get('role')} (or point the resource at "
@@ -269,6 +282,12 @@ def _times(f: Findings, req: dict[str, str], denied: bool) -> list[dict[str, str
     if g and (f.verification or {}).get("applied"):
         v = f.verification
         later.append((g, generated, f"fix applied, read back, re-simulated: {v.get('before')} → {v.get('after')}"))
+    failed_at = [t for t, _, x in known if x.startswith(failure_what)]
+    # dated after the investigation (generated_at holds whole seconds): a local time read as UTC, most likely
+    if failed_at and g and failed_at[0] > g + timedelta(seconds=1):
+        known = [(t, w, x + (" (dated after the investigation: a time without a zone is read as UTC; paste it "
+                             "with its zone)" if x.startswith(failure_what) else "")) for t, w, x in known]
+        return [{"when": w, "what": x} for _, w, x in sorted(known + later, key=lambda k: k[0])]
     out = [{"when": w, "what": x} for _, w, x in sorted(known, key=lambda k: k[0])]
     if failure_at != "placed":  # its time is unknown: it happened before the investigation
         out.append({"when": "not recorded (give a CloudTrail event, or paste the error with its log time)",

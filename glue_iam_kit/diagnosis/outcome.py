@@ -50,6 +50,8 @@ class InvestigationView(Protocol):
 
     def title_of(self, key: str) -> str: ...
 
+    def document(self) -> Any: ...  # findings so far, with the incident (the layer that decided the request)
+
     @property
     def verdicts(self) -> list[dict[str, Any]]: ...
 

@@ -18,6 +18,7 @@ from glue_iam_kit.diagnosis.routes import find_routes, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.diagnosis.scoped_role import scoped_role_alternative
 from glue_iam_kit.errors import KitError
+from glue_iam_kit.model import GLUE_SERVICE
 from glue_iam_kit.principals import PolicyRecord, gather_principal
 from glue_iam_kit.principals.context import request_context
 
@@ -72,8 +73,11 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
                    for name, _ in find_routes(PolicyReach(principal, now, mfa, region=glue.region), target, glue)}
         for route in review["routes"]:
             route["already_open"] = route["route"] in already
-        job = next((j for j in target.jobs if j.get("Name") == ev.job), None) if ev.job else None
-        if job is not None and review["escalation"]:  # a narrower alternative: the job's own runtime policy
+        # A narrower alternative: the Glue job's own runtime policy (only when the role is passed to Glue: a role
+        # passed to Lambda, ECS... runs that service's code, not the job's).
+        glue_pass = ev.service == GLUE_SERVICE
+        job = next((j for j in target.jobs if j.get("Name") == ev.job), None) if ev.job and glue_pass else None
+        if job is not None and review["escalation"]:
             scoped = scoped_role_alternative(job, role.name, ev.account, glue.region, ev.profile)
             if scoped:
                 review["scoped_role"] = scoped

@@ -35,8 +35,19 @@ def snapshot_files(snapshots: str | os.PathLike[str]) -> list[Path]:
         raise KitError(f"--snapshots {folder}: not a folder (write one with `glue-iam-kit org snapshot`)")
     files = sorted(p for p in folder.glob("*.json") if p.stem.isdigit() and len(p.stem) == 12)
     if not files:
-        raise KitError(f"--snapshots {folder}: no <account-id>.json snapshots in it")
+        strays = ", ".join(p.name for p in stray_snapshot_files(folder))
+        raise KitError(f"--snapshots {folder}: no <account-id>.json snapshots in it"
+                       + (f" (not read: {strays}; name each file by its twelve-digit account id)" if strays else ""))
     return files
+
+
+def stray_snapshot_files(snapshots: str | os.PathLike[str]) -> list[Path]:
+    """The .json files of the folder that ``org matrix`` does not read (not ``<account-id>.json``, not the
+    failures file): said on the terminal, so that no account is left out in silence."""
+    from glue_iam_kit.org.snapshots import FAILURES as SNAPSHOT_FAILURES
+
+    return sorted(p for p in Path(snapshots).glob("*.json")
+                  if not (p.stem.isdigit() and len(p.stem) == 12) and p.name != SNAPSHOT_FAILURES)
 
 
 def read_snapshot_failures(snapshots: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -70,6 +81,11 @@ def matrix_account(path: str, dataset: str, service: str, mfa: str, escalation: 
         from glue_iam_kit.sources.snapshot import SnapshotTarget
 
         target = SnapshotTarget.from_file(path)
+        held = {(target.data.get("Account") or {}).get("Id"), (target.data.get("CallerIdentity") or {}).get("Account")}
+        held -= {None, ""}
+        if held and held != {account_id}:  # a copied or renamed file: never counted under another account's id
+            raise KitError(f"{Path(path).name} holds account {', '.join(sorted(held))}, not {account_id}: rename it "
+                           "to the account it holds")
         matrix = compute_matrix(target, service, mfa)
         summary = {"account_id": account_id, **summarise_account(matrix, target)}
         if escalation:

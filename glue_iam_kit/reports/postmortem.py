@@ -63,7 +63,9 @@ def _cause(v: dict[str, Any], req: dict[str, str]) -> str:
     name, action, on = v["verdict"], req["action"], _on(req)
     if name == "explicit-deny":
         via = f" (via group {v['via_group']})" if v.get("via_group") else ""
-        where = f"{v.get('policy_type')} policy {v.get('policy')}{via}, statement {v.get('statement')}"
+        kind = {"scp": "SCP", "boundary": "permissions boundary"}.get(v.get("policy_type") or "",
+                                                                      f"{v.get('policy_type')} policy")
+        where = f"{kind} {v.get('policy')}{via}, statement {v.get('statement')}"
         if v.get("restriction"):
             return (f"An explicit deny in the {where}: restriction {v.get('restriction')}, lifted by "
                     f"{v.get('satisfied_by')}.")
@@ -116,10 +118,15 @@ def _headline(inc: Incident) -> tuple[str, str]:
             f"{who} could not pass {on} to {svc} (iam:PassRole).")
 
 
-def _fix_sentence(inc: Incident, fix: dict[str, Any] | None) -> str:
+def _fix_sentence(inc: Incident, fix: dict[str, Any] | None, said: str = "") -> str:
     s = inc.fix_status
     grant = f"Fix: {fix.get('policy_name')} on the {fix['where']} {fix.get('principal', '')}" if fix else ""
-    first = f"What lifts it: {inc.remedy}. " if inc.remedy and s != NONE_POSSIBLE else ""
+    # "lifted by X" already said by the deciding layer's cause is not said again
+    remedy = inc.remedy.removeprefix(f"{inc.decided_by.get('satisfied_by')}; ") \
+        if inc.decided_by.get("satisfied_by") and f"lifted by {inc.decided_by['satisfied_by']}" in said \
+        else inc.remedy
+    remedy = "" if remedy == inc.decided_by.get("satisfied_by") and f"lifted by {remedy}" in said else remedy
+    first = f"What lifts it: {remedy}. " if remedy and s != NONE_POSSIBLE else ""
     return first + {
         PROPOSED: f"{grant}; proposed, verified by a what-if simulation, not yet applied.",
         NOT_AS_EXPECTED: f"{grant}; proposed, but its what-if simulation did not behave as expected.",
@@ -129,9 +136,9 @@ def _fix_sentence(inc: Incident, fix: dict[str, Any] | None) -> str:
         NOT_NEEDED: "Nothing to fix."}[s]
 
 
-def _explicit_action(v: dict[str, Any]) -> str:
+def _explicit_action(v: dict[str, Any], work: str) -> str:
     return {"mfa": "Make the MFA step part of the runbook: CLI users call sts get-session-token with their MFA "
-                   "device before Glue work; the console asks for MFA at sign-in.",
+                   f"device before {work} work; the console asks for MFA at sign-in.",
             "source-ip": "Document the allowed source network in the runbook (VPN, office) and say so in the "
                          "error the team sees first.",
             "scp": "Ask the organization's admins whether the SCP should exempt this role or this team; no IAM "
@@ -148,7 +155,7 @@ def _action_items(inc: Incident, fix_given: bool, security: bool) -> list[str]:
     for v in [inc.decided_by, *inc.also_found]:
         name = v["verdict"]
         if name == "explicit-deny":
-            items.append(_explicit_action(v))
+            items.append(_explicit_action(v, service_name(svc) if req["action"] == PASSROLE else "AWS"))
         elif name == "no-allow" and req["action"] == PASSROLE:
             items += [f"Grant iam:PassRole per runtime role, only to {svc}"
                       + (" (the fix above)" if fix_given else "")
@@ -195,6 +202,9 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
     """The postmortem's sections from findings@1 (already anonymised), every sentence from the incident."""
     f = Findings.from_dict(results)
     inc = evaluate_incident(f)
+    # The times as investigated: anonymising removes the pasted text's log lines (and their time), so the
+    # timeline derived again from the anonymised text would lose the failure's time findings.json still holds.
+    inc.times = (results.get("incident") or {}).get("times") or inc.times
     names = f.verdict_names or ["no verdict"]
     failure = f.step("failure") or {}
     error_text = (failure.get("details") or {}).get("error_text") or ""
@@ -209,10 +219,11 @@ def build_postmortem(results: dict[str, Any]) -> Postmortem:
         actions.append(review_action_item(review))
     causes = _root_causes(inc)
     title, opening = _headline(inc)
-    summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {_cause(inc.decided_by, inc.request)}"
+    decided_by = _cause(inc.decided_by, inc.request)
+    summary = (f"{opening} Verdict: {', '.join(names)}. Decided by: {decided_by}"
                + (" Also found: " + "; ".join(f"{v['verdict']} (for {v['applies_to']})" for v in inc.also_found)
                   + "." if inc.also_found else "")
-               + " " + _fix_sentence(inc, fix))
+               + " " + _fix_sentence(inc, fix, decided_by))
     event = f.event or {}
     v = f.verification
     if status in (APPLIED, APPLIED_NOT_ALLOWED):

@@ -70,10 +70,11 @@ def _service(name: str, operation: str) -> OperationService:
                             _PRINCIPAL_OVERRIDES.get(name, f"{prefix}.amazonaws.com"), _passes_role(model, operation))
 
 
-def services_of_operation(operation: str) -> list[OperationService]:
-    """Every service whose API defines *operation* (``CreateFunction``; a console's ``createFunction`` too)."""
+def services_of_operation(operation: str, glue_first: bool = True) -> list[OperationService]:
+    """Every service whose API defines *operation* (``CreateFunction``; a console's ``createFunction`` too); with
+    *glue_first*, Glue alone when Glue defines it (the common case, without reading every model)."""
     op = operation[:1].upper() + operation[1:]
-    if op in _model("glue").get("operations", {}):  # the common case, without reading every model
+    if glue_first and op in _model("glue").get("operations", {}):
         return [_service("glue", op)]
     return [_service(name, op) for name in _operation_index().get(op, ())]
 
@@ -98,9 +99,12 @@ def passed_to_service(operation: str, text: str = "") -> str:
     service (Go: ``operation error Lambda: CreateFunction``; Java: ``(Service: AWSLambda``). "" when botocore does
     not know the operation; :class:`KitError` when several services that take a role define it and the text
     does not say which."""
-    found = [s for s in services_of_operation(operation) if s.passes_role]
     hints = {_norm(h) for h in re.findall(r"operation error ([\w ]+?):|Service:\s*([\w ]+?)[;,)]"
                                           r"|services\.(\w+)\.model", text) for h in h if h}
+    # A text that names a service other than Glue (Go's "operation error EMR Serverless: StartJobRun") is read
+    # against every model: Glue defines StartJobRun and CreateJob too.
+    glue_first = not hints or any("glue" in h for h in hints)
+    found = [s for s in services_of_operation(operation, glue_first) if s.passes_role]
     named = [s for s in found if {_norm(s.service_id), _norm(s.name)} & hints]
     found = named or found
     if len(found) > 1:

@@ -67,6 +67,9 @@ def normalise_snapshot(data: Any, name: str = "snapshot") -> dict[str, Any]:
     elif any(k in data for k in _AUTH_KEYS):
         auth = {k: data.get(k, []) for k in _AUTH_KEYS}
         data = {"format": FORMAT, "AuthorizationDetails": auth}
+    elif data.get("format") == FORMAT:  # the kit's own file, cut short or edited: say what is missing
+        raise KitError(f"{name}: a glue-iam-kit snapshot without AuthorizationDetails (its IAM part): write it "
+                       "again with `glue-iam-kit snapshot`")
     else:
         raise KitError(f"{name}: neither a glue-iam-kit snapshot nor get-account-authorization-details output")
     if not isinstance(auth, dict):
@@ -191,8 +194,8 @@ class SnapshotTarget:
                 for p in self.get_role(name).get("RolePolicyList", [])]
 
     def get_job(self, name: str) -> dict[str, Any]:
-        if "Jobs" not in self.data:
-            raise CouldNotCheck(f"{self.where} has no Jobs (a bare authorization-details file)")
+        if self.data.get("Jobs") is None:  # missing or null: not recorded, which is not "no jobs"
+            raise CouldNotCheck(f"{self.where} has no Jobs (a bare authorization-details file, or Jobs: null)")
         if name not in self._jobs:
             raise NotFoundError("Glue job", name, self.where)
         return self._jobs[name]
@@ -202,7 +205,7 @@ class SnapshotTarget:
 
     def get_glue_resource(self, kind: str, name: str) -> dict[str, Any]:
         k = GLUE_KINDS[kind]
-        if k.snapshot_key not in self.data:
+        if self.data.get(k.snapshot_key) is None:  # missing or null: not recorded
             raise CouldNotCheck(f"{self.where} has no {k.snapshot_key} (optional; `glue-iam-kit snapshot` writes "
                                 "them)")
         for item in self.list_glue_resources(kind):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from glue_iam_kit.errors import KitError
+from glue_iam_kit.engine.policy import load_document
+from glue_iam_kit.errors import KitError, PolicyError
 
 _LIST, _OBJECT, _TEXT, _DOCUMENT = "a list", "an object", "a string", "a policy document (object or JSON text)"
 _TYPES: dict[str, tuple[type, ...]] = {_LIST: (list,), _OBJECT: (dict,), _TEXT: (str,), _DOCUMENT: (dict, str)}
@@ -65,6 +66,19 @@ def _fail(where: str, key: str, value: Any, shape: str) -> KitError:
     return KitError(f"{where}: {key} is {_what(value)}, not {shape}{hint}")
 
 
+def _check_document(where: str, key: str, document: Any) -> None:
+    """A policy document the evaluator will compile: JSON it can read, with its statements (a null or missing
+    Statement would drop the policy's every statement, allow and deny alike, in silence)."""
+    try:
+        loaded = load_document(document, key)
+    except PolicyError as exc:
+        raise KitError(f"{where}: {exc}") from None
+    statements = loaded.get("Statement")
+    if not isinstance(statements, list | dict):
+        raise KitError(f"{where}: {key}.Statement is {_what(statements)}, not a list or an object (the policy's "
+                       "statements)")
+
+
 def _check_entity(name: str, list_key: str, index: int, entity: Any) -> None:
     noun, name_key, required, optional = _ENTITIES[list_key]
     where = f"{name}: AuthorizationDetails.{list_key}[{index}]"
@@ -92,6 +106,12 @@ def _check_entity(name: str, list_key: str, index: int, entity: Any) -> None:
                 for item_key, s in item_keys.items():
                     if not _is(item.get(item_key), s):
                         raise _fail(where, f"{key}[{i}].{item_key}", item.get(item_key), s)
+                    if s == _DOCUMENT:
+                        _check_document(where, f"{key}[{i}].{item_key}", item[item_key])
+                if key == "PolicyVersionList" and item.get("IsDefaultVersion") and "Document" in item:
+                    _check_document(where, f"{key}[{i}].Document", item["Document"])
+        elif shape == _DOCUMENT:
+            _check_document(where, key, value)
 
 
 def check_snapshot_shape(data: dict[str, Any], name: str = "snapshot") -> None:
@@ -101,6 +121,10 @@ def check_snapshot_shape(data: dict[str, Any], name: str = "snapshot") -> None:
         value = data.get(key)
         if value is not None and not _is(value, shape):
             raise _fail(name, key, value, shape)
+        if shape == _LIST and key != "ServiceControlPolicies":  # a null job or event is not skipped in silence
+            for i, item in enumerate(value or []):
+                if not _is(item, _OBJECT):
+                    raise _fail(name, f"{key}[{i}]", item, _OBJECT)
     for i, level in enumerate(data.get("ServiceControlPolicies") or []):
         if not isinstance(level, list):
             raise _fail(name, f"ServiceControlPolicies[{i}]", level, f"{_LIST} (one level of SCP documents)")

@@ -64,10 +64,14 @@ def test_an_empty_standard_input_is_refused(tmp_path, capsys, runs, monkeypatch)
 @pytest.mark.parametrize("text,line", [
     (THROTTLED, "glue-iam-kit: note: the error text is a ThrottlingException, not an AccessDenied message: the "
                 "investigation goes on without it"),
-    ("job failed, no idea why", "glue-iam-kit: note: the error text is not an AccessDenied message the kit can "
-                                "read (not an AccessDenied message: expected"),
+    ("job failed, no idea why", "glue-iam-kit: note: the error text is not an AccessDenied message: expected"),
+    # a denial without details is a denial: never "not an AccessDenied message"
+    ("An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+     "glue-iam-kit: note: the error text is an access denial that names no principal, action or resource (S3's"),
+    ("An error occurred (MyTeamSecretException) when calling X", "glue-iam-kit: note: the error text is not an "
+                                                                  "AccessDenied message: expected"),
     (ACCESS_DENIED, None),
-], ids=["throttling", "free-text", "access-denied"])
+], ids=["throttling", "free-text", "s3-access-denied", "custom-code", "access-denied"])
 def test_the_error_text_is_passed_as_given_and_a_non_access_denied_gets_a_line(tmp_path, capsys, runs, text, line):
     (tmp_path / "err.txt").write_text(text)
     assert _investigate(tmp_path, "--error-text", str(tmp_path / "err.txt")) == 0
@@ -134,3 +138,30 @@ def test_what_an_arn_says_beyond_the_name(user, role, want):
     from glue_iam_kit.sources.sandbox import arn_overrides
 
     assert arn_overrides(user, role) == {"role_path": None, "user_path": None, **want}
+
+
+@pytest.mark.parametrize("extra", [
+    ("--account-id", "111122223333", "--role", PATH_ROLE),
+    ("--user", "arn:aws:iam::111122223333:user/dev-user", "--role", PATH_ROLE),
+], ids=["account-id-and-role-arn", "user-and-role-arns"])
+def test_arns_of_another_account_are_refused_not_rebuilt_elsewhere(tmp_path, capsys, runs, extra):
+    """The sandbox builds one account: a role ARN in 123456789012 beside --account-id 111122223333 was built as
+    111122223333's role, silently; now one line names both accounts (exit 1) and nothing runs."""
+    assert _investigate(tmp_path, *extra) == 1 and not runs
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("glue-iam-kit: error: ") and "name different accounts (111122223333, 123456789012)" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["investigate", "--sandbox", "seed-incident", "--out", "OUT", "--service", "lambda"],
+     "'lambda' is not a service principal (did you mean lambda.amazonaws.com?)"),
+    (["matrix", "--service", "glue", "--out", "OUT.csv"], "(did you mean glue.amazonaws.com?)"),
+    (["org", "matrix", "--snapshots", "S", "--out", "OUT", "--service", "Glue Service"],
+     "'Glue Service' is not a service principal: "),
+], ids=["investigate", "matrix", "org-matrix"])
+def test_a_service_that_is_no_service_principal_is_a_usage_error(capsys, runs, argv, hint):
+    """A grant with iam:PassedToService 'lambda' matches no request: refused (exit 2), never completed silently."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and hint in capsys.readouterr().err and not runs

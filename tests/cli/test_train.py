@@ -54,7 +54,10 @@ def runs(monkeypatch, tmp_path):
     ([], "one of the arguments --scenario --all is required"),
     (["--all", "--verdict", "no-allow"],
      "--verdict, --policy and --escalation grade one scenario: give --scenario NAME, "),
-], ids=["misspelt-verdict", "unknown-verdict", "all-and-scenario", "neither", "all-with-a-prediction"])
+    (["--scenario", "seed-incident", "--policy", "RequireMFA"],
+     "--policy and --escalation are graded beside a predicted --verdict: add --verdict (wrong-account, "),
+], ids=["misspelt-verdict", "unknown-verdict", "all-and-scenario", "neither", "all-with-a-prediction",
+        "policy-without-verdict"])
 def test_usage_errors_say_what_is_valid(capsys, runs, argv, message):
     with pytest.raises(SystemExit) as exc:
         main(["train", *argv, "-q"])
@@ -63,14 +66,18 @@ def test_usage_errors_say_what_is_valid(capsys, runs, argv, message):
 
 
 def test_the_grade_comes_first_then_the_answer(capsys, runs, tmp_path):
-    assert main(["train", "--scenario", "seed-incident", "--verdict", "no-allow", "--policy", "RequireMFA",
+    assert main(["train", "--scenario", "seed-incident", "--verdict", "explicit-deny", "--policy", "RequireMFA",
                  "-q"]) == 0
     printed = capsys.readouterr()
     lines = printed.out.splitlines()
     assert lines[0] == "grade: not quite"
-    assert lines[1].split()[:2] == ["verdict", "wrong"] and "you said no-allow" in lines[1]
+    assert lines[1].split()[:2] == ["verdict", "wrong"] and "you said explicit-deny" in lines[1]
     assert lines[2].split()[:3] == ["deciding", "policy", "right"]
-    assert lines[3] == "missed:" and "not the first layer: explicit-deny comes first" in lines[4]
+    # graded as the postmortem reads it: the error's cause (no identity policy allows) rules the MFA deny out
+    assert lines[3] == "missed:" and "explicit-deny holds, but it did not decide the reported request: no-allow " \
+                                     "did (the error's cause (no identity policy allows)" in lines[4]
+    assert not any(c in printed.out for c in "\ue000\ue001\ue002"), "the reports' marks on the terminal"
+    assert "denied by RequireMFA (group, via group Developers)" in printed.out
     where = next(line for line in lines if line.startswith("where to look: "))
     assert "report.md, Appendix: step 7 " in where or "report.md, Appendix: step 6 " in where
     answer = lines.index(next(line for line in lines if line.startswith("answer: ")))
@@ -87,9 +94,9 @@ def test_the_folders_default_outside_the_repository_and_the_notebook_is_named_no
 
 
 @pytest.mark.parametrize("verdict,policy,first,marks", [
-    ("explicit-deny", "RequireMFA", "grade: right", ["right", "right"]),
-    ("explicit-deny", "", "grade: right", ["right", "not graded"]),
-    ("no-allow", "OfficeNetworkOnly", "grade: not quite", ["wrong", "wrong"]),
+    ("no-allow", "AWSGlueConsoleFullAccess", "grade: right", ["right", "right"]),
+    ("no-allow", "", "grade: right", ["right", "not graded"]),
+    ("explicit-deny", "OfficeNetworkOnly", "grade: not quite", ["wrong", "wrong"]),
 ])
 def test_render_grade(verdict, policy, first, marks):
     steps = training_steps("seed-incident", verdict, policy)["steps"]

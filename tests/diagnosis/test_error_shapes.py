@@ -103,10 +103,10 @@ def test_there_are_thirty_shapes_or_more():
 
 
 @pytest.mark.parametrize("text,says", [
-    ("Access Denied", "not an AccessDenied message"),
+    ("Access Denied", "an access denial that names no principal"),  # a denial, if a bare one
     ("User: arn:aws:iam::111122223333:user/x did something", "is not authorized to perform"),
     ("User: arn:aws:iam::nope:user/x is not authorized to perform: iam:PassRole", "not an IAM ARN"),
-    ("{\"__type\": \"AccessDeniedException\", \"Message\": \"denied\"}", "not an AccessDenied message"),
+    ("{\"__type\": \"AccessDeniedException\", \"Message\": \"denied\"}", "an access denial that names no"),
 ])
 def test_bad_text_gets_one_precise_line(text, says):
     with pytest.raises(ErrorTextError, match=says) as exc:
@@ -124,5 +124,6 @@ def test_an_unreadable_error_text_is_said_not_swallowed(tmp_path, capsys):
     code = main(["investigate", "--snapshot", str(tmp_path / "s.json"), "--error-text", str(tmp_path / "error.txt"),
                  "--out", str(tmp_path / "out"), "-q"])
     err = capsys.readouterr().err
-    assert code == 1 and "could not read the error text: not an AccessDenied message" in err
+    # a denial, if a bare one: said as such, never "not an AccessDenied message"
+    assert code == 1 and "could not read the error text: an access denial that names no principal" in err
     assert err.count("\n") == 1

@@ -63,6 +63,15 @@ def test_without_resource_or_cause():
 @pytest.mark.parametrize("text,message", [
     ("", "empty"),
     ("Job failed: S3 bucket not found", "not an AccessDenied message"),
+    # the terminal's note and report.md's could-not-check both say what the text is instead
+    ("An error occurred (ThrottlingException) when calling the UpdateJob operation: Rate exceeded",
+     "^a ThrottlingException, not an AccessDenied message$"),
+    ("An error occurred (ExpiredToken) when calling the GetJob operation", "^an ExpiredToken, not an AccessDenied"),
+    ("An error occurred (AccessDenied) when calling the PutObject operation: Access Denied",
+     "^an access denial that names no principal, action or resource"),
+    ("An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized "
+     "to perform this operation. Encoded authorization failure message: abc", "^an access denial that names no"),
+    ("An error occurred (AcmeInternalException)", "^not an AccessDenied message"),  # a code of theirs: not named
     ("User: arn:aws:iam::111122223333:user/x has been disabled", "not 'is not authorized"),
     ("User: arn:aws:iam::abc:user/x is not authorized to perform: iam:PassRole", "not an IAM ARN with an account"),
 ])

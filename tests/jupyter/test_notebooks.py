@@ -137,8 +137,8 @@ def test_explorer_notebook_runs(tmp_path):
     assert not any(o.get("output_type") == "error" for o in shown)
 
 
-@pytest.mark.parametrize("verdict,policy,right", [("explicit-deny", "RequireMFA", True),
-                                                  ("no-allow", "", False)])
+@pytest.mark.parametrize("verdict,policy,right", [("no-allow", "AWSGlueConsoleFullAccess", True),
+                                                  ("explicit-deny", "", False)])
 def test_training_notebook_grades_the_prediction(tmp_path, capsys, verdict, policy, right):
     argv = ["train", "--scenario", "seed-incident", "--verdict", verdict, "--out", str(tmp_path), "-q"]
     assert main([*argv, "--policy", policy] if policy else argv) == 0
@@ -149,7 +149,7 @@ def test_training_notebook_grades_the_prediction(tmp_path, capsys, verdict, poli
     grade = next(s for s in findings["steps"] if s["key"] == "grade")
     assert (grade["status"] == "ok") is right
     if not right:
-        assert "not the first layer" in grade["summary"]
+        assert "did not decide the reported request: no-allow did" in grade["summary"]
 
 
 def test_train_needs_a_scenario(capsys):

@@ -154,3 +154,31 @@ def test_the_cli_counts_the_accounts_not_snapshotted(tmp_path, capsys):
     assert list(accounts.status) == ["computed", "not snapshotted", "not snapshotted"]
     assert list(accounts.reason.fillna("")) == ["", "account is suspended",
                                                 "cannot assume OrganizationAccountAccessRole"]
+
+
+def test_a_snapshot_not_named_by_its_account_is_said_not_skipped_in_silence(tmp_path, capsys):
+    from glue_iam_kit.errors import KitError
+
+    synthetic_org(str(tmp_path / "snaps"), accounts=1, users=3, roles=3)
+    (tmp_path / "snaps" / "prod.json").write_text("{}")
+    assert main(["org", "matrix", "--snapshots", str(tmp_path / "snaps"), "--out", str(tmp_path / "ds"),
+                 "--workers", "1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert f"glue-iam-kit: note: {tmp_path / 'snaps' / 'prod.json'} is not read: org matrix reads <account-id>" in err
+    (tmp_path / "only").mkdir()
+    (tmp_path / "only" / "prod.json").write_text("{}")
+    with pytest.raises(KitError, match=r"no <account-id>.json snapshots in it \(not read: prod.json; name each"):
+        org_matrix(str(tmp_path / "only"), str(tmp_path / "ds2"), "glue.amazonaws.com", progress=False,
+                   processes=False, workers=1)
+
+
+def test_a_snapshot_filed_under_another_account_is_a_failure_not_counted_as_that_account(tmp_path):
+    synthetic_org(str(tmp_path / "snaps"), accounts=1, users=3, roles=3)
+    original = next((tmp_path / "snaps").glob("[0-9]*.json"))
+    data = json.loads(original.read_text())
+    data["CallerIdentity"] = {**(data.get("CallerIdentity") or {}), "Account": "999999999999"}
+    (tmp_path / "snaps" / "210987654321.json").write_text(json.dumps(data))
+    result = org_matrix(str(tmp_path / "snaps"), str(tmp_path / "ds"), "glue.amazonaws.com", progress=False,
+                        processes=False, workers=1)
+    failed = {f["account_id"]: f["error"] for f in result["failures"]}
+    assert "210987654321.json holds account 999999999999, not 210987654321" in failed["210987654321"]

@@ -123,6 +123,8 @@ def test_the_seed_incident_leads_with_the_missing_allow(every_scenario):
     ("wrong-account", "wrong-account", NONE_POSSIBLE),
     ("fixed", "allowed", NOT_NEEDED),
     ("boundary-without-passrole", "no-allow", PROPOSED),
+    # an existing grant to EC2 and Lambda is not the fix's doing: its what-if behaves as expected
+    ("other-service-allow", "no-allow", PROPOSED),
 ])
 def test_the_deciding_layer_and_the_fix_status(every_scenario, name, decided, status):
     incident = every_scenario[name]["incident"]
@@ -167,3 +169,73 @@ def test_findings_with_nothing_in_them_still_make_a_postmortem():
     md = render_postmortem_md({"format": "glue-iam-kit/findings@1"})
     assert "no verdict reached" in md and "No grant fixes it: make the steps" in md
 
+
+
+LOGGED = ("2026-11-29T08:01:13.456Z ERROR [deploy] glue update failed\n"
+          "2026-11-29T08:01:13.457Z ERROR An error occurred (AccessDeniedException) when calling the UpdateJob "
+          "operation: User: arn:aws:iam::111122223333:user/dev-user is not authorized to perform: iam:PassRole on "
+          "resource: arn:aws:iam::111122223333:role/etl-runtime-role because no identity-based policy allows the "
+          "iam:PassRole action")
+
+
+def test_a_pasted_log_time_reaches_the_anonymised_report_in_order():
+    """Anonymising drops the log lines, and with them the time: report.md keeps the incident's timeline as
+    investigated (the one findings.json holds), not one derived again from the anonymised text."""
+    results, identifiers = _run("seed-incident", error_text=LOGGED)
+    files = render_outputs('{"cells": []}', results, identifiers)
+    md = files["report.md"]
+    timeline = md.split("## Timeline")[1].split("## Root cause")[0]
+    assert "`2026-11-29T08:01:13+00:00` | `the failure" in timeline, timeline
+    assert timeline.index("2026-11-29T08:01:13") < timeline.index("the job's last change")
+    assert "not recorded" not in timeline
+    assert json.loads(files["findings.json"])["incident"]["times"][0]["when"] == "2026-11-29T08:01:13+00:00"
+
+
+def test_the_mfa_action_item_names_the_service_of_the_error():
+    lam = LOGGED.split("ERROR ")[-1].replace("UpdateJob", "CreateFunction").replace("etl-runtime-role", "lambda-exec")
+    items = build_postmortem(_results("seed-incident", error_text=lam)).action_items
+    mfa = [i for i in items if "MFA" in i]
+    assert mfa and "before Lambda work" in mfa[0] and "Glue" not in mfa[0]
+
+
+@pytest.mark.parametrize("name", ["runtime-role-s3-read", "ci-oidc-role", "identity-center"])
+def test_a_role_session_is_never_said_to_use_long_term_keys(every_scenario, name):
+    why = every_scenario[name]["incident"]["decided_by"]["why"]
+    assert "a role session" in why and "long-term keys" not in why
+
+
+def test_a_grant_that_is_needed_but_not_enough_says_what_else():
+    """A Lambda PassRole error on a role that trusts only Glue: the grant is proposed, and the summary says the
+    trust policy must name Lambda too; the Glue job's scoped-role alternative is not offered for a Lambda role."""
+    lam = LOGGED.split("ERROR ")[-1].replace("UpdateJob", "CreateFunction").replace("etl-runtime-role", "lambda-exec")
+    results = _results("seed-incident", role="lambda-exec", error_text=lam)
+    incident = results["incident"]
+    assert "trust-missing-service" in [v["verdict"] for v in results["verdicts"]]
+    assert incident["fix_status"] == PROPOSED and "lambda.amazonaws.com added to the role's trust" in incident["remedy"]
+    summary = build_postmortem(results).summary
+    assert "What lifts it: the grant, and lambda.amazonaws.com added" in summary
+    assert "scoped_role" not in (results["fix"].get("review") or {})
+    assert contradictions(results) == []
+
+
+def test_the_summary_says_what_lifts_the_deciding_layer_once_in_plain_words():
+    """The CLI event of the seed incident (long-term keys): the MFA deny decides; its 'lifted by' is not said a
+    second time as 'What lifts it', and the failure reads 'an identity-based policy', as AWS words it."""
+    results = _results("seed-incident", event_id="0f6c1a7e-0000-4000-8000-0000000000c1")
+    summary = build_postmortem(results).summary
+    assert results["incident"]["decided_by"]["verdict"] == "explicit-deny"
+    assert summary.count("an MFA session: sign in with MFA") == 1 and "What lifts it" not in summary
+    failure = next(s for s in results["steps"] if s["key"] == "failure")["summary"]
+    assert failure.endswith("an explicit deny in an identity-based policy")
+    assert contradictions(results) == []
+
+
+def test_a_pasted_time_later_than_the_investigation_stays_in_order_and_is_flagged():
+    """A local log time without a zone (read as UTC) can land after the investigation: the timeline stays in
+    time order and says why the failure is dated after it."""
+    future = LOGGED.replace("2026-11-29T08:01:13.457Z", "2999-01-01 09:00:00")
+    results = _results("seed-incident", error_text=future.split("\n", 1)[1])
+    pm = build_postmortem(results)
+    whats = [what for _, what in pm.timeline]
+    assert whats[-1].startswith("the failure") and "dated after the investigation" in whats[-1]
+    assert contradictions(results) == []

@@ -164,6 +164,15 @@ BAD_SNAPSHOTS = [
     ("inline-document-null", lambda d: _set((lambda d: _ROLE(d)["RolePolicyList"][0], "PolicyDocument", None))(d),
      "role 'etl-runtime-role' (AuthorizationDetails.RoleDetailList[0]): RolePolicyList[0].PolicyDocument is null, "
      "not a policy document"),
+    # a document the evaluator would read as no statements at all (its denies dropped in silence)
+    ("inline-statement-null", lambda d: _set((lambda d: _ROLE(d)["RolePolicyList"][0], "PolicyDocument",
+                                              {"Version": "2012-10-17", "Statement": None}))(d),
+     "role 'etl-runtime-role' (AuthorizationDetails.RoleDetailList[0]): RolePolicyList[0].PolicyDocument.Statement "
+     "is null, not a list or an object"),
+    ("inline-document-not-json", lambda d: _set((lambda d: _ROLE(d)["RolePolicyList"][0], "PolicyDocument",
+                                                 "%7B%22Version"))(d),
+     "role 'etl-runtime-role' (AuthorizationDetails.RoleDetailList[0]): policy 'RolePolicyList[0].PolicyDocument': "
+     "not valid JSON"),
     ("group-name-a-number", _set((lambda d: _USER(d)["GroupList"], 0, 7)),
      "user 'dev-user' (AuthorizationDetails.UserDetailList[0]): GroupList[0] is a number, not a string"),
     ("role-list-null", _set((_AUTH, "RoleDetailList", None)),
@@ -173,6 +182,7 @@ BAD_SNAPSHOTS = [
     ("user-name-missing", lambda d: (_USER(d).pop("UserName"), d)[1],
      "AuthorizationDetails.UserDetailList[0]: UserName is missing"),
     ("jobs-an-object", _set((lambda d: d, "Jobs", {})), "Jobs is an object, not a list"),
+    ("event-null", _set((lambda d: d, "CloudTrailEvents", [None])), "CloudTrailEvents[0] is null, not an object"),
     ("scp-level-not-a-list", _set((lambda d: d, "ServiceControlPolicies", [{"Version": "2012-10-17"}])),
      "ServiceControlPolicies[0] is an object, not a list"),
 ]

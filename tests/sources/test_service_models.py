@@ -10,6 +10,11 @@ from glue_iam_kit.sources.service_models import passed_to_service, services_of_o
 
 @pytest.mark.parametrize("operation, text, principal", [
     ("UpdateJob", "", "glue.amazonaws.com"),
+    ("UpdateJob", "(Service: AWSGlue; Status Code: 400", "glue.amazonaws.com"),
+    # Glue defines these too: a text that names the other service is read against every model
+    ("StartJobRun", "operation error EMR Serverless: StartJobRun, https", "emr-serverless.amazonaws.com"),
+    ("CreateJob", "operation error MediaConvert: CreateJob, https response error", "mediaconvert.amazonaws.com"),
+    ("StartJobRun", "An error occurred (AccessDenied) when calling the StartJobRun operation", "glue.amazonaws.com"),
     ("updateCrawler", "", "glue.amazonaws.com"),  # the console's spelling
     ("CreateFunction", "", "lambda.amazonaws.com"),  # CloudFront and AppSync define it too, without a role
     ("CreateFunction", "operation error Lambda: CreateFunction", "lambda.amazonaws.com"),

@@ -168,6 +168,13 @@ def sandbox_names(user: str | None = None, role: str | None = None,
                 value = None
         out[kind] = value or None
     implied = arn_overrides(user, role)  # a role ARN's path and the account ARNs name are never dropped
+    named = {v.split(":")[4] for v in (user, role) if v and v.startswith("arn:") and len(v.split(":")) > 5}
+    named.discard("")
+    if len(named) > 1 or (account_id and named and named != {account_id}):  # never rebuilt in another account
+        given = ", ".join(f"--{k} {v}" for k, v in (("account-id", account_id), ("user", user), ("role", role))
+                          if v and (k == "account-id" or v.startswith("arn:")))
+        raise KitError(f"{given}: they name different accounts ({', '.join(sorted(named | {account_id} - {None}))}); "
+                       "the sandbox builds one account: give ARNs of one account (or names)")
     out["role_path"], out["user_path"] = implied["role_path"], implied["user_path"]
     out["account_id"] = account_id or implied["account_id"]
     return out
