@@ -250,7 +250,7 @@ def hand_over(target: Any, name: str, mock: Any) -> Any:
     _open_sandboxes.append(entry)
 
     def stop() -> None:
-        target.closed = target.closed or f"sandbox {name!r} is closed"
+        target.closed = getattr(target, "closed", "") or f"sandbox {name!r} is closed"
         mock.stop()
         _open_sandboxes.remove(entry)
 
