@@ -78,10 +78,10 @@ def scoped_role_alternative(job: dict[str, Any], role_name: str, account: str, r
         return None
     return {"kind": "scoped-runtime-role", "role": role_name, "policy_name": POLICY_NAME, "policy": doc,
             "profile": profile, "command": render_scoped_command(role_name, doc, profile),
-            "why": (f"the role may do far more than job {ident('job', job.get('Name', ''))} needs: give it (or a "
-                    "dedicated role) "
-                    "only the job's own script, temp directory, catalog reads, logs and metrics, detach the broad "
-                    "policies, then narrow the catalog resources to the databases and tables the script reads")}
+            "why": (f"if the role may do more than job {ident('job', job.get('Name', ''))} needs (the gains above), "
+                    "give it (or a dedicated role) only the job's own script, temp directory, catalog reads, logs "
+                    "and metrics, detach the broad policies, then narrow the catalog resources to the databases and "
+                    "tables the script reads")}
 
 
 def render_scoped_command(role_name: str, doc: dict[str, Any], profile: str = "") -> str:
