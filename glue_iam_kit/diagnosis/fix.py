@@ -117,6 +117,10 @@ def _boundary_fix(ev: Evidence, doc: dict[str, Any]) -> dict[str, Any]:
                  "note": "the boundary is an AWS managed policy, which only AWS can change: create "
                          f"{ident('policy', boundary)} (its statements and the grant) and make it the permissions "
                          "boundary"}
+        if not pp.kind.changeable:  # AWS refuses put-role-permissions-boundary on these (IAM API Reference,
+            # PutRolePermissionsBoundary: "You cannot set the boundary for a service-linked role"; Identity Center
+            # roles: UnmodifiableEntity, their boundary is the permission set's)
+            extra.update(note=pp.kind.why_unchangeable, refused=pp.kind.why_unchangeable)
     return fix_record("boundary", boundary, boundary, doc, ev, b.document if b else None, policy_arn=arn, **extra)
 
 

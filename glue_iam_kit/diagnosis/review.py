@@ -14,7 +14,7 @@ from typing import Any
 
 from glue_iam_kit.diagnosis.evidence import Evidence
 from glue_iam_kit.diagnosis.power import Gains, evaluate_admin, evaluate_gains, evaluate_power
-from glue_iam_kit.diagnosis.routes import find_routes, read_glue_account
+from glue_iam_kit.diagnosis.routes import find_routes, glue_may_assume, read_glue_account
 from glue_iam_kit.diagnosis.routes.reach import PolicyReach
 from glue_iam_kit.diagnosis.scoped_role import scoped_role_alternative
 from glue_iam_kit.errors import KitError
@@ -47,8 +47,9 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
         # The principal at its best (an MFA session): the gains are what even that cannot do.
         principal = ev.principal
         best = request_context(principal, "", "present")
-        gains = (Gains() if evaluate_admin(ev.policy_set(), principal.arn, best, ev.account) else
-                 evaluate_gains(power, ev.policy_set(), principal.arn, best, region))
+        now = ev.policy_set()  # the principal's policies as they are, compiled once for the gains and the routes
+        gains = (Gains() if evaluate_admin(now, principal.arn, best, ev.account) else
+                 evaluate_gains(power, now, principal.arn, best, region))
     except KitError as exc:
         review["could_not_check"] = f"what the role may do: {exc}"
         return review
@@ -60,17 +61,19 @@ def review_fix(ev: Evidence, extra: list[PolicyRecord], layer_extra: dict[str, A
         glue = read_glue_account(ev.target, ev.account)
         target = glue.target(role.arn, role_trust(ev.target, role.name), ev.role_tags(role.arn))
         with_fix = ev.policy_set(extra, layer_extra)
+        trusted = glue_may_assume(target, glue)  # one trust decision for the four route searches below
         seen: set[str] = set()
         for mfa in ("absent", "present"):
-            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa, region=glue.region), target, glue):
+            for name, actions in find_routes(PolicyReach(principal, with_fix, mfa, region=glue.region), target, glue,
+                                             trusted):
                 if name not in seen:
                     seen.add(name)
                     review["routes"].append({"route": name, "actions": list(actions), "mfa": mfa == "present"})
         # A route open without the fix (the script route, an endpoint's update) is one the grant does not open:
         # the principal can already run code as the role, and the review says so.
-        now = ev.policy_set()
         already = {name for mfa in ("absent", "present")
-                   for name, _ in find_routes(PolicyReach(principal, now, mfa, region=glue.region), target, glue)}
+                   for name, _ in find_routes(PolicyReach(principal, now, mfa, region=glue.region), target, glue,
+                                              trusted)}
         for route in review["routes"]:
             route["already_open"] = route["route"] in already
         # A narrower alternative: the Glue job's own runtime policy (only when the role is passed to Glue: a role

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from glue_iam_kit.engine.context import RequestContext
 from glue_iam_kit.engine.decision import ALLOWED, EXPLICIT_DENY
 from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
 from glue_iam_kit.engine.explain import render_trace_text
@@ -24,12 +25,13 @@ class TrustDecision:
 
 
 def evaluate_trust(document: dict[str, Any], role_name: str, role_arn: str, service: str,
-                   account: str = "") -> TrustDecision:
-    """The decision on *service* assuming the role whose trust policy is *document*."""
+                   account: str = "", context: RequestContext | None = None) -> TrustDecision:
+    """The decision on *service* assuming the role whose trust policy is *document* (*context*: the keys the
+    service's request carries, ``aws:SourceAccount`` / ``aws:SourceArn``, when the caller knows them)."""
     policy = parse_policy(document or {"Statement": []}, PolicySource(f"{role_name} trust policy", "trust",
                                                                       "resource", arn=role_arn))
     request = Request(ASSUME_ROLE, role_arn or f"arn:aws:iam::{account}:role/{role_name}", service,
-                      resource_owner=account or None)
+                      context or RequestContext(), resource_owner=account or None)
     d = evaluate_request(PolicySet(resource=policy), request)
     unknown = () if d.decision in (ALLOWED, EXPLICIT_DENY) else tuple(d.missing_context)
     return TrustDecision(d.decision, frozenset(t.index + 1 for t in d.deciding), unknown,

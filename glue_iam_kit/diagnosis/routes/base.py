@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from glue_iam_kit.diagnosis.trust import evaluate_trust
 from glue_iam_kit.engine.context import RequestContext, context_value
-from glue_iam_kit.engine.evaluator import PolicySet, Request, evaluate_request
-from glue_iam_kit.engine.policy import PolicySource, load_document, parse_policy
+from glue_iam_kit.engine.decision import ALLOWED
+from glue_iam_kit.engine.policy import load_document
 from glue_iam_kit.errors import CouldNotCheck, KitError
 from glue_iam_kit.model import GLUE_SERVICE
 
@@ -117,17 +118,17 @@ def service_may_assume(trust: Any, role_arn: str, service: str = GLUE_SERVICE, s
     assumable when it is for one of them."""
     if not trust:
         return False
-    try:
-        policy = parse_policy(load_document(trust, f"{role_arn} trust policy"),
-                              PolicySource(f"{role_arn.rsplit('/', 1)[-1]} trust policy", "trust", "resource"))
-    except KitError:
-        return False
     account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
     context = RequestContext([context_value("aws:SourceAccount", account)] if account else [])
-    for source in ("", *source_arns):
-        ctx = context.with_values(context_value("aws:SourceArn", source)) if source else context
-        if evaluate_request(PolicySet(resource=policy), Request("sts:AssumeRole", role_arn, service, ctx)).allowed:
-            return True
+    try:
+        document = load_document(trust, f"{role_arn} trust policy")
+        for source in ("", *source_arns):
+            ctx = context.with_values(context_value("aws:SourceArn", source)) if source else context
+            name = role_arn.rsplit("/", 1)[-1]
+            if evaluate_trust(document, name, role_arn, service, account, ctx).decision == ALLOWED:
+                return True
+    except KitError:
+        return False
     return False
 
 
