@@ -57,7 +57,6 @@ _REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:
 _PATTERN_SPLIT = re.compile(r"([*?]+|\$\{[^}]*\})")
 _PATTERN_PART = re.compile(r"[*?]+|\$\{[^}]*\}|[-_.]+")
 _PLACEHOLDER = re.compile(r"^<[\w-]+>$")
-_PLACEHOLDERS = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 # Spans no name may rewrite: placeholders, an ARN's "arn:PARTITION:SERVICE:REGION:", an AWS CLI command's head.
 _NAME_FREE = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>|arn:aws[\w-]*:[\w-]*:[\w-]*:"
                         r"|(?<![\w-])aws (?:iam|sso-admin|sts|glue|organizations|cloudtrail|s3|kms) [a-z-]+")
