@@ -28,8 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from glue_iam_kit.engine.marks import SPAN, replace_marks
-from glue_iam_kit.reports.aws_owned import SERVICE_PRINCIPAL, aws_policy_names, sso_role_parts
-from glue_iam_kit.reports.aws_owned import is_aws_owned as aws_owned
+from glue_iam_kit.reports.aws_owned import SERVICE_PRINCIPAL, aws_policy_names, is_aws_owned, sso_role_parts
 from glue_iam_kit.reports.typed import _PATH_WORDS, anonymise_typed
 from glue_iam_kit.reports.vocabulary import is_kit_word
 
@@ -58,7 +57,6 @@ _REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:
 _PATTERN_SPLIT = re.compile(r"([*?]+|\$\{[^}]*\})")
 _PATTERN_PART = re.compile(r"[*?]+|\$\{[^}]*\}|[-_.]+")
 _PLACEHOLDER = re.compile(r"^<[\w-]+>$")
-_PLACEHOLDERS = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>")
 # Spans no name may rewrite: placeholders, an ARN's "arn:PARTITION:SERVICE:REGION:", an AWS CLI command's head.
 _NAME_FREE = re.compile(r"<[a-z]+(?:-[a-z]+)*(?:-\d+)?>|arn:aws[\w-]*:[\w-]*:[\w-]*:"
                         r"|(?<![\w-])aws (?:iam|sso-admin|sts|glue|organizations|cloudtrail|s3|kms) [a-z-]+")
@@ -74,11 +72,6 @@ _ARN_WORDS = {"role", "user", "group", "policy", "job", "instance-profile", "ser
               "crawler", "catalog", "database", "trigger", "workflow", "mfa", "federated-user", "oidc-provider",
               "saml-provider", "server-certificate", "subnet", "volume", "image", "key-pair", "security-group",
               "network-interface", "secret", "parameter", "function"}
-
-def is_aws_owned(name: str) -> bool:
-    """The one rule (:func:`glue_iam_kit.reports.aws_owned.is_aws_owned`) for a name."""
-    return aws_owned(name)
-
 
 # The kit's own words in findings.json (statuses, decisions, verdicts, restrictions, kinds): a name equal to one
 # (a group called "mfa") never rewrites them where the schema holds them.
@@ -175,7 +168,7 @@ class Anonymiser:
 
     def is_aws(self, value: str, kind: str = "") -> bool:
         """The one rule for what is AWS's, with the AWS managed policies this investigation saw."""
-        return aws_owned(value, kind, self.aws_names)
+        return is_aws_owned(value, kind, self.aws_names)
 
     def _escape_all(self) -> None:
         """Add the derived forms of names not seen yet, and extend the safety net (unmarked prose) by them:

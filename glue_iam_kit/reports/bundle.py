@@ -127,21 +127,18 @@ def _anonymise_command(command: str, anonymiser: Anonymiser, whole: dict[str, st
     return shlex.join(out)
 
 
-_SHORTHAND = re.compile(r"ContextKeyName=([^,]*),ContextKeyValues=(.*),ContextKeyType=(\w+)")
-
-
 def _anonymise_word(option: str, word: str, anonymiser: Anonymiser, whole: dict[str, str]) -> str:
     """One value of a reproduce command, typed by the option it follows: a name by its kind, a context entry or a
     policy document as data; anything else as text."""
+    from glue_iam_kit.reports.marked_code import CONTEXT_ENTRY
     from glue_iam_kit.reports.typed import anonymise_record
 
     if option in OPTION_KINDS:  # a name the option says the kind of: replaced by type, never scanned
         return anonymiser.typed(OPTION_KINDS[option], word)
-    entry = _SHORTHAND.fullmatch(word) if option == "--context-entries" else None
+    entry = CONTEXT_ENTRY.fullmatch(word) if option == "--context-entries" else None
     if entry:
-        e = anonymise_record(anonymiser, {"ContextKeyName": entry[1], "ContextKeyValues": entry[2].split(","),
-                                          "ContextKeyType": entry[3]})
-        return f"ContextKeyName={entry[1]},ContextKeyValues={','.join(e['ContextKeyValues'])},ContextKeyType={entry[3]}"
+        e = anonymise_record(anonymiser, {"ContextKeyName": entry[2], "ContextKeyValues": entry[3].split(",")})
+        return entry[1] + ",".join(e["ContextKeyValues"]) + entry[4]
     if word.startswith(("{", "[")):
         try:
             return json.dumps(anonymise_record(anonymiser, json.loads(_replace_whole(word, whole))),

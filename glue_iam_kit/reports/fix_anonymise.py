@@ -18,7 +18,8 @@ from typing import Any
 from glue_iam_kit.diagnosis.fix import render_fix
 from glue_iam_kit.diagnosis.fix_forms import render_tag_command
 from glue_iam_kit.engine.policy import as_list
-from glue_iam_kit.reports.anonymise import Anonymiser, is_aws_owned
+from glue_iam_kit.reports.anonymise import Anonymiser
+from glue_iam_kit.reports.aws_owned import is_aws_owned
 from glue_iam_kit.reports.typed import anonymise_record
 
 # The placeholder kind of the principal, by where the fix goes (a key policy's principal is the key's ARN).

@@ -19,18 +19,19 @@ from glue_iam_kit.engine.marks import ident
 _WORD = re.compile(r"(?:'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.|[^\s'\"\\])+")
 _BARE = re.compile(r"[^\s'\"\\]+")
 _QUOTED = re.compile(r"'([^']*)'")
-_SHORTHAND = re.compile(r"(ContextKeyName=([^,]*),ContextKeyValues=)(.*)(,ContextKeyType=\w+)")
+# One --context-entries shorthand entry: (prefix, key name, values, suffix).
+CONTEXT_ENTRY = re.compile(r"(ContextKeyName=([^,]*),ContextKeyValues=)(.*)(,ContextKeyType=\w+)")
 
 
 def mark_data(obj: Any, key: str = "") -> Any:
     """A JSON-like value with every identifier marked by its key (a context entry's values by its key)."""
-    from glue_iam_kit.reports.typed import KEY_KINDS
+    from glue_iam_kit.reports.typed import KEY_KINDS, context_value_kind
 
     if isinstance(obj, list):
         return [mark_data(v, key) for v in obj]
     if isinstance(obj, dict):
         if "ContextKeyName" in obj:
-            kind = "tag" if "tag/" in str(obj["ContextKeyName"]).lower() else "value"
+            kind = context_value_kind(str(obj["ContextKeyName"]))
             return {**obj, "ContextKeyValues": [ident(kind, v) if isinstance(v, str) else v
                                                 for v in obj.get("ContextKeyValues") or []]}
         return {k: _mark_condition(v) if k in ("Condition", "condition") and isinstance(v, dict)
@@ -61,11 +62,13 @@ def mark_json_text(text: str, condition: bool = False) -> str:
 
 
 def _mark_value(option: str, value: str) -> str:
+    from glue_iam_kit.reports.typed import context_value_kind
+
     if option in OPTION_KINDS:
         return ident(OPTION_KINDS[option], value)
-    entry = _SHORTHAND.fullmatch(value) if option == "--context-entries" else None
+    entry = CONTEXT_ENTRY.fullmatch(value) if option == "--context-entries" else None
     if entry:
-        kind = "tag" if "tag/" in entry[2].lower() else "value"
+        kind = context_value_kind(entry[2])
         return entry[1] + ",".join(ident(kind, v) for v in entry[3].split(",")) + entry[4]
     return mark_json_text(value)
 

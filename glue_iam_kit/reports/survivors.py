@@ -101,19 +101,23 @@ def find_survivors(text: str, identifiers: dict[str, Any], kind: str = "text") -
     """Real identifiers (in any derived form) still standing in *text*, outside AWS-owned spans and
     placeholders; the kit's own words are never survivors. *kind* ``html`` checks what a reader sees (text,
     not markup); ``json`` checks values, not the schema's keys."""
-    if kind == "json":
+    names = real_names(identifiers)
+    pattern = _pattern(f for n in names if not _ACCOUNT.fullmatch(n) and not is_kit_name(n)
+                       for f in derived_forms(n) if not is_kit_name(f) and len(f) > 1)
+    if kind == "json":  # the names and their pattern built once for every value of the document
         data = json.loads(text)
-        typed = _typed_survivors(data, {n for n in real_names(identifiers) if not _ACCOUNT.fullmatch(n)})
-        return sorted({s for value in _json_strings(data) for s in find_survivors(value, identifiers)} | typed)
+        typed = _typed_survivors(data, {n for n in names if not _ACCOUNT.fullmatch(n)})
+        return sorted({s for value in _json_strings(data) for s in _text_survivors(value, pattern)} | typed)
     if kind == "html":
         text = _TAG.sub(" ", _BOILERPLATE.sub(" ", text))
+    return _text_survivors(text, pattern)
+
+
+def _text_survivors(text: str, pattern: re.Pattern[str] | None) -> list[str]:
     text = html.unescape(text)
     if "%" in text:  # a URL-encoded ARN (arn%3Aaws...%2FNAME): its names stand between encoded separators
         text += "\n" + unquote(text)
     plain = _PROTECTED.sub(" ", _NAME_FREE.sub(" ", text))
-    forms = [f for n in real_names(identifiers) if not _ACCOUNT.fullmatch(n) and not is_kit_name(n)
-             for f in derived_forms(n) if not is_kit_name(f) and len(f) > 1]
-    pattern = _pattern(forms)
     found = sorted({m.group(0) for m in pattern.finditer(plain)}) if pattern is not None else []
     found += sorted({m.group(0) for m in _ACCOUNT.finditer(plain)})
     found += sorted({m.group(0) for m in _ACCESS_KEY.finditer(plain)})

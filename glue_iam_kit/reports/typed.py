@@ -52,6 +52,11 @@ _NOT_A_NAME = re.compile(r"[*?]+|\(.*\)")
 _BARE_NAME = re.compile(r"[\w+=,.@/:-]*[A-Za-z][\w+=,.@/:-]*")
 
 
+def context_value_kind(key: str) -> str:
+    """The kind of a value a condition or request context key holds: a tag value under a ``.../tag/...`` key."""
+    return "tag" if "tag/" in key.lower() else "value"
+
+
 def label_for(kind: str, value: str) -> str:
     """The placeholder label for a new value of *kind*: an e-mail address says so."""
     if _EMAIL.fullmatch(value):
@@ -97,7 +102,7 @@ def _condition(anon: Anonymiser, block: Any) -> Any:
         if not isinstance(keys, dict):
             out[op] = anonymise_record(anon, keys)
             continue
-        out[op] = {key: _values(anon, "tag" if "tag/" in key.lower() else "value", values)
+        out[op] = {key: _values(anon, context_value_kind(key), values)
                    for key, values in keys.items()}
     return out
 
@@ -128,8 +133,7 @@ def anonymise_record(anon: Anonymiser, obj: Any, key: str = "") -> Any:
         return [anonymise_record(anon, v, key) for v in obj]
     if isinstance(obj, dict):
         if "ContextKeyName" in obj:  # a request context entry: its values by its key
-            name = str(obj["ContextKeyName"])
-            kind = "tag" if "tag/" in name.lower() else "value"
+            kind = context_value_kind(str(obj["ContextKeyName"]))
             return {**obj, "ContextKeyValues": _values(anon, kind, obj.get("ContextKeyValues"))}
         if "what" in obj and "value" in obj and isinstance(obj["value"], str):
             kind = WHAT_KINDS.get(str(obj["what"]))
