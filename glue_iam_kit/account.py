@@ -263,13 +263,12 @@ class Account:
     def matrix(self, service: str = GLUE_SERVICE, mfa: bool | str | None = None) -> Any:
         """The account's PassRole matrix (:class:`~glue_iam_kit.matrix.table.PassRoleMatrix`), computed once."""
         from glue_iam_kit.matrix import compute_matrix
-        from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
+        from glue_iam_kit.sources.snapshot import as_snapshot_target
 
         key, target = (service, mfa_mode(mfa)), self.target
         if key not in self._matrices:
             if self._snapshot is None:  # every other target is read into one snapshot, once
-                self._snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(
-                    build_snapshot(target))
+                self._snapshot = as_snapshot_target(target)
             self._matrices[key] = compute_matrix(self._snapshot, service, key[1])
         return self._matrices[key]
 

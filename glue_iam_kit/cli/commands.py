@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from glue_iam_kit.cli.options import open_from_args, print_frame, resource_choice, target_kind
+from glue_iam_kit.cli.options import open_from_args, print_frame, resource_choice, snapshot_from, target_kind
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -121,16 +121,12 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     from glue_iam_kit.matrix import check_output_path, compute_matrix
     from glue_iam_kit.model import GLUE_SERVICE
     from glue_iam_kit.principals.context import mfa_values
-    from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
     check_output_path(args.out)  # before the long part
     mfa_values(args.mfa)
     started = time.perf_counter()
     with open_from_args(args) as target:
-        # One read of the whole account instead of a few calls per principal.
-        if not isinstance(target, SnapshotTarget) and not args.quiet:
-            print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
-        snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
+        snapshot = snapshot_from(target, args.quiet)
         matrix = compute_matrix(snapshot, args.service or GLUE_SERVICE, args.mfa, progress=not args.quiet)
     out = matrix.write(args.out, progress=not args.quiet)
     seconds = time.perf_counter() - started

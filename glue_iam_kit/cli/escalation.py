@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from glue_iam_kit.cli.options import EPILOG, add_target_args, open_from_args, print_frame
+from glue_iam_kit.cli.options import EPILOG, add_target_args, open_from_args, print_frame, snapshot_from
 
 ROUTES_HELP = """\
 routes:
@@ -47,16 +47,12 @@ def cmd_escalation(args: argparse.Namespace) -> int:
 
     from glue_iam_kit.matrix.escalation import EscalationAccount, escalation_frame, write_escalation
     from glue_iam_kit.matrix.table import check_output_path
-    from glue_iam_kit.sources.snapshot import SnapshotTarget, build_snapshot
 
     if args.out:
         check_output_path(args.out)  # before the long part
     started = time.perf_counter()
     with open_from_args(args) as target:
-        if not isinstance(target, SnapshotTarget) and not args.quiet:
-            print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
-        snapshot = target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
-        account = EscalationAccount(snapshot)
+        account = EscalationAccount(snapshot_from(target, args.quiet))
         routes = account.routes(progress=not (args.quiet or args.json))
     if args.out:
         out = write_escalation(routes, args.out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from typing import Any
 
 from glue_iam_kit.errors import EXIT_IDENTIFIER_SURVIVED
@@ -113,6 +114,16 @@ def open_from_args(args: argparse.Namespace) -> Any:
     if kind == "snapshot":
         return open_target("snapshot", snapshot_path=args.snapshot)
     return open_target("aws", profile=args.profile, region=args.region, endpoint_url=args.endpoint_url)
+
+
+def snapshot_from(target: Any, quiet: bool) -> Any:
+    """*target* as a snapshot target: read into one first when it is not (read-only; said on stderr unless
+    *quiet*): one read of the whole account instead of a few calls per principal."""
+    from glue_iam_kit.sources.snapshot import SnapshotTarget, as_snapshot_target
+
+    if not isinstance(target, SnapshotTarget) and not quiet:
+        print(f"reading the {target.kind} target into a snapshot (read-only) ...", file=sys.stderr)
+    return as_snapshot_target(target)
 
 
 def print_frame(title: str, frame: Any) -> None:

@@ -111,14 +111,15 @@ def cmd_org_snapshot(args: argparse.Namespace) -> int:
 def cmd_org_matrix(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from glue_iam_kit.cli.inputs import note
     from glue_iam_kit.cli.options import print_frame
     from glue_iam_kit.org.matrix import org_matrix, stray_snapshot_files, write_escalation_summary
     from glue_iam_kit.org.summary import accounts_frame, write_org_summary
 
     started = time.perf_counter()
     for stray in stray_snapshot_files(args.snapshots) if Path(args.snapshots).is_dir() else []:
-        print(f"glue-iam-kit: note: {stray} is not read: org matrix reads <account-id>.json files (rename it to "
-              "its twelve-digit account id to count it)", file=sys.stderr)
+        note(f"{stray} is not read: org matrix reads <account-id>.json files (rename it to its twelve-digit "
+             "account id to count it)")
     result = org_matrix(args.snapshots, args.out, args.service, args.mfa, scheduler=args.scheduler,
                         workers=args.workers, refresh=args.refresh, progress=not args.quiet,
                         escalation=not args.no_escalation)

@@ -11,13 +11,9 @@ from typing import Any
 
 from glue_iam_kit.engine.conditions import ConditionTrace
 from glue_iam_kit.engine.marks import ident
-from glue_iam_kit.engine.policy import PolicySource, Statement
+from glue_iam_kit.engine.policy import PolicySource, Statement, unmarked
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "allowed", "explicitDeny", "implicitDeny"
-
-
-def _plain(kind: str, value: str) -> str:
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +63,7 @@ class StatementTrace:
         st = self.statement
         if st.resources is None:
             return "no Resource element: the policy's own resource"
-        mark = ident if marked else _plain
+        mark = ident if marked else unmarked
         patterns = ", ".join(mark("arn", p.raw) for p in st.resources)
         hit = self.resource_matched != st.not_resource
         resource = mark("arn", self.resource)
@@ -81,13 +77,15 @@ class StatementTrace:
 
     @property
     def label(self) -> str:
-        return f"{self.source.label} statement {self.index + 1}" + (f" ({self.sid})" if self.sid else "")
+        return self.source.label + self._statement_label(unmarked)
 
     @property
     def marked_label(self) -> str:
         """:attr:`label` with its names marked (:mod:`glue_iam_kit.engine.marks`), for reports."""
-        return (f"{self.source.marked_label} statement {self.index + 1}"
-                + (f" ({ident('sid', self.sid)})" if self.sid else ""))
+        return self.source.marked_label + self._statement_label(ident)
+
+    def _statement_label(self, mark: Any) -> str:
+        return f" statement {self.index + 1}" + (f" ({mark('sid', self.sid)})" if self.sid else "")
 
     @property
     def failures(self) -> list[str]:

@@ -25,6 +25,11 @@ from glue_iam_kit.errors import PolicyError
 KINDS = ("identity", "boundary", "scp", "resource", "trust")
 
 
+def unmarked(kind: str, value: str) -> str:
+    """:func:`~glue_iam_kit.engine.marks.ident`'s plain twin: *value* as it is (the texts people read live)."""
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class PolicySource:
     """Where a policy comes from: its name, type, kind (which layer of evaluation) and route."""
@@ -41,22 +46,20 @@ class PolicySource:
     @property
     def label(self) -> str:
         """``AWSGlueConsoleFullAccess (aws-managed, via group GlueAccess)``."""
-        bits = [self.policy_type]
-        if self.via_group:
-            bits.append(f"via group {self.via_group}")
-        if self.scp_level is not None:
-            bits.append(f"level {self.scp_level}")
-        return f"{self.name} ({', '.join(bits)})"
+        return self._label(unmarked)
 
     @property
     def marked_label(self) -> str:
         """:attr:`label` with the policy and group names marked (:mod:`glue_iam_kit.engine.marks`)."""
+        return self._label(ident)
+
+    def _label(self, mark: Any) -> str:
         bits = [self.policy_type]
         if self.via_group:
-            bits.append(f"via group {ident('group', self.via_group)}")
+            bits.append(f"via group {mark('group', self.via_group)}")
         if self.scp_level is not None:
             bits.append(f"level {self.scp_level}")
-        return f"{ident('policy', self.name)} ({', '.join(bits)})"
+        return f"{mark('policy', self.name)} ({', '.join(bits)})"
 
 
 @dataclass(frozen=True, slots=True)

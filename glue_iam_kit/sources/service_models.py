@@ -99,8 +99,8 @@ def passed_to_service(operation: str, text: str = "") -> str:
     service (Go: ``operation error Lambda: CreateFunction``; Java: ``(Service: AWSLambda``). "" when botocore does
     not know the operation; :class:`KitError` when several services that take a role define it and the text
     does not say which."""
-    hints = {_norm(h) for h in re.findall(r"operation error ([\w ]+?):|Service:\s*([\w ]+?)[;,)]"
-                                          r"|services\.(\w+)\.model", text) for h in h if h}
+    hints = {_norm(h) for groups in re.findall(r"operation error ([\w ]+?):|Service:\s*([\w ]+?)[;,)]"
+                                               r"|services\.(\w+)\.model", text) for h in groups if h}
     # A text that names a service other than Glue (Go's "operation error EMR Serverless: StartJobRun") is read
     # against every model: Glue defines StartJobRun and CreateJob too.
     glue_first = not hints or any("glue" in h for h in hints)

@@ -268,6 +268,12 @@ def _referenced_policy_arns(auth: dict[str, list[Any]]) -> set[str]:
     return arns
 
 
+def as_snapshot_target(target: Any) -> SnapshotTarget:
+    """*target* itself when it is a snapshot, else everything it holds read into one (:func:`build_snapshot`,
+    read-only)."""
+    return target if isinstance(target, SnapshotTarget) else SnapshotTarget(build_snapshot(target))
+
+
 def build_snapshot(target: Any, scp_levels: list[list[dict[str, Any]]] | None = None,
                    events: bool = True) -> dict[str, Any]:
     """Read everything a snapshot holds from *target* (any target). Read-only. *scp_levels*: the account's SCP

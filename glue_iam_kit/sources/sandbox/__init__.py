@@ -51,13 +51,9 @@ def list_scenarios() -> list[dict[str, Any]]:
 
 
 def _fill(value: Any, params: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: params[m.group(1)] if m.group(1) in params else m.group(0), value)
-    if isinstance(value, list):
-        return [_fill(v, params) for v in value]
-    if isinstance(value, dict):
-        return {_fill(k, params): _fill(v, params) for k, v in value.items()}
-    return value
+    """Every ``{{parameter}}`` in *value*'s strings, keys included, filled."""
+    return _fill_text(value, lambda text: _PLACEHOLDER.sub(
+        lambda m: params[m.group(1)] if m.group(1) in params else m.group(0), text), keys=True)
 
 
 def arn_overrides(user: str | None, role: str | None) -> dict[str, str | None]:
@@ -98,13 +94,14 @@ def _apply_role_path(rendered: dict[str, Any], params: dict[str, str], path: str
     return _fill_text(rendered, lambda text: pattern.sub(f":{kind}{path}{name}", text))
 
 
-def _fill_text(value: Any, change: Any) -> Any:
+def _fill_text(value: Any, change: Any, keys: bool = False) -> Any:
+    """*value* with *change* applied to every string in it (to the keys of its objects too with *keys*)."""
     if isinstance(value, str):
         return change(value)
     if isinstance(value, list):
-        return [_fill_text(v, change) for v in value]
+        return [_fill_text(v, change, keys) for v in value]
     if isinstance(value, dict):
-        return {k: _fill_text(v, change) for k, v in value.items()}
+        return {(change(k) if keys else k): _fill_text(v, change, keys) for k, v in value.items()}
     return value
 
 
